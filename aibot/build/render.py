@@ -1,0 +1,249 @@
+"""Render posts into a static site: collect every page's context first, then write each output.
+
+The build reads `content/` only (never the cache). It writes into a fresh folder beside the output
+and swaps it in at the end, so a failed build leaves the last good site untouched. Every link is
+relative, so the site works from any folder, from `file://` and on any static host.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+
+from aibot.config import Config
+from aibot.models import Post
+from aibot.posts import load_posts, related_slugs, slugify
+
+RELATED_COUNT = 3
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+}
+
+
+@dataclass
+class BuildReport:
+    output: Path
+    posts: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PageLink:
+    """A post as other pages show it: cards, lists, related, feeds."""
+
+    post: Post
+    href: str  # relative to the site root, e.g. posts/slug.html
+    html: str = ""
+    related: list[PageLink] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.post.meta
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown to HTML with nothing dangerous left: no raw scripts, no on* attributes, no
+    javascript: links (Python-Markdown passes raw HTML through, so nh3 cleans its output)."""
+    rendered = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def build_site(
+    config: Config, *, drafts: bool = False, future: bool = False, now: datetime | None = None
+) -> BuildReport:
+    """Render every published post of `config` into `config.paths.output`."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    output = config.paths.output
+    report = BuildReport(output=output)
+    posts, errors = load_posts(config.posts_dir)
+    report.problems.extend(f"post {e}" for e in errors)
+    visible = [
+        p for p in posts
+        if (drafts or not p.is_draft) and (future or (p.date is not None and p.date <= now))
+    ]  # fmt: skip
+    visible.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+    try:
+        site = _Site(config, staging, now)
+        site.render_all(visible)
+        report.pages = site.pages
+        _swap_in(staging, output)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        report.ok = False
+        report.problems.append(
+            f"build failed, the previous site was kept: {type(exc).__name__}: {exc}"
+        )
+    report.posts = len(visible)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Replace `output` by `staging` with two renames; the old site is removed last."""
+    old = None
+    if output.exists():
+        old = output.with_name(f".{output.name}.old-{time.time_ns()}")
+        output.rename(old)
+    staging.rename(output)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class _Site:
+    def __init__(self, config: Config, out: Path, now: datetime) -> None:
+        self.config = config
+        self.out = out
+        self.now = now
+        self.pages = 0
+        self.env = _environment(config)
+
+    def render_all(self, posts: list[Post]) -> None:
+        links = [PageLink(p, f"posts/{p.slug}.html") for p in posts]
+        by_slug = {link.post.slug: link for link in links}
+        tags: dict[str, list[PageLink]] = defaultdict(list)
+        tag_names: dict[str, str] = {}
+        for link in links:
+            link.html = markdown_to_html(link.post.body)
+            for tag in link.post.tags:
+                key = slugify(tag)
+                tag_names.setdefault(key, tag)
+                tags[key].append(link)
+                link.tags.append((tag, f"tags/{key}.html"))
+        for link in links:
+            link.related = self._related(link, posts, by_slug)
+
+        for link in links:
+            self.page(link.href, "post.html", page=link, title=link.post.title)
+        self.paginated("index.html", "page/{n}.html", links, title="")
+        for key, members in sorted(tags.items()):
+            self.page(
+                f"tags/{key}.html",
+                "tag.html",
+                tag=tag_names[key],
+                posts=members,
+                title=f"Stories tagged {tag_names[key]}",
+            )
+        self.page(
+            "tags/index.html",
+            "tags.html",
+            title="Topics",
+            tags=[(tag_names[k], f"tags/{k}.html", len(v)) for k, v in sorted(tags.items())],
+        )
+        self.page("404.html", "404.html", title="Page not found")
+        latest = max(
+            (lk.post.updated or lk.post.date or self.now for lk in links), default=self.now
+        )
+        self.page("atom.xml", "atom.xml", posts=links[:50], updated=latest, title="")
+        self.page("sitemap.xml", "sitemap.xml", posts=links, tags=sorted(tags), title="")
+        self._copy_static()
+
+    def _related(
+        self, link: PageLink, posts: list[Post], by_slug: dict[str, PageLink]
+    ) -> list[PageLink]:
+        chosen = [s for s in link.post.meta.get("related") or [] if s in by_slug]
+        if len(chosen) < RELATED_COUNT:
+            extra = related_slugs(link.post, posts, RELATED_COUNT + len(chosen))
+            chosen += [s for s in extra if s not in chosen]
+        return [by_slug[s] for s in chosen[:RELATED_COUNT] if s != link.post.slug]
+
+    def paginated(self, first: str, pattern: str, links: list[PageLink], **context: Any) -> None:
+        size = self.config.site.posts_per_page
+        chunks = [links[i : i + size] for i in range(0, len(links), size)] or [[]]
+        hrefs = [first] + [pattern.format(n=n) for n in range(2, len(chunks) + 1)]
+        for number, (chunk, href) in enumerate(zip(chunks, hrefs, strict=True), start=1):
+            self.page(
+                href,
+                "index.html",
+                posts=chunk,
+                number=number,
+                total=len(chunks),
+                previous=hrefs[number - 2] if number > 1 else None,
+                next=hrefs[number] if number < len(chunks) else None,
+                **context,
+            )
+
+    def page(self, href: str, template: str, **context: Any) -> None:
+        depth = href.count("/")
+        site = self.config.site
+        html = self.env.get_template(template).render(
+            site=site,
+            author=self.config.author,
+            root="../" * depth,
+            href=href,
+            canonical=site.base_url.rstrip("/") + "/" + href,
+            absolute=lambda path: site.base_url.rstrip("/") + "/" + path,
+            now=self.now,
+            **context,
+        )
+        target = self.out / href
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        self.pages += 1
+
+    def _copy_static(self) -> None:
+        target = self.out / "static"
+        theme = resources.files("aibot") / "theme" / "static"
+        with resources.as_file(theme) as folder:
+            shutil.copytree(folder, target)
+        own = self.config.paths.templates / "static"
+        if own.is_dir():
+            shutil.copytree(own, target, dirs_exist_ok=True)
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    """Templates from the site's own folder first, then the built-in theme."""
+    loaders: list[jinja2.BaseLoader] = []
+    if config.paths.templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(config.paths.templates))
+    loaders.append(jinja2.PackageLoader("aibot", "theme/templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["iso"] = lambda d: d.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
+    env.filters["day"] = lambda d: f"{d:%-d %B %Y}" if d else ""
+    env.filters["web_url"] = _web_url
+    return env
+
+
+def _web_url(url: Any) -> str:
+    """Only http(s) URLs reach an href or src; anything else becomes an empty string."""
+    text = str(url or "")
+    return text if text.startswith(("http://", "https://")) else ""

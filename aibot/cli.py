@@ -1,0 +1,218 @@
+"""The `aibot` command: a thin veneer over the library.
+
+Exit codes: 0 success, 1 something failed (see the printed problems), 2 usage or configuration
+errors (click's convention for usage).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aibot import __version__
+from aibot.config import Config, ConfigError, load_config
+
+DEMO_CONFIG = Path("examples") / "demo" / "aibot.yaml"
+
+
+def demo_config_path() -> Path:
+    """The bundled demo's config: beside the package in a checkout, else under the cwd."""
+    for base in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        candidate = base / DEMO_CONFIG
+        if candidate.is_file():
+            return candidate
+    raise click.UsageError(f"the demo sample was not found ({DEMO_CONFIG}); run from a checkout")
+
+
+def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--demo", is_flag=True, help="Use the bundled offline demo (examples/demo/aibot.yaml)."
+    )(func)
+    func = click.option(
+        "-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        default=None, envvar="AIBOT_CONFIG", show_envvar=True,
+        help="Configuration file [default: ./aibot.yaml].",
+    )(func)  # fmt: skip
+    return func
+
+
+def _load(config_path: Path | None, demo: bool) -> Config:
+    path = demo_config_path() if demo else (config_path or Path("aibot.yaml"))
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _print_problems(problems: list[str]) -> None:
+    for line in problems:
+        click.echo(f"problem: {line}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aibot")
+def main() -> None:
+    """AiBot turns news feeds into a static news website.
+
+    A run collects the configured feeds, extracts each new article, groups articles into stories,
+    writes one post per story into content/posts/ and builds the site into site/.
+    """
+
+
+@main.command()
+@_config_options
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+def run(config_path: Path | None, demo: bool, as_json: bool) -> None:
+    """Collect, cluster, write and build, then print the run report."""
+    from aibot.pipeline import run as run_pipeline
+
+    config = _load(config_path, demo)
+    report = run_pipeline(config)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        click.echo(f"AiBot run — {config.source}")
+        for line in report.lines():
+            click.echo(line)
+        index = config.paths.output / "index.html"
+        if report.build_ok:
+            click.echo(f"site: {index}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@_config_options
+def collect(config_path: Path | None, demo: bool) -> None:
+    """Fetch the feeds and the full text of new articles into the cache."""
+    from aibot.pipeline import RunReport, collect_stage
+    from aibot.store import Store
+
+    config = _load(config_path, demo)
+    report = RunReport(started=datetime.now(UTC))
+    with Store(config.cache_file) as store:
+        collect_stage(config, store, report)
+    click.echo("\n".join(report.lines()[:2]))
+    _print_problems(report.problems)
+    sys.exit(0 if report.feeds_ok or not report.feeds_failed else 1)
+
+
+@main.command(name="cluster")
+@_config_options
+def cluster_command(config_path: Path | None, demo: bool) -> None:
+    """Group collected articles into stories."""
+    from aibot.pipeline import RunReport, cluster_stage
+    from aibot.store import Store
+
+    config = _load(config_path, demo)
+    report = RunReport(started=datetime.now(UTC))
+    with Store(config.cache_file) as store:
+        changed = cluster_stage(config, store, report)
+        total = len(store.all_stories())
+    click.echo(
+        f"stories   {total} in all: {report.stories_new} new, "
+        f"{report.stories_grown} with new sources"
+    )
+    for story in changed:
+        click.echo(f"  {story.id}  {len(story.article_ids)} article(s)  {story.title}")
+
+
+@main.command()
+@_config_options
+def write(config_path: Path | None, demo: bool) -> None:
+    """Write or refresh posts for stories that are ready."""
+    from aibot.pipeline import RunReport, write_stage
+    from aibot.store import Store
+
+    config = _load(config_path, demo)
+    report = RunReport(started=datetime.now(UTC))
+    with Store(config.cache_file) as store:
+        write_stage(config, store, report)
+    click.echo(report.lines()[3])
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    _print_problems(report.problems)
+    sys.exit(1 if report.problems else 0)
+
+
+@main.command()
+@_config_options
+@click.option("--drafts", is_flag=True, help="Also render posts marked draft: true.")
+@click.option("--future", is_flag=True, help="Also render posts dated in the future.")
+def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> None:
+    """Render content/posts into the static site (the cache is not needed)."""
+    from aibot.build import build_site
+
+    config = _load(config_path, demo)
+    report = build_site(config, drafts=drafts, future=future)
+    _print_problems(report.problems)
+    if report.ok:
+        click.echo(
+            f"built {report.posts} posts, {report.pages} pages in {report.seconds:.2f} s: "
+            f"{report.output / 'index.html'}"
+        )
+    sys.exit(0 if report.ok and not report.problems else 1)
+
+
+@main.command()
+@_config_options
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--no-build", is_flag=True, help="Serve site/ as it is, without building first.")
+def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> None:
+    """Build, then serve the site on http://127.0.0.1:PORT/ until interrupted."""
+    from aibot.build import build_site
+    from aibot.serve import serve_forever
+
+    config = _load(config_path, demo)
+    if not no_build:
+        report = build_site(config)
+        _print_problems(report.problems)
+        if not report.ok:
+            sys.exit(1)
+    if not config.paths.output.is_dir():
+        click.echo(
+            f"error: {config.paths.output} does not exist; run `aibot build` first", err=True
+        )
+        sys.exit(1)
+    serve_forever(config.paths.output, port=port, announce=click.echo)
+
+
+@main.command()
+@_config_options
+def check(config_path: Path | None, demo: bool) -> None:
+    """Validate the configuration and every post; list each problem with file and line."""
+    from aibot.posts import load_posts
+
+    config = _load(config_path, demo)
+    posts, errors = load_posts(config.posts_dir)
+    for error in errors:
+        click.echo(f"error: {error}")
+    click.echo(
+        f"{config.source}: ok, {len(config.feeds)} feeds; "
+        f"{len(posts)} posts ok, {len(errors)} with errors"
+    )
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@_config_options
+def report(config_path: Path | None, demo: bool) -> None:
+    """Print the report of the last run from the cache."""
+    from aibot.store import Store
+
+    config = _load(config_path, demo)
+    if not config.cache_file.exists():
+        click.echo("no run recorded yet")
+        sys.exit(1)
+    with Store(config.cache_file) as store:
+        last = store.last_run()
+    if last is None:
+        click.echo("no run recorded yet")
+        sys.exit(1)
+    click.echo(json.dumps(last, indent=2, default=str))

@@ -1,0 +1,154 @@
+"""The vocabulary of AiBot: Article, Story, Draft (Section, Paragraph), Post."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def article_id_for(canonical_url: str) -> str:
+    """The stable id of an article: a short hash of its canonical URL."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def utc(moment: datetime) -> datetime:
+    """The same moment as an aware UTC datetime (naive values are taken to be UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass
+class Article:
+    """One page from one outlet."""
+
+    url: str
+    source: str
+    title: str
+    text: str = ""
+    published: datetime | None = None
+    canonical_url: str = ""
+    id: str = ""
+    feed_url: str = ""
+    summary: str = ""
+    authors: list[str] = field(default_factory=list)
+    fetched: datetime | None = None
+    image: str = ""
+    language: str = ""
+    content_hash: str = ""
+    tags: list[str] = field(default_factory=list)
+    extractor: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.canonical_url:
+            self.canonical_url = self.url
+        if not self.id:
+            self.id = article_id_for(self.canonical_url)
+        if self.published is not None:
+            self.published = utc(self.published)
+        if self.fetched is not None:
+            self.fetched = utc(self.fetched)
+        if not self.content_hash and self.text:
+            self.content_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def when(self) -> datetime:
+        """Publication time, else fetch time, else the epoch: always comparable."""
+        return self.published or self.fetched or datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Story:
+    """A set of articles about one event."""
+
+    id: str
+    article_ids: list[str]
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    post_slug: str | None = None
+
+
+@dataclass
+class Paragraph:
+    text: str
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """What a writer returns; verified before it becomes a post."""
+
+    title: str
+    summary: str
+    sections: list[Section]
+    tags: list[str] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+    writer: str = ""
+    model: str = ""
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The plain prose: no headings, no citations."""
+        return "\n\n".join(p.text for s in self.sections for p in s.paragraphs)
+
+    def source_ids(self) -> list[str]:
+        """Every article id cited, in order of first citation."""
+        seen: dict[str, None] = {}
+        for section in self.sections:
+            for paragraph in section.paragraphs:
+                seen.update(dict.fromkeys(paragraph.sources))
+        return list(seen)
+
+
+@dataclass
+class Post:
+    """A Markdown file with YAML front matter: `meta` keeps every key, known or not."""
+
+    meta: dict[str, Any]
+    body: str
+    path: Path | None = None
+
+    @property
+    def slug(self) -> str:
+        return str(self.meta.get("slug") or "")
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or "")
+
+    @property
+    def date(self) -> datetime | None:
+        value = self.meta.get("date")
+        return value if isinstance(value, datetime) else None
+
+    @property
+    def updated(self) -> datetime | None:
+        value = self.meta.get("updated")
+        return value if isinstance(value, datetime) else None
+
+    @property
+    def is_draft(self) -> bool:
+        return bool(self.meta.get("draft", False))
+
+    @property
+    def tags(self) -> list[str]:
+        return [str(t) for t in self.meta.get("tags") or []]
+
+    @property
+    def story_id(self) -> str | None:
+        generator = self.meta.get("generator") or {}
+        return generator.get("story") if isinstance(generator, dict) else None
+
+    @property
+    def source_urls(self) -> set[str]:
+        return {str(s.get("url")) for s in self.meta.get("sources") or [] if isinstance(s, dict)}

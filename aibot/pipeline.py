@@ -1,0 +1,309 @@
+"""run(): collect → cluster → write → build, with a RunReport.
+
+Each stage is also a function of its own (the CLI's `collect`, `cluster`, `write`, `build`). No
+single feed, page, story or post can stop a run: each failure becomes one line of the report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aibot.build import BuildReport, build_site
+from aibot.cluster import cluster
+from aibot.collect.collector import collect
+from aibot.collect.fetch import Fetcher
+from aibot.config import Config
+from aibot.models import Article, Post, Story
+from aibot.posts import (
+    draft_to_post,
+    is_protected,
+    load_posts,
+    post_path,
+    related_slugs,
+    save_post,
+)
+from aibot.store import Store
+from aibot.write.base import Writer
+from aibot.write.extractive import ExtractiveWriter
+from aibot.write.verify import verify
+
+
+@dataclass
+class RunReport:
+    started: datetime
+    writer: str = ""
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    articles_new: int = 0
+    articles_seen: int = 0
+    articles_failed: int = 0
+    stories: int = 0
+    stories_new: int = 0
+    stories_grown: int = 0
+    stories_waiting: int = 0
+    posts_written: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    posts_kept: int = 0  # edited or locked by an editor: not rewritten
+    posts_held: int = 0  # failed verification: saved as drafts for review
+    posts_deferred: int = 0  # over writer.max_posts_per_run: next run
+    build_pages: int = 0
+    build_seconds: float = 0.0
+    build_ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def problem(self, line: str) -> None:
+        if line not in self.problems:
+            self.problems.append(line)
+
+    @property
+    def ok(self) -> bool:
+        """False when the run could not do its job: the build failed or no feed answered."""
+        no_feed = self.feeds_ok == 0 and self.feeds_failed > 0
+        return self.build_ok and not no_feed
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started"] = self.started.isoformat()
+        data["ok"] = self.ok
+        return data
+
+    def lines(self) -> list[str]:
+        out = [
+            f"feeds     {self.feeds_ok} ok, {self.feeds_failed} failed",
+            f"articles  {self.articles_new} new, {self.articles_seen} seen, "
+            f"{self.articles_failed} failed",
+            f"stories   {self.stories} in play: {self.stories_new} new, {self.stories_grown} with "
+            f"new sources, {self.stories_waiting} waiting for more sources",
+            f"posts     {self.posts_written} written, {self.posts_updated} updated, "
+            f"{self.posts_unchanged} unchanged, {self.posts_kept} kept (edited or locked), "
+            f"{self.posts_held} held for review, {self.posts_deferred} deferred"
+            f"{f' (writer: {self.writer})' if self.writer else ''}",
+            f"build     {self.build_pages} pages in {self.build_seconds:.2f} s"
+            f"{'' if self.build_ok else ' FAILED, previous site kept'}",
+        ]
+        out += [f"note: {n}" for n in self.notes]
+        out += [f"problem: {p}" for p in self.problems]
+        return out
+
+
+def choose_writer(config: Config) -> Writer:
+    """Claude when configured and a key is set; the extractive writer otherwise."""
+    backend = config.writer.backend
+    has_key = bool(os.environ.get("ANTHROPIC_API_KEY"))
+    if backend == "claude" or (backend == "auto" and has_key):
+        from aibot.write.claude import ClaudeWriter
+
+        return ClaudeWriter.from_config(config)
+    return ExtractiveWriter()
+
+
+def run(
+    config: Config,
+    *,
+    writer: Writer | None = None,
+    fetcher: Fetcher | None = None,
+    now: datetime | None = None,
+) -> RunReport:
+    """One full run; never raises for bad input, only for bugs and a broken environment."""
+    now = now or datetime.now(UTC)
+    report = RunReport(started=now)
+    with Store(config.cache_file) as store:
+        if store.moved_aside:
+            report.notes.append(f"the cache was unreadable and was moved to {store.moved_aside}")
+        collect_stage(config, store, report, fetcher=fetcher, now=now)
+        cluster_stage(config, store, report)
+        write_stage(config, store, report, writer=writer, now=now)
+        build_stage(config, report, now=now)
+        store.log_run(now, report.to_dict())
+    return report
+
+
+def collect_stage(
+    config: Config,
+    store: Store,
+    report: RunReport,
+    *,
+    fetcher: Fetcher | None = None,
+    now: datetime | None = None,
+) -> None:
+    result = collect(config, store, fetcher=fetcher, now=now)
+    report.feeds_ok += result.feeds_ok
+    report.feeds_failed += result.feeds_failed
+    report.articles_new += result.articles_new
+    report.articles_seen += result.articles_seen
+    report.articles_failed += result.articles_failed
+    for line in result.problems:
+        report.problem(line)
+
+
+def cluster_stage(config: Config, store: Store, report: RunReport) -> list[Story]:
+    """Attach every unclustered article to a story; return the stories that changed."""
+    newcomers = store.unclustered_articles()
+    if not newcomers:
+        return []
+    window = timedelta(hours=config.cluster.window_hours)
+    live = store.live_stories(since=min(a.when for a in newcomers) - window)
+    pool = store.articles(i for s in live for i in s.article_ids) + newcomers
+    before = {s.id: len(s.article_ids) for s in live}
+    stories = cluster(pool, live, config.cluster)
+    changed = [s for s in stories if len(s.article_ids) != before.get(s.id, -1)]
+    store.save_stories(changed)
+    report.stories_new += sum(1 for s in changed if s.id not in before)
+    report.stories_grown += sum(1 for s in changed if s.id in before)
+    return changed
+
+
+def write_stage(
+    config: Config,
+    store: Store,
+    report: RunReport,
+    *,
+    writer: Writer | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Write a post for every ready story without one; refresh unedited posts that grew."""
+    now = now or datetime.now(UTC)
+    writer = writer or choose_writer(config)
+    report.writer = writer.name
+    posts, errors = load_posts(config.posts_dir)
+    for error in errors:
+        report.problem(f"post {error}")
+    blocked_paths = {e.path for e in errors}
+    trusted = {f.url for f in config.feeds if f.trusted_single_source}
+    stories = store.all_stories()
+    report.stories = len(stories)
+    for story in stories:
+        articles = store.articles(story.article_ids)
+        if not articles:
+            continue
+        existing = _post_for(story, articles, posts)
+        if existing is not None:
+            _refresh(config, store, report, writer, story, articles, existing, posts, now)
+            continue
+        outlets = {a.source for a in articles}
+        if len(outlets) < config.cluster.min_sources and not trusted & {
+            a.feed_url for a in articles
+        }:
+            report.stories_waiting += 1
+            continue
+        if report.posts_written >= config.writer.max_posts_per_run:
+            report.posts_deferred += 1
+            continue
+        post = _draft(config, report, writer, story, articles, posts, None, now)
+        if post is None:
+            continue
+        path = post_path(config.posts_dir, post)
+        if path.exists() or path in blocked_paths:
+            report.problem(
+                f"story {story.id}: {path} exists but is not this story's post; not overwritten"
+            )
+            continue
+        save_post(post, path)
+        posts.append(post)
+        store.set_post_slug(story.id, post.slug)
+        report.posts_written += 1
+        report.posts_held += int(post.is_draft)
+
+
+def _post_for(story: Story, articles: Sequence[Article], posts: list[Post]) -> Post | None:
+    """The story's post: by the story id it records, else by a shared source URL."""
+    for post in posts:
+        if post.story_id == story.id:
+            return post
+    urls = {a.canonical_url for a in articles}
+    for post in posts:
+        if post.source_urls & urls:
+            return post
+    return None
+
+
+def _refresh(
+    config: Config,
+    store: Store,
+    report: RunReport,
+    writer: Writer,
+    story: Story,
+    articles: Sequence[Article],
+    existing: Post,
+    posts: list[Post],
+    now: datetime,
+) -> None:
+    if story.post_slug != existing.slug:
+        store.set_post_slug(story.id, existing.slug)
+    fresh = [a for a in articles if a.canonical_url not in existing.source_urls]
+    if not fresh:
+        report.posts_unchanged += 1
+        return
+    if is_protected(existing):
+        report.posts_kept += 1
+        report.notes.append(
+            f"story {story.id} has {len(fresh)} new source(s); post {existing.slug} is "
+            f"{'locked' if existing.meta.get('locked') else 'edited'}, not updated"
+        )
+        return
+    sources = _union(existing, articles, store)
+    post = _draft(config, report, writer, story, sources, posts, existing, now)
+    if post is None:
+        return
+    save_post(post, existing.path)
+    posts[posts.index(existing)] = post
+    report.posts_updated += 1
+    report.posts_held += int(post.is_draft)
+
+
+def _union(existing: Post, articles: Sequence[Article], store: Store) -> list[Article]:
+    """The story's articles plus any the post cited before that the cache still has."""
+    ids = [str(s.get("id")) for s in existing.meta.get("sources") or [] if isinstance(s, dict)]
+    known = {a.id for a in articles}
+    return [*articles, *(a for a in store.articles(ids) if a.id not in known)]
+
+
+def _draft(
+    config: Config,
+    report: RunReport,
+    writer: Writer,
+    story: Story,
+    articles: Sequence[Article],
+    posts: list[Post],
+    previous: Post | None,
+    now: datetime,
+) -> Post | None:
+    try:
+        draft = writer.write(story, articles)
+    except Exception as exc:  # noqa: BLE001 - one story's failure is reported, the run goes on
+        report.problem(
+            f"story {story.id} ({story.title[:60]}): writer {writer.name} failed: "
+            f"{type(exc).__name__}: {exc}; tried again next run"
+        )
+        return None
+    review = verify(draft, articles)
+    # Every article given to the writer is listed, cited or not, so that the next run can tell
+    # new sources from known ones.
+    post = draft_to_post(
+        draft, story, articles, review,
+        author=config.author.name,
+        taken_slugs=[p.slug for p in posts],
+        previous=previous,
+        now=now,
+    )  # fmt: skip
+    others = [p for p in posts if p is not previous]
+    post.meta["related"] = related_slugs(post, others)
+    if review.status != "passed":
+        report.notes.append(f"post {post.slug} held for review: {'; '.join(review.notes[:3])}")
+    return post
+
+
+def build_stage(config: Config, report: RunReport, *, now: datetime | None = None) -> BuildReport:
+    result = build_site(config, now=now)
+    report.build_pages = result.pages
+    report.build_seconds = result.seconds
+    report.build_ok = result.ok
+    for line in result.problems:
+        report.problem(line)
+    return result

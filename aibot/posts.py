@@ -1,0 +1,383 @@
+"""Posts on disk: Markdown with YAML front matter under content/posts/YYYY/slug.md.
+
+This module owns the editors' contract (see README, "Editing posts"): which keys a post has, how
+an editor's change is detected (`generator.body_sha256`, or `locked: true`), and how a Draft
+becomes Markdown. Files are written atomically, so a crash leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from aibot.models import Article, Draft, Post, Story, utc
+from aibot.text import words
+from aibot.vectors import cosine, tfidf
+from aibot.write.verify import Review
+from aibot.yamlio import YamlError, dump_yaml, load_yaml
+
+FRONT_MATTER_KEYS = (
+    "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
+    "related", "draft", "review", "generator",
+)  # fmt: skip
+MAX_SLUG = 80
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_RESERVED_SLUGS = {"index", "tags", "page", "static", "feed", "atom", "sitemap", "404", "con"}
+
+
+@dataclass
+class PostError(Exception):
+    """A post that cannot be read; `str()` gives `file:line: message`."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+# Reading
+
+
+def load_post(path: Path) -> Post:
+    """Read and validate one post; raise PostError naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostError(path, None, f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise PostError(path, None, f"cannot read: {exc.strerror}") from None
+    return parse_post(text, path)
+
+
+def parse_post(text: str, path: Path) -> Post:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise PostError(path, 1, "no front matter: the file must start with a line '---'")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise PostError(path, 1, "front matter is not closed by a line '---'")
+    front = "".join(lines[1:end])
+    try:
+        meta = load_yaml(front)
+    except YamlError as exc:
+        line = exc.line + 1 if exc.line else None  # +1 for the opening '---'
+        raise PostError(path, line, f"front matter: {exc}") from None
+    if not isinstance(meta, dict):
+        raise PostError(path, 2, "front matter must be a mapping of keys to values")
+    body = "".join(lines[end + 1 :]).lstrip("\n")
+    _validate(meta, front, path)
+    return Post(meta=meta, body=body, path=path)
+
+
+def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
+    def fail(key: str, message: str) -> PostError:
+        match = re.search(rf"^{re.escape(key)}\s*:", front, re.M)
+        line = front[: match.start()].count("\n") + 2 if match else 2
+        return PostError(path, line, f"{key}: {message}")
+
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise fail("title", f"expected the headline as text, got {title!r}")
+    slug = meta.get("slug")
+    if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > MAX_SLUG:
+        raise fail("slug", f"expected lowercase letters, digits and hyphens, got {slug!r}")
+    for key in ("date", "updated"):
+        if key in meta and meta[key] is not None:
+            moment = _as_datetime(meta[key])
+            if moment is None:
+                raise fail(
+                    key, f"expected a date and time like 2026-01-31T09:30:00Z, got {meta[key]!r}"
+                )
+            meta[key] = moment
+    if meta.get("date") is None:
+        raise fail("date", "required: when the post was first published")
+    for key in ("tags", "related"):
+        value = meta.get(key, [])
+        if value is None:
+            meta[key] = []
+        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, f"expected a list of text, got {value!r}")
+    for key in ("draft", "locked"):
+        if key in meta and not isinstance(meta[key], bool):
+            raise fail(key, f"expected true or false, got {meta[key]!r}")
+    sources = meta.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise fail("sources", "expected a list of {outlet, title, url} entries")
+    for key in ("summary", "author", "image"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            raise fail(key, f"expected text, got {meta[key]!r}")
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def load_posts(posts_dir: Path) -> tuple[list[Post], list[PostError]]:
+    """Every readable post under `posts_dir` (sorted by path) and the errors of the others."""
+    posts: list[Post] = []
+    errors: list[PostError] = []
+    if not posts_dir.is_dir():
+        return posts, errors
+    for path in sorted(posts_dir.rglob("*.md")):
+        try:
+            posts.append(load_post(path))
+        except PostError as exc:
+            errors.append(exc)
+    seen: dict[str, Path] = {}
+    for post in list(posts):
+        if post.slug in seen:
+            errors.append(
+                PostError(
+                    post.path or posts_dir,
+                    3,
+                    f"slug: {post.slug!r} is already used by {seen[post.slug]}",
+                )
+            )
+            posts.remove(post)
+        else:
+            seen[post.slug] = post.path or posts_dir
+    return posts, errors
+
+
+# Writing
+
+
+def post_text(post: Post) -> str:
+    """The file text of a post: front matter in the documented key order, then the body."""
+    ordered = {k: post.meta[k] for k in FRONT_MATTER_KEYS if k in post.meta}
+    ordered.update({k: v for k, v in post.meta.items() if k not in ordered})
+    return f"---\n{dump_yaml(_plain(ordered))}---\n\n{post.body.strip()}\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def save_post(post: Post, path: Path | None = None) -> Path:
+    """Write `post` atomically (temp file, fsync, rename in the same folder)."""
+    target = path or post.path
+    if target is None:
+        raise ValueError("save_post() needs a path")
+    write_atomically(target, post_text(post))
+    post.path = target
+    return target
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def post_path(posts_dir: Path, post: Post) -> Path:
+    moment = post.date or datetime.now(UTC)
+    return posts_dir / f"{moment:%Y}" / f"{post.slug}.md"
+
+
+# The editors' contract
+
+
+def body_sha256(post: Post) -> str:
+    """Hash of everything an editor may change: the body and the editorial front matter."""
+    editorial = {
+        "title": post.meta.get("title"),
+        "summary": post.meta.get("summary"),
+        "tags": post.meta.get("tags") or [],
+        "draft": bool(post.meta.get("draft", False)),
+        "body": post.body.strip(),
+    }
+    blob = json.dumps(editorial, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def is_edited(post: Post) -> bool:
+    generator = post.meta.get("generator")
+    recorded = generator.get("body_sha256") if isinstance(generator, dict) else None
+    return recorded != body_sha256(post)
+
+
+def is_protected(post: Post) -> bool:
+    """True when the pipeline must not rewrite this post (edited by hand, or locked)."""
+    return bool(post.meta.get("locked")) or is_edited(post)
+
+
+def slugify(title: str, taken: Iterable[str] = ()) -> str:
+    """ASCII, lowercase, hyphenated, at most 80 characters on a word boundary, not in `taken`."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    parts = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    slug = ""
+    for part in parts:
+        candidate = f"{slug}-{part}" if slug else part
+        if len(candidate) > MAX_SLUG - 3:  # room for a -N suffix
+            break
+        slug = candidate
+    slug = slug or "story"
+    if slug in _RESERVED_SLUGS:
+        slug = f"{slug}-story"
+    taken = set(taken)
+    unique, n = slug, 2
+    while unique in taken:
+        unique, n = f"{slug}-{n}", n + 1
+    return unique
+
+
+def draft_to_post(
+    draft: Draft,
+    story: Story,
+    articles: Sequence[Article],
+    review: Review,
+    *,
+    author: str,
+    taken_slugs: Iterable[str] = (),
+    previous: Post | None = None,
+    related: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Post:
+    """A post for `draft`; when `previous` is given, its slug, date and unknown keys are kept."""
+    now = now or datetime.now(UTC)
+    cited = [a for a in sorted(articles, key=lambda a: (a.when, a.id))]
+    latest = min(max(a.when for a in cited), now) if cited else now
+    meta: dict[str, Any] = dict(previous.meta) if previous else {}
+    meta.update(
+        title=draft.title,
+        slug=previous.slug if previous else slugify(draft.title, taken_slugs),
+        date=previous.date if previous and previous.date else latest,
+        author=author,
+        summary=draft.summary,
+        tags=draft.tags,
+        image=next((a.image for a in cited if a.image.startswith(("http://", "https://"))), ""),
+        sources=[
+            {
+                "id": a.id,
+                "outlet": a.source,
+                "title": a.title,
+                "url": a.canonical_url,
+                "published": a.when,
+            }
+            for a in cited
+        ],
+        related=list(related),
+        draft=review.status != "passed",
+        review={"status": review.status, "notes": review.notes},
+    )
+    if previous:
+        meta["updated"] = latest
+    if not meta["image"]:
+        meta.pop("image")
+    post = Post(meta=meta, body=render_markdown(draft, cited))
+    meta["generator"] = {
+        "writer": draft.writer,
+        "model": draft.model or None,
+        "story": story.id,
+        "body_sha256": body_sha256(post),
+    }
+    return post
+
+
+# Markdown
+
+
+def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
+    """The post body: sections with headings, numbered citations, then the Sources list."""
+    number = {a.id: n for n, a in enumerate(articles, start=1)}
+    out: list[str] = []
+    for section in draft.sections:
+        out.append(f"## {_escape(section.heading)}\n")
+        for paragraph in section.paragraphs:
+            cites = "".join(
+                f" [[{number[i]}]](#source-{number[i]})" for i in paragraph.sources if i in number
+            )
+            out.append(f"{_escape(paragraph.text)}{cites}\n")
+    if draft.disagreements:
+        out.append("## Where sources differ\n")
+        out.extend(f"- {_escape(d)}" for d in draft.disagreements)
+        out.append("")
+    out.append("## Sources\n")
+    for n, article in enumerate(articles, start=1):
+        title = _escape(article.title or article.canonical_url)
+        link = (
+            f"[{title}]({_link(article.canonical_url)})"
+            if _is_web(article.canonical_url)
+            else title
+        )
+        out.append(f'{n}. <span id="source-{n}"></span>{_escape(article.source)}: {link}')
+    return "\n".join(out).strip() + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _escape(text: str) -> str:
+    """Source text as literal Markdown: no markup, links or HTML can come from a source."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return re.sub(r"^(\d+)\.", r"\1\\.", escaped)
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def _link(url: str) -> str:
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
+
+
+# Related posts
+
+
+def related_slugs(post: Post, others: Sequence[Post], limit: int = 3) -> list[str]:
+    """Slugs of the `limit` posts most like `post` by words of title, summary and tags."""
+    candidates = [p for p in others if p.slug != post.slug and not p.is_draft]
+    if not candidates:
+        return []
+    bags = {p.slug: _post_bag(p) for p in [post, *candidates]}
+    vectors = tfidf(bags)
+    mine = vectors[post.slug]
+    scored = sorted(
+        ((cosine(mine, vectors[p.slug]), p) for p in candidates),
+        key=lambda sp: (-sp[0], -(sp[1].date or datetime.min.replace(tzinfo=UTC)).timestamp()),
+    )
+    return [p.slug for score, p in scored[:limit] if score > 0]
+
+
+def _post_bag(post: Post) -> Counter[str]:
+    bag = Counter(words(f"{post.title} {post.title} {post.meta.get('summary') or ''}"))
+    for tag in post.tags:
+        bag[f"tag:{tag}"] += 2
+    return bag

@@ -1,0 +1,285 @@
+"""The SQLite cache under `.aibot/`: articles, stories, feed state and the run log.
+
+It is only a cache: `content/` is the truth. A database that is unreadable or from another schema
+version is moved aside and started afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aibot.models import Article, Story
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    feed_url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    text TEXT NOT NULL,
+    authors TEXT NOT NULL,
+    published TEXT,
+    fetched TEXT,
+    image TEXT NOT NULL,
+    language TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    extractor TEXT NOT NULL,
+    story_id TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
+CREATE TABLE IF NOT EXISTS seen_urls (url TEXT PRIMARY KEY, article_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    post_slug TEXT
+);
+CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class FeedState:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: str | None = None
+    last_error: str | None = None
+    failures: int = 0
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Store:
+    """A connection to the cache file; use as a context manager or call close()."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.moved_aside: Path | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._connect()
+        except sqlite3.DatabaseError:
+            self.moved_aside = _move_aside(path)
+            self.db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                db.commit()
+            elif row["value"] != str(SCHEMA_VERSION):
+                raise sqlite3.DatabaseError(f"cache schema {row['value']} != {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # Articles
+
+    def has_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM seen_urls WHERE url=?", (url,)).fetchone() is not None
+
+    def has_article(self, article_id: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
+            is not None
+        )
+
+    def add_article(self, article: Article, *, seen_as: Iterable[str] = ()) -> None:
+        row = asdict(article)
+        row["authors"] = json.dumps(article.authors)
+        row["tags"] = json.dumps(article.tags)
+        row["published"] = _iso(article.published)
+        row["fetched"] = _iso(article.fetched)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.db:
+            self.db.execute(
+                f"INSERT OR IGNORE INTO articles ({columns}) VALUES ({marks})", tuple(row.values())
+            )
+            for url in {article.url, article.canonical_url, *seen_as}:
+                self.db.execute("INSERT OR IGNORE INTO seen_urls VALUES (?, ?)", (url, article.id))
+
+    def articles(self, ids: Iterable[str]) -> list[Article]:
+        """Articles by id, in the order asked (unknown ids are left out)."""
+        wanted = list(ids)
+        found: dict[str, Article] = {}
+        for chunk in _chunks(wanted, 500):
+            marks = ", ".join("?" for _ in chunk)
+            for row in self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
+                found[row["id"]] = _article(row)
+        return [found[i] for i in wanted if i in found]
+
+    def unclustered_articles(self) -> list[Article]:
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id"
+        )
+        return [_article(r) for r in rows]
+
+    # Stories
+
+    def live_stories(self, since: datetime) -> list[Story]:
+        """Stories whose last article is at or after `since`, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM stories WHERE last_seen >= ? ORDER BY first_seen, id",
+            (since.isoformat(),),
+        ).fetchall()
+        return [self._story(r) for r in rows]
+
+    def all_stories(self) -> list[Story]:
+        rows = self.db.execute("SELECT * FROM stories ORDER BY first_seen, id").fetchall()
+        return [self._story(r) for r in rows]
+
+    def story(self, story_id: str) -> Story | None:
+        row = self.db.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
+        return self._story(row) if row is not None else None
+
+    def _story(self, row: sqlite3.Row) -> Story:
+        ids = [
+            r["id"]
+            for r in self.db.execute(
+                "SELECT id FROM articles WHERE story_id=? ORDER BY published, id", (row["id"],)
+            )
+        ]
+        return Story(
+            id=row["id"],
+            article_ids=ids,
+            title=row["title"],
+            first_seen=datetime.fromisoformat(row["first_seen"]),
+            last_seen=datetime.fromisoformat(row["last_seen"]),
+            post_slug=row["post_slug"],
+        )
+
+    def save_stories(self, stories: Iterable[Story]) -> None:
+        with self.db:
+            for story in stories:
+                self.db.execute(
+                    "INSERT INTO stories (id, title, first_seen, last_seen, post_slug) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
+                    "first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
+                    "post_slug=COALESCE(excluded.post_slug, stories.post_slug)",
+                    (
+                        story.id,
+                        story.title,
+                        story.first_seen.isoformat(),
+                        story.last_seen.isoformat(),
+                        story.post_slug,
+                    ),
+                )
+                self.db.executemany(
+                    "UPDATE articles SET story_id=? WHERE id=?",
+                    [(story.id, article_id) for article_id in story.article_ids],
+                )
+
+    def set_post_slug(self, story_id: str, slug: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE stories SET post_slug=? WHERE id=?", (slug, story_id))
+
+    # Feeds and runs
+
+    def feed_state(self, url: str) -> FeedState:
+        row = self.db.execute("SELECT * FROM feeds WHERE url=?", (url,)).fetchone()
+        return FeedState(**dict(row)) if row is not None else FeedState(url=url)
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    state.url,
+                    state.etag,
+                    state.last_modified,
+                    state.last_success,
+                    state.last_error,
+                    state.failures,
+                ),
+            )
+
+    def feed_states(self) -> Iterator[FeedState]:
+        for row in self.db.execute("SELECT * FROM feeds ORDER BY url"):
+            yield FeedState(**dict(row))
+
+    def log_run(self, started: datetime, report: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO runs (started, report) VALUES (?, ?)",
+                (started.isoformat(), json.dumps(report, default=str)),
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT report FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return json.loads(row["report"]) if row is not None else None
+
+
+def _article(row: sqlite3.Row) -> Article:
+    data = dict(row)
+    data.pop("story_id")
+    data["authors"] = json.loads(data["authors"])
+    data["tags"] = json.loads(data["tags"])
+    data["published"] = _when(data["published"])
+    data["fetched"] = _when(data["fetched"])
+    return Article(**data)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _move_aside(path: Path) -> Path:
+    """Keep an unreadable cache for inspection and let a fresh one take its place."""
+    aside = path.with_name(path.name + ".broken")
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(str(path) + suffix)
+        if old.exists():
+            old.replace(Path(str(aside) + suffix))
+    return aside

@@ -1,0 +1,147 @@
+"""Small text helpers shared by the stages: HTML to plain text, sentences, word tokens."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+_BLOCK_TAGS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment, paragraphs separated by blank lines."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    text = "".join(collector.parts)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n\n".join(line for line in lines if line)
+
+
+def plain_text(value: str, content_type: str = "text/html") -> str:
+    """Feed text as plain text: HTML is reduced to its words, plain text is unescaped once."""
+    if "html" in content_type:
+        return html_to_text(value)
+    return " ".join(html.unescape(value).split())
+
+
+def one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "no",
+    "vs",
+    "etc",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
+    "approx",
+    "est",
+    "dept",
+    "univ",
+}
+_SENTENCE_END = re.compile(r"""([.!?]["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations, initials and decimals intact."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        end = match.end(1)
+        before = paragraph[start : match.start(1) + 1]
+        last_word = re.split(r"\s", before.strip())[-1].rstrip(".").lower().lstrip("(\"'“")
+        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        out.append(paragraph[start:end].strip())
+        start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*", re.I)
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours said says say told according new one
+    two year years week monday tuesday wednesday thursday friday saturday sunday mr mrs ms would
+    could may might also per cent percent""".split()  # noqa: SIM905
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens without stop words, with a light plural fold."""
+    out = []
+    for token in _WORD.findall(text.lower()):
+        if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+            continue
+        if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+            token = token[:-1]
+        out.append(token)
+    return out
