@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aibot.build import BuildReport, build_site
@@ -27,7 +28,7 @@ from aibot.posts import (
     save_post,
 )
 from aibot.store import Store
-from aibot.write.base import Writer
+from aibot.write.base import Writer, WriterError
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.verify import verify
 
@@ -169,12 +170,19 @@ def write_stage(
 ) -> None:
     """Write a post for every ready story without one; refresh unedited posts that grew."""
     now = now or datetime.now(UTC)
-    writer = writer or choose_writer(config)
+    if writer is None:
+        try:
+            writer = choose_writer(config)
+        except WriterError as exc:
+            report.problem(f"writer: {exc}; using the extractive writer")
+            writer = ExtractiveWriter()
     report.writer = writer.name
     posts, errors = load_posts(config.posts_dir)
     for error in errors:
         report.problem(f"post {error}")
-    blocked_paths = {e.path for e in errors}
+    # A post that cannot be read may still be a story's post: its raw text is searched for the
+    # story's source URLs, so that a broken file never leads to a duplicate post.
+    broken = {e.path: _raw_text(e.path) for e in errors}
     trusted = {f.url for f in config.feeds if f.trusted_single_source}
     stories = store.all_stories()
     report.stories = len(stories)
@@ -183,6 +191,9 @@ def write_stage(
         if not articles:
             continue
         existing = _post_for(story, articles, posts)
+        if existing is None and _in_broken_post(articles, broken):
+            report.posts_kept += 1
+            continue
         if existing is not None:
             _refresh(config, store, report, writer, story, articles, existing, posts, now)
             continue
@@ -199,7 +210,7 @@ def write_stage(
         if post is None:
             continue
         path = post_path(config.posts_dir, post)
-        if path.exists() or path in blocked_paths:
+        if path.exists():
             report.problem(
                 f"story {story.id}: {path} exists but is not this story's post; not overwritten"
             )
@@ -209,6 +220,17 @@ def write_stage(
         store.set_post_slug(story.id, post.slug)
         report.posts_written += 1
         report.posts_held += int(post.is_draft)
+
+
+def _raw_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _in_broken_post(articles: Sequence[Article], broken: dict[Path, str]) -> bool:
+    return any(a.canonical_url in text for text in broken.values() for a in articles)
 
 
 def _post_for(story: Story, articles: Sequence[Article], posts: list[Post]) -> Post | None:

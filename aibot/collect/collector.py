@@ -13,7 +13,7 @@ from aibot.collect.feeds import parse_feed
 from aibot.collect.fetch import Fetcher, FetchError, user_agent
 from aibot.config import Config, FeedConfig
 from aibot.models import Article
-from aibot.store import Store
+from aibot.store import FeedState, Store
 
 # Below this many words an extracted page is a stub (paywall, cookie wall): the feed text wins.
 MIN_WORDS = 80
@@ -112,7 +112,8 @@ def _new_entries(
     if not parsed.version:
         detail = "; ".join(parsed.problems)
         return _feed_failed(store, state, report, f"feed {label} ({feed.url}): {detail}", now)
-    report.problems.extend(f"feed {label}: {p}" for p in parsed.problems)
+    if parsed.problems:
+        report.problems.append(f"feed {label}: {'; '.join(parsed.problems)}")
     name = feed.name or parsed.title or (urlsplit(feed.url).hostname or feed.url)
     oldest = now - timedelta(hours=config.collect.max_age_hours)
     pending = []
@@ -127,7 +128,9 @@ def _new_entries(
     return _feed_ok(store, state, report, now, pending)
 
 
-def _feed_ok(store, state, report, now, pending):  # type: ignore[no-untyped-def]
+def _feed_ok(
+    store: Store, state: FeedState, report: CollectReport, now: datetime, pending: list[_Pending]
+) -> list[_Pending]:
     state.last_success = now.isoformat()
     state.failures = 0
     state.last_error = None
@@ -136,7 +139,9 @@ def _feed_ok(store, state, report, now, pending):  # type: ignore[no-untyped-def
     return pending
 
 
-def _feed_failed(store, state, report, problem, now):  # type: ignore[no-untyped-def]
+def _feed_failed(
+    store: Store, state: FeedState, report: CollectReport, problem: str, now: datetime
+) -> list[_Pending]:
     state.failures += 1
     state.last_error = f"{now.isoformat()} {problem}"
     store.save_feed_state(state)

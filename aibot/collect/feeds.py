@@ -54,12 +54,15 @@ def parse_feed(data: bytes, url: str, headers: Mapping[str, str] | None = None) 
     feed_title = one_line(plain_text(parsed.feed.get("title", ""), _type(parsed.feed, "title")))
     now = datetime.now(UTC)
     entries = []
-    for position, entry in enumerate(parsed.entries):
+    for entry in parsed.entries:
         article = _article(entry, url, feed_title, now)
-        if article is None:
-            problems.append(f"entry {position + 1} has no usable link; skipped")
-            continue
-        entries.append(article)
+        if article is not None:
+            entries.append(article)
+    if len(entries) < len(parsed.entries):
+        problems.append(
+            f"{len(parsed.entries) - len(entries)} of {len(parsed.entries)} "
+            "entries have no usable link and were skipped"
+        )
     return Feed(title=feed_title, entries=entries, problems=problems, version=parsed.version)
 
 

@@ -1,0 +1,3 @@
+from aibot.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The `aibot` command: help, exit codes, and errors that name the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+COMMANDS = ["run", "collect", "cluster", "write", "build", "serve", "check", "report"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert "--config" in result.output and "--demo" in result.output
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run_cli("run", "--no-such-option").exit_code == 2
+
+
+def test_missing_config_file_exits_2_naming_it(tmp_path: Path) -> None:
+    result = run_cli("run", "-c", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert "nope.yaml: no such configuration file" in result.output
+
+
+def test_invalid_config_exits_2_with_key_path(tmp_path: Path) -> None:
+    config = tmp_path / "aibot.yaml"
+    config.write_text("feeds:\n  - url: a.xml\n  - url: b.xml\n  - url: 42\n")
+    result = run_cli("check", "-c", str(config))
+    assert result.exit_code == 2
+    assert "aibot.yaml: feeds[2].url: expected a URL, got 42" in result.output
+
+
+def test_check_lists_broken_posts_with_file_and_line(demo_dir: Path) -> None:
+    config = str(demo_dir / "aibot.yaml")
+    assert run_cli("run", "-c", config).exit_code == 0
+    clean = run_cli("check", "-c", config)
+    assert clean.exit_code == 0
+    assert "0 with errors" in clean.output
+    post = sorted((demo_dir / "content" / "posts").rglob("*.md"))[0]
+    lines = post.read_text().splitlines()
+    slug_line = next(i for i, line in enumerate(lines, start=1) if line.startswith("slug:"))
+    lines[slug_line - 1] = "slug: Not A Slug/../x"
+    post.write_text("\n".join(lines) + "\n")
+    broken = run_cli("check", "-c", config)
+    assert broken.exit_code == 1
+    assert f"{post}:{slug_line}: slug:" in broken.output
+
+
+def test_stages_run_one_by_one(demo_dir: Path) -> None:
+    config = str(demo_dir / "aibot.yaml")
+    collected = run_cli("collect", "-c", config)
+    assert collected.exit_code == 0, collected.output
+    assert "7 ok, 0 failed" in collected.output
+    clustered = run_cli("cluster", "-c", config)
+    assert clustered.exit_code == 0
+    assert " new" in clustered.output
+    written = run_cli("write", "-c", config)
+    assert written.exit_code == 0, written.output
+    posts = list((demo_dir / "content" / "posts").rglob("*.md"))
+    assert posts
+    built = run_cli("build", "-c", config)
+    assert built.exit_code == 0, built.output
+    assert f"built {len(posts)} posts" in built.output
+    report = run_cli("report", "-c", config)
+    assert report.exit_code == 1  # stages alone log no run
+    assert run_cli("run", "-c", config).exit_code == 0
+    assert '"posts_written": 0' in run_cli("report", "-c", config).output
+
+
+def test_run_json_report(demo_dir: Path) -> None:
+    result = run_cli("run", "-c", str(demo_dir / "aibot.yaml"), "--json")
+    assert result.exit_code == 0
+    assert '"feeds_ok": 7' in result.output
+    assert '"ok": true' in result.output
