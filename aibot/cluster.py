@@ -22,7 +22,7 @@ from aibot.models import Article, Story
 from aibot.text import words
 from aibot.vectors import Vector, cosine, normalise, tfidf
 
-LEAD_WORDS = 60
+LEAD_WORDS = 100
 TITLE_WEIGHT = 2
 
 

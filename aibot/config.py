@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aibot.yamlio import YamlError, load_yaml
 
@@ -58,7 +59,6 @@ class FeedConfig:
 @dataclass(frozen=True)
 class CollectConfig:
     concurrency: int = 16
-    per_host: int = 2
     timeout_s: float = 20.0
     max_bytes: int = 5_000_000
     # 0 keeps entries of any age (the demo sample is dated).
@@ -69,7 +69,7 @@ class CollectConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    threshold: float = 0.3
+    threshold: float = 0.2
     window_hours: float = 72.0
     min_sources: int = 2
 
@@ -79,7 +79,6 @@ class WriterConfig:
     backend: str = "auto"
     model: str = "claude-sonnet-5-5"
     max_posts_per_run: int = 20
-    batch: bool = False
     max_input_tokens: int = 12_000
     max_output_tokens: int = 4_000
 
@@ -249,7 +248,12 @@ def _check_values(config: Config, name: str) -> None:
             f"{name}: cluster.threshold: expected a number between 0 and 1, "
             f"got {config.cluster.threshold}"
         )
-    for key in ("concurrency", "per_host", "max_bytes"):
+    try:
+        ZoneInfo(config.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: site.timezone: expected a time zone name such as "
+                          f"Europe/London, got {config.site.timezone!r}") from None
+    for key in ("concurrency", "max_bytes"):
         if getattr(config.collect, key) < 1:
             raise ConfigError(
                 f"{name}: collect.{key}: expected at least 1, got {getattr(config.collect, key)}"

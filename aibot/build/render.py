@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 import markdown
@@ -238,7 +239,8 @@ def _environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["iso"] = lambda d: d.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
-    env.filters["day"] = lambda d: f"{d:%-d %B %Y}" if d else ""
+    zone = ZoneInfo(config.site.timezone)
+    env.filters["day"] = lambda d: f"{d.astimezone(zone):%-d %B %Y, %H:%M %Z}" if d else ""
     env.filters["web_url"] = _web_url
     return env
 
