@@ -63,3 +63,25 @@ def file_server() -> Iterator[callable]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def demo_articles(tmp_path_factory: pytest.TempPathFactory):
+    """The demo sample collected once: (articles in time order, {article id: story label})."""
+    import json
+
+    from aibot.collect.collector import collect
+    from aibot.config import load_config
+    from aibot.store import Store
+
+    folder = tmp_path_factory.mktemp("demo-articles")
+    shutil.copy(DEMO / "aibot.yaml", folder / "aibot.yaml")
+    shutil.copytree(DEMO / "sample", folder / "sample")
+    config = load_config(folder / "aibot.yaml")
+    with Store(config.cache_file) as store:
+        report = collect(config, store)
+        assert not report.problems, report.problems
+        articles = store.unclustered_articles()
+    labels = json.loads((folder / "sample" / "labels.json").read_text())
+    prefix = (folder / "sample").resolve().as_uri() + "/"
+    return articles, {a.id: labels[a.url.removeprefix(prefix)] for a in articles}
