@@ -251,8 +251,10 @@ def _check_values(config: Config, name: str) -> None:
     try:
         ZoneInfo(config.site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{name}: site.timezone: expected a time zone name such as "
-                          f"Europe/London, got {config.site.timezone!r}") from None
+        raise ConfigError(
+            f"{name}: site.timezone: expected a time zone name such as "
+            f"Europe/London, got {config.site.timezone!r}"
+        ) from None
     for key in ("concurrency", "max_bytes"):
         if getattr(config.collect, key) < 1:
             raise ConfigError(

@@ -55,7 +55,7 @@ class PostError(Exception):
 def load_post(path: Path) -> Post:
     """Read and validate one post; raise PostError naming the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors' tools may add a BOM
     except UnicodeDecodeError as exc:
         raise PostError(path, None, f"not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
@@ -122,6 +122,15 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
             raise fail(key, f"expected text, got {meta[key]!r}")
 
 
+def _key_line(path: Path, key: str) -> int | None:
+    """The 1-based line of `key:` in a post file, for messages about a valid file."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
+
+
 def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return utc(value)
@@ -149,13 +158,9 @@ def load_posts(posts_dir: Path) -> tuple[list[Post], list[PostError]]:
     seen: dict[str, Path] = {}
     for post in list(posts):
         if post.slug in seen:
-            errors.append(
-                PostError(
-                    post.path or posts_dir,
-                    3,
-                    f"slug: {post.slug!r} is already used by {seen[post.slug]}",
-                )
-            )
+            path = post.path or posts_dir
+            message = f"slug: {post.slug!r} is already used by {seen[post.slug]}"
+            errors.append(PostError(path, _key_line(path, "slug"), message))
             posts.remove(post)
         else:
             seen[post.slug] = post.path or posts_dir

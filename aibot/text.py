@@ -29,7 +29,8 @@ class _TextCollector(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
-            self.parts.append(data)
+            # A line break inside the markup is white space; only block tags end paragraphs.
+            self.parts.append(data.replace("\r", " ").replace("\n", " "))
 
 
 def html_to_text(markup: str) -> str:
@@ -103,6 +104,11 @@ _ABBREVIATIONS = {
 _SENTENCE_END = re.compile(r"""([.!?]["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 
 
+def _inside_quotation(text: str) -> bool:
+    """True when `text` opens a quotation it does not close (straight or curly quotes)."""
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences, keeping abbreviations, initials and decimals intact."""
     out: list[str] = []
@@ -112,6 +118,8 @@ def sentences(paragraph: str) -> list[str]:
         before = paragraph[start : match.start(1) + 1]
         last_word = re.split(r"\s", before.strip())[-1].rstrip(".").lower().lstrip("(\"'“")
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        if _inside_quotation(paragraph[start:end]):
             continue
         out.append(paragraph[start:end].strip())
         start = match.end()

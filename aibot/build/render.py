@@ -7,6 +7,8 @@ relative, so the site works from any folder, from `file://` and on any static ho
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -97,6 +99,7 @@ def build_site(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a site is for serving
     try:
         site = _Site(config, staging, now)
         site.render_all(visible)
@@ -111,6 +114,13 @@ def build_site(
     report.posts = len(visible)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def tag_slug(tag: str) -> str:
+    """A tag's file name: its ASCII slug, or a short hash for tags with no Latin letters."""
+    if any(c.isascii() and c.isalnum() for c in tag):
+        return slugify(tag)
+    return "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:10]
 
 
 def _swap_in(staging: Path, output: Path) -> None:
@@ -140,7 +150,7 @@ class _Site:
         for link in links:
             link.html = markdown_to_html(link.post.body)
             for tag in link.post.tags:
-                key = slugify(tag)
+                key = tag_slug(tag)
                 tag_names.setdefault(key, tag)
                 tags[key].append(link)
                 link.tags.append((tag, f"tags/{key}.html"))
@@ -223,6 +233,12 @@ class _Site:
         own = self.config.paths.templates / "static"
         if own.is_dir():
             shutil.copytree(own, target, dirs_exist_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _environment(config: Config) -> jinja2.Environment:

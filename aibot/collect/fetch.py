@@ -9,6 +9,7 @@ The `Fetcher` is the seam tests point at a loopback server. Rules it enforces:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,12 @@ class Fetcher:
         allow_private: bool = False,
         agent: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         self.max_bytes = max_bytes
+        # The timeout bounds each network wait; the deadline bounds the whole download, so a
+        # server trickling one byte at a time cannot hold a worker for ever.
+        self.deadline_s = deadline_s if deadline_s is not None else 3 * timeout_s
         self.allow_private = allow_private
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout_s),
@@ -110,11 +115,14 @@ class Fetcher:
 
     def _get_http(self, url: str, headers: Mapping[str, str]) -> Response:
         try:
+            give_up = time.monotonic() + self.deadline_s
             with self.client.stream("GET", url, headers=dict(headers)) as response:
                 chunks: list[bytes] = []
                 size = 0
                 if response.status_code < 300:
                     for chunk in response.iter_bytes():
+                        if time.monotonic() > give_up:
+                            raise FetchError(f"timed out: no full answer in {self.deadline_s:g} s")
                         size += len(chunk)
                         if size > self.max_bytes:
                             raise FetchError(f"larger than {self.max_bytes} bytes")

@@ -15,9 +15,9 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host
+    netloc = f"[{host}]" if ":" in host else host
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
-        netloc = f"{host}:{port}"
+        netloc = f"{netloc}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     query = urlencode(

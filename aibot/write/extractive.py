@@ -22,13 +22,20 @@ from aibot.vectors import cosine, normalise, tfidf
 
 WORD_BUDGET = 380
 MMR_LAMBDA = 0.7
-REDUNDANT = 0.55
+REDUNDANT = 0.4
+# Other sources' opening sentences mostly restate the lede: they must earn their place.
+RESTATED_LEAD_PENALTY = 0.15
 _DANGLING = re.compile(
     r"^(he|she|they|it|its|his|her|their|this|that|these|those|but|and|however|also|meanwhile|"
     r"still|yet|so|then|there|here|such)\b",
     re.I,
 )
 _QUOTE = re.compile(r"[\"“”]")
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|told|tells|added|adds|according|warned|wrote|asked|argued|noted|explained|"
+    r"described|called|insisted|acknowledged|admitted|stated|declared)\b",
+    re.I,
+)
 _OUTLET_SUFFIX = re.compile(r"\s+(?:[-–—|:]\s+)[^-–—|:]{2,40}$")
 
 
@@ -86,7 +93,10 @@ def _candidates(sources: Sequence[Article]) -> list[_Sentence]:
                 size = len(sentence.split())
                 # Out of its place a "He said…" or "But…" sentence loses its antecedent.
                 dangling = bool(_DANGLING.match(sentence)) and position > 0
-                if 8 <= size <= 60 and not dangling and sentence[-1:] in '.!?"”’':
+                # A quotation with no speaker is the tail of a longer quote: meaningless alone.
+                unattributed = bool(_QUOTE.search(sentence)) and not _ATTRIBUTION.search(sentence)
+                usable = 8 <= size <= 60 and not dangling and not unattributed
+                if usable and sentence[-1:] in '.!?"”’':
                     raw.append((sentence, article, position, p))
                 position += 1
     vectors = tfidf({str(i): Counter(words(text)) for i, (text, *_) in enumerate(raw)})
@@ -113,6 +123,12 @@ def _score(sentence: _Sentence, centroid: dict[str, float]) -> float:
     return cosine(sentence.vector, centroid) + lead_bonus
 
 
+def _body_score(sentence: _Sentence, centroid: dict[str, float]) -> float:
+    """After the lede: centrality alone, less a penalty for other sources' first sentences."""
+    penalty = RESTATED_LEAD_PENALTY if sentence.position == 0 else 0.0
+    return cosine(sentence.vector, centroid) - penalty
+
+
 def _select(scored: list[_Sentence], centroid: dict[str, float], budget: int) -> list[_Sentence]:
     chosen: list[_Sentence] = []
     used = 0
@@ -123,7 +139,8 @@ def _select(scored: list[_Sentence], centroid: dict[str, float], budget: int) ->
             overlap = max((cosine(candidate.vector, c.vector) for c in chosen), default=0.0)
             if overlap >= REDUNDANT:
                 continue
-            value = MMR_LAMBDA * _score(candidate, centroid) - (1 - MMR_LAMBDA) * overlap
+            score = _score(candidate, centroid) if not chosen else _body_score(candidate, centroid)
+            value = MMR_LAMBDA * score - (1 - MMR_LAMBDA) * overlap
             if value > best_value:
                 best, best_value = candidate, value
         if best is None:

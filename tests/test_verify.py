@@ -1,0 +1,164 @@
+"""verify(): numbers and quotations in a draft must be found in the sources each paragraph cites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aibot.models import Article, Draft, Paragraph, Section
+from aibot.write.verify import verify
+
+WHEN = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+GAZETTE = Article(
+    "https://gazette.example.org/flood",
+    "Harbour Gazette",
+    "Floods close 2,300 homes on the coast",
+    "Floods closed 2,300 homes along the coast on Monday. "
+    "\u201cWe have never seen water this high,\u201d said harbour master Ines Calder. "
+    "Repairs will cost $4.2 billion, officials estimated.",
+    WHEN,
+)
+COURIER = Article(
+    "https://courier.example.net/flood-aid",
+    "Hill Courier",
+    "Aid arrives for flooded towns",
+    "About 1500 volunteers arrived by Tuesday. The council opened 12 shelters.",
+    WHEN,
+)
+ARTICLES = [GAZETTE, COURIER]
+
+
+def draft_of(*paragraphs: Paragraph, heading: str = "The floods") -> Draft:
+    return Draft(
+        title="Coastal floods close homes",
+        summary="Thousands of homes were closed.",
+        sections=[Section(heading, list(paragraphs))],
+    )
+
+
+def test_draft_made_of_source_sentences_passes():
+    draft = Draft(
+        title="Coastal floods close homes",
+        summary="Thousands of homes were closed.",
+        sections=[
+            Section(
+                "What happened",
+                [
+                    Paragraph("Floods closed 2,300 homes along the coast on Monday.", [GAZETTE.id]),
+                    Paragraph(
+                        "\u201cWe have never seen water this high,\u201d said harbour master "
+                        "Ines Calder.",
+                        [GAZETTE.id],
+                    ),
+                ],
+            ),
+            Section(
+                "Help",
+                [
+                    Paragraph(
+                        "About 1500 volunteers arrived by Tuesday. Repairs will cost $4.2 "
+                        "billion, officials estimated.",
+                        [COURIER.id, GAZETTE.id],
+                    )
+                ],
+            ),
+        ],
+    )
+    review = verify(draft, ARTICLES)
+    assert review.status == "passed"
+    assert review.notes == []
+
+
+def test_changed_number_is_flagged_naming_the_number():
+    draft = draft_of(Paragraph("Floods closed 2,400 homes along the coast.", [GAZETTE.id]))
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert len(review.notes) == 1
+    note = review.notes[0]
+    assert "2,400" in note or "2400" in note
+    assert "2300" not in note and "2,300" not in note
+    assert "section 1 (The floods), paragraph 1" in note
+
+
+def test_changed_decimal_is_flagged():
+    draft = draft_of(Paragraph("Repairs will cost $4.7 billion.", [GAZETTE.id]))
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert "4.7" in review.notes[0]
+
+
+def test_number_with_separator_matches_number_without_one():
+    draft = draft_of(Paragraph("About 1,500 volunteers came.", [COURIER.id]))
+    assert verify(draft, ARTICLES).status == "passed"
+    source_has_comma = draft_of(Paragraph("Floods closed 2300 homes.", [GAZETTE.id]))
+    assert verify(source_has_comma, ARTICLES).status == "passed"
+
+
+def test_number_only_in_an_uncited_source_is_flagged():
+    draft = draft_of(Paragraph("The council opened 12 shelters.", [GAZETTE.id]))
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert "12" in review.notes[0]
+
+
+def test_quotation_not_in_the_cited_source_is_flagged():
+    draft = draft_of(
+        Paragraph(
+            "\u201cThe sea wall will be rebuilt by summer,\u201d said Ines Calder.",
+            [GAZETTE.id],
+        )
+    )
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert len(review.notes) == 1
+    assert "quotation" in review.notes[0]
+    assert "The sea wall will be rebuilt by summer" in review.notes[0]
+
+
+def test_quotation_with_straight_quotes_matches_curly_quotes_in_the_source():
+    draft = draft_of(
+        Paragraph('"We have never   seen water this high," said Ines Calder.', [GAZETTE.id])
+    )
+    assert verify(draft, ARTICLES).status == "passed"
+
+
+def test_quotation_from_another_source_than_the_cited_one_is_flagged():
+    draft = draft_of(
+        Paragraph("\u201cWe have never seen water this high,\u201d she said.", [COURIER.id])
+    )
+    assert verify(draft, ARTICLES).status == "flagged"
+
+
+def test_paragraph_without_sources_is_flagged():
+    draft = draft_of(
+        Paragraph("Floods closed 2,300 homes along the coast on Monday.", [GAZETTE.id]),
+        Paragraph("Residents were calm.", []),
+        heading="Aftermath",
+    )
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert review.notes == ["section 1 (Aftermath), paragraph 2: cites no source"]
+
+
+def test_paragraph_citing_an_unknown_id_is_flagged_with_the_id():
+    draft = draft_of(Paragraph("Residents were calm.", ["0123456789abcdef"]))
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert len(review.notes) == 1
+    assert "unknown" in review.notes[0]
+    assert "0123456789abcdef" in review.notes[0]
+
+
+def test_unknown_id_beside_a_known_one_is_still_flagged():
+    draft = draft_of(Paragraph("Floods closed 2,300 homes.", [GAZETTE.id, "ffffffffffffffff"]))
+    review = verify(draft, ARTICLES)
+    assert review.status == "flagged"
+    assert any("ffffffffffffffff" in note for note in review.notes)
+
+
+def test_every_problem_is_listed():
+    draft = draft_of(
+        Paragraph("Floods closed 9,999 homes.", [GAZETTE.id]),
+        Paragraph("No source here.", []),
+    )
+    assert len(verify(draft, ARTICLES).notes) == 2
