@@ -79,7 +79,7 @@ class RunReport:
             f"feeds     {self.feeds_ok} ok, {self.feeds_failed} failed",
             f"articles  {self.articles_new} new, {self.articles_seen} seen, "
             f"{self.articles_failed} failed",
-            f"stories   {self.stories} in play: {self.stories_new} new, {self.stories_grown} with "
+            f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources",
             f"posts     {self.posts_written} written, {self.posts_updated} updated, "
             f"{self.posts_unchanged} unchanged, {self.posts_kept} kept (edited or locked), "

@@ -22,6 +22,11 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
+    def list_directory(self, path: str) -> None:  # type: ignore[override]
+        # A published site shows pages, never a listing of its folders.
+        self.send_error(404)
+        return None
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass
 

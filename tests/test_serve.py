@@ -102,3 +102,11 @@ def test_missing_path_without_a_404_page_is_still_404(tmp_path):
         server.server_close()
         thread.join()
     assert status == 404
+
+
+def test_a_folder_without_index_is_not_listed(served):
+    base, _ = served
+    status, body, _ = fetch(f"{base}/posts/")
+    assert status == 404
+    assert b"ferry.html" not in body
+    assert body.decode("utf-8") == NOT_FOUND
