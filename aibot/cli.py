@@ -17,6 +17,7 @@ import click
 
 from aibot import __version__
 from aibot.config import Config, ConfigError, load_config
+from aibot.progress import progress_reporter
 
 DEMO_CONFIG = Path("examples") / "demo" / "aibot.yaml"
 
@@ -74,7 +75,8 @@ def run(config_path: Path | None, demo: bool, as_json: bool) -> None:
     from aibot.pipeline import run as run_pipeline
 
     config = _load(config_path, demo)
-    report = run_pipeline(config)
+    with progress_reporter() as progress:
+        report = run_pipeline(config, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
     else:
@@ -96,8 +98,8 @@ def collect(config_path: Path | None, demo: bool) -> None:
 
     config = _load(config_path, demo)
     report = RunReport(started=datetime.now(UTC))
-    with Store(config.cache_file) as store:
-        collect_stage(config, store, report)
+    with Store(config.cache_file) as store, progress_reporter() as progress:
+        collect_stage(config, store, report, progress=progress)
     click.echo("\n".join(report.lines()[:2]))
     _print_problems(report.problems)
     sys.exit(0 if report.feeds_ok or not report.feeds_failed else 1)
@@ -198,6 +200,46 @@ def check(config_path: Path | None, demo: bool) -> None:
         f"{len(posts)} posts ok, {len(errors)} with errors"
     )
     sys.exit(1 if errors else 0)
+
+
+@main.group(invoke_without_command=True)
+@_config_options
+@click.pass_context
+def feeds(ctx: click.Context, config_path: Path | None, demo: bool) -> None:
+    """Show each feed's health: last success, failures, last error, articles per day."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = (config_path, demo)
+        return
+    from aibot.feeds_table import feed_health_rows
+
+    config = _load(config_path, demo)
+    rows = feed_health_rows(config)
+    header = ("feed", "last success", "failures", "per day", "last error")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)]
+        click.echo("  ".join([*cells, str(row[4])]).rstrip())
+    broken = [r for r in rows if r[2] >= config.collect.broken_after]
+    sys.exit(1 if broken else 0)
+
+
+@feeds.command(name="import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def feeds_import(obj: tuple[Path | None, bool] | None, opml_file: Path) -> None:
+    """Add the feeds of an OPML file to the configuration file, keeping its comments."""
+    from aibot.collect.opml import OpmlError, import_opml
+
+    config_path, demo = obj or (None, False)
+    config = _load(config_path, demo)
+    assert config.source is not None
+    try:
+        added, present = import_opml(opml_file, config.source)
+    except OpmlError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    _load(config.source, False)  # the result must still be a valid configuration
+    click.echo(f"{config.source}: {added} feed(s) added, {present} already listed")
 
 
 @main.command()

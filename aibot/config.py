@@ -59,11 +59,15 @@ class FeedConfig:
 @dataclass(frozen=True)
 class CollectConfig:
     concurrency: int = 16
+    per_host: int = 2
     timeout_s: float = 20.0
     max_bytes: int = 5_000_000
     # 0 keeps entries of any age (the demo sample is dated).
     max_age_hours: float = 48.0
     allow_private_hosts: bool = False
+    respect_robots: bool = True
+    # A feed failing this many runs in a row is reported as broken.
+    broken_after: int = 10
     user_agent: str = ""
 
 
@@ -255,7 +259,7 @@ def _check_values(config: Config, name: str) -> None:
             f"{name}: site.timezone: expected a time zone name such as "
             f"Europe/London, got {config.site.timezone!r}"
         ) from None
-    for key in ("concurrency", "max_bytes"):
+    for key in ("concurrency", "per_host", "max_bytes", "broken_after"):
         if getattr(config.collect, key) < 1:
             raise ConfigError(
                 f"{name}: collect.{key}: expected at least 1, got {getattr(config.collect, key)}"

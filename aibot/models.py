@@ -41,6 +41,10 @@ class Article:
     content_hash: str = ""
     tags: list[str] = field(default_factory=list)
     extractor: str = ""
+    # True when the page was a stub (paywall, cookie wall, too short): the text is the feed's.
+    partial: bool = False
+    # Other outlets that published the same text (syndicated copies), as {outlet, url}.
+    syndicated: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.canonical_url:
@@ -53,6 +57,11 @@ class Article:
             self.fetched = utc(self.fetched)
         if not self.content_hash and self.text:
             self.content_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def outlets(self) -> list[str]:
+        """This article's outlet and those of its syndicated copies, without repeats."""
+        return list(dict.fromkeys([self.source, *(s.get("outlet", "") for s in self.syndicated)]))
 
     @property
     def when(self) -> datetime:

@@ -16,7 +16,6 @@ from typing import Any
 from aibot.build import BuildReport, build_site
 from aibot.cluster import cluster
 from aibot.collect.collector import collect
-from aibot.collect.fetch import Fetcher
 from aibot.config import Config
 from aibot.models import Article, Post, Story
 from aibot.posts import (
@@ -27,6 +26,7 @@ from aibot.posts import (
     related_slugs,
     save_post,
 )
+from aibot.progress import Progress
 from aibot.store import Store
 from aibot.write.base import Writer, WriterError
 from aibot.write.extractive import ExtractiveWriter
@@ -39,9 +39,12 @@ class RunReport:
     writer: str = ""
     feeds_ok: int = 0
     feeds_failed: int = 0
+    feeds_waiting: int = 0
     articles_new: int = 0
     articles_seen: int = 0
     articles_failed: int = 0
+    articles_partial: int = 0
+    articles_syndicated: int = 0
     stories: int = 0
     stories_new: int = 0
     stories_grown: int = 0
@@ -76,9 +79,11 @@ class RunReport:
 
     def lines(self) -> list[str]:
         out = [
-            f"feeds     {self.feeds_ok} ok, {self.feeds_failed} failed",
+            f"feeds     {self.feeds_ok} ok, {self.feeds_failed} failed, "
+            f"{self.feeds_waiting} asked us to wait",
             f"articles  {self.articles_new} new, {self.articles_seen} seen, "
-            f"{self.articles_failed} failed",
+            f"{self.articles_failed} failed, {self.articles_partial} partial (feed text only), "
+            f"{self.articles_syndicated} syndicated copies merged",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources",
             f"posts     {self.posts_written} written, {self.posts_updated} updated, "
@@ -108,8 +113,8 @@ def run(
     config: Config,
     *,
     writer: Writer | None = None,
-    fetcher: Fetcher | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> RunReport:
     """One full run; never raises for bad input, only for bugs and a broken environment."""
     now = now or datetime.now(UTC)
@@ -117,7 +122,7 @@ def run(
     with Store(config.cache_file) as store:
         if store.moved_aside:
             report.notes.append(f"the cache was unreadable and was moved to {store.moved_aside}")
-        collect_stage(config, store, report, fetcher=fetcher, now=now)
+        collect_stage(config, store, report, now=now, progress=progress)
         cluster_stage(config, store, report)
         write_stage(config, store, report, writer=writer, now=now)
         build_stage(config, report, now=now)
@@ -130,15 +135,13 @@ def collect_stage(
     store: Store,
     report: RunReport,
     *,
-    fetcher: Fetcher | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> None:
-    result = collect(config, store, fetcher=fetcher, now=now)
-    report.feeds_ok += result.feeds_ok
-    report.feeds_failed += result.feeds_failed
-    report.articles_new += result.articles_new
-    report.articles_seen += result.articles_seen
-    report.articles_failed += result.articles_failed
+    result = collect(config, store, now=now, progress=progress)
+    for key in ("feeds_ok", "feeds_failed", "feeds_waiting", "articles_new", "articles_seen",
+                "articles_failed", "articles_partial", "articles_syndicated"):  # fmt: skip
+        setattr(report, key, getattr(report, key) + getattr(result, key))
     for line in result.problems:
         report.problem(line)
 

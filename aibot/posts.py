@@ -288,16 +288,7 @@ def draft_to_post(
         summary=draft.summary,
         tags=draft.tags,
         image=next((a.image for a in cited if a.image.startswith(("http://", "https://"))), ""),
-        sources=[
-            {
-                "id": a.id,
-                "outlet": a.source,
-                "title": a.title,
-                "url": a.canonical_url,
-                "published": a.when,
-            }
-            for a in cited
-        ],
+        sources=[_source_entry(a) for a in cited],
         related=list(related),
         draft=review.status != "passed",
         review={"status": review.status, "notes": review.notes},
@@ -314,6 +305,21 @@ def draft_to_post(
         "body_sha256": body_sha256(post),
     }
     return post
+
+
+def _source_entry(article: Article) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": article.id,
+        "outlet": article.source,
+        "title": article.title,
+        "url": article.canonical_url,
+        "published": article.when,
+    }
+    if len(article.outlets) > 1:
+        entry["also"] = article.outlets[1:]  # syndicated copies: one source, several outlets
+    if article.partial:
+        entry["partial"] = True  # only the feed's summary could be read
+    return entry
 
 
 # Markdown
@@ -342,7 +348,10 @@ def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
             if _is_web(article.canonical_url)
             else title
         )
-        out.append(f'{n}. <span id="source-{n}"></span>{_escape(article.source)}: {link}')
+        outlet = _escape(article.source)
+        if len(article.outlets) > 1:
+            outlet += f" (also published by {_escape(', '.join(article.outlets[1:]))})"
+        out.append(f'{n}. <span id="source-{n}"></span>{outlet}: {link}')
     return "\n".join(out).strip() + "\n"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aibot.models import Article, Story
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,11 +37,19 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     tags TEXT NOT NULL,
     extractor TEXT NOT NULL,
+    partial INTEGER NOT NULL DEFAULT 0,
+    syndicated TEXT NOT NULL DEFAULT '[]',
     story_id TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
 CREATE TABLE IF NOT EXISTS seen_urls (url TEXT PRIMARY KEY, article_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sketches (article_id TEXT PRIMARY KEY, hashes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sketch_index (hash INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sketch_index_hash ON sketch_index (hash);
+CREATE TABLE IF NOT EXISTS robots (
+    host TEXT PRIMARY KEY, body TEXT NOT NULL, fetched TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stories (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -56,7 +64,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_modified TEXT,
     last_success TEXT,
     last_error TEXT,
-    failures INTEGER NOT NULL DEFAULT 0
+    failures INTEGER NOT NULL DEFAULT 0,
+    retry_after TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,6 +83,7 @@ class FeedState:
     last_success: str | None = None
     last_error: str | None = None
     failures: int = 0
+    retry_after: str | None = None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -138,6 +148,8 @@ class Store:
         row = asdict(article)
         row["authors"] = json.dumps(article.authors)
         row["tags"] = json.dumps(article.tags)
+        row["syndicated"] = json.dumps(article.syndicated)
+        row["partial"] = int(article.partial)
         row["published"] = _iso(article.published)
         row["fetched"] = _iso(article.fetched)
         columns = ", ".join(row)
@@ -164,6 +176,66 @@ class Store:
             "SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id"
         )
         return [_article(r) for r in rows]
+
+    def add_syndication(self, article_id: str, outlet: str, url: str) -> None:
+        """Record that `outlet` published article `article_id`'s text at `url`."""
+        row = self.db.execute(
+            "SELECT syndicated FROM articles WHERE id=?", (article_id,)
+        ).fetchone()
+        if row is None:
+            return
+        copies = json.loads(row["syndicated"])
+        if not any(c.get("url") == url for c in copies):
+            copies.append({"outlet": outlet, "url": url})
+        with self.db:
+            self.db.execute(
+                "UPDATE articles SET syndicated=? WHERE id=?", (json.dumps(copies), article_id)
+            )
+            self.db.execute("INSERT OR IGNORE INTO seen_urls VALUES (?, ?)", (url, article_id))
+
+    def mark_seen(self, url: str, article_id: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO seen_urls VALUES (?, ?)", (url, article_id))
+
+    def add_sketch(self, article_id: str, hashes: list[int], index: Iterable[int]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO sketches VALUES (?, ?)", (article_id, json.dumps(hashes))
+            )
+            self.db.executemany(
+                "INSERT INTO sketch_index VALUES (?, ?)", [(h, article_id) for h in index]
+            )
+
+    def sketches_sharing(self, hashes: Iterable[int]) -> dict[str, list[int]]:
+        """Sketches of articles indexed under any of `hashes`: {article id: sketch}."""
+        wanted = list(hashes)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" for _ in wanted)
+        rows = self.db.execute(
+            f"SELECT DISTINCT s.article_id, s.hashes FROM sketch_index i "
+            f"JOIN sketches s ON s.article_id = i.article_id WHERE i.hash IN ({marks})",
+            wanted,
+        )
+        return {r["article_id"]: json.loads(r["hashes"]) for r in rows}
+
+    def robots(self, host: str) -> tuple[str, datetime] | None:
+        row = self.db.execute("SELECT body, fetched FROM robots WHERE host=?", (host,)).fetchone()
+        return (row["body"], datetime.fromisoformat(row["fetched"])) if row else None
+
+    def save_robots(self, host: str, body: str, fetched: datetime) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO robots VALUES (?, ?, ?)", (host, body, fetched.isoformat())
+            )
+
+    def feed_article_counts(self, since: datetime) -> dict[str, int]:
+        """Articles per feed URL published since `since`."""
+        rows = self.db.execute(
+            "SELECT feed_url, COUNT(*) AS n FROM articles WHERE published >= ? GROUP BY feed_url",
+            (since.isoformat(),),
+        )
+        return {r["feed_url"]: r["n"] for r in rows}
 
     # Stories
 
@@ -233,7 +305,7 @@ class Store:
     def save_feed_state(self, state: FeedState) -> None:
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     state.url,
                     state.etag,
@@ -241,6 +313,7 @@ class Store:
                     state.last_success,
                     state.last_error,
                     state.failures,
+                    state.retry_after,
                 ),
             )
 
@@ -265,6 +338,8 @@ def _article(row: sqlite3.Row) -> Article:
     data.pop("story_id")
     data["authors"] = json.loads(data["authors"])
     data["tags"] = json.loads(data["tags"])
+    data["syndicated"] = json.loads(data["syndicated"])
+    data["partial"] = bool(data["partial"])
     data["published"] = _when(data["published"])
     data["fetched"] = _when(data["fetched"])
     return Article(**data)

@@ -1,31 +1,45 @@
-"""Collect: fetch every configured feed, then the page of every entry not seen before."""
+"""Collect: fetch every configured feed, then the page of every entry not seen before.
+
+All network work runs on one event loop (AsyncFetcher: global and per-host limits); extraction,
+which is CPU work, runs in a process pool when there are enough pages to repay its start-up, else
+in a thread. Results are stored in feed order, so a run is deterministic. One bad feed or page
+never stops the rest: each becomes one line of the report.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from aibot.collect.extract import extract
+from aibot.collect.dedupe import NEAR_DUPLICATE, index_keys, similarity, sketch
+from aibot.collect.extract import extract, stub_reason
 from aibot.collect.feeds import parse_feed
-from aibot.collect.fetch import Fetcher, FetchError, user_agent
+from aibot.collect.fetch import AsyncFetcher, FetchError, RetryLater, user_agent
+from aibot.collect.robots import RobotsRules
 from aibot.config import Config, FeedConfig
 from aibot.models import Article
+from aibot.progress import Progress
 from aibot.store import FeedState, Store
 
-# Below this many words an extracted page is a stub (paywall, cookie wall): the feed text wins.
-MIN_WORDS = 80
+# Below this many pages a process pool costs more to start than it saves.
+POOL_MIN_PAGES = 24
 
 
 @dataclass
 class CollectReport:
     feeds_ok: int = 0
     feeds_failed: int = 0
+    feeds_waiting: int = 0  # asked us to come back later (Retry-After)
     articles_new: int = 0
     articles_seen: int = 0
     articles_failed: int = 0
+    articles_partial: int = 0
+    articles_syndicated: int = 0
     new_ids: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -38,62 +52,218 @@ class _Pending:
     local_roots: tuple[Path, ...]
 
 
-def make_fetcher(config: Config) -> Fetcher:
-    return Fetcher(
+@dataclass
+class _Page:
+    """What came back for one pending entry: an extracted page, or why there is none."""
+
+    item: _Pending
+    page: Article | None = None
+    stub: str | None = None
+    error: str = ""
+
+
+def make_fetcher(config: Config) -> AsyncFetcher:
+    return AsyncFetcher(
         timeout_s=config.collect.timeout_s,
         max_bytes=config.collect.max_bytes,
         allow_private=config.collect.allow_private_hosts,
         agent=config.collect.user_agent or user_agent(config.site.base_url),
+        concurrency=config.collect.concurrency,
+        per_host=config.collect.per_host,
     )
 
 
 def collect(
-    config: Config, store: Store, fetcher: Fetcher | None = None, now: datetime | None = None
+    config: Config,
+    store: Store,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> CollectReport:
-    """Fetch feeds and new articles into `store`; one bad feed or page never stops the rest."""
+    """Fetch feeds and new articles into `store`."""
+    return asyncio.run(collect_async(config, store, now=now, progress=progress))
+
+
+async def collect_async(
+    config: Config,
+    store: Store,
+    fetcher: AsyncFetcher | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> CollectReport:
     now = now or datetime.now(UTC)
     report = CollectReport()
-    own_fetcher = fetcher is None
+    tick = progress or (lambda stage, done, total: None)
+    own = fetcher is None
     fetcher = fetcher or make_fetcher(config)
     try:
+        feeds_done = 0
+
+        async def read(feed: FeedConfig) -> list[_Pending]:
+            nonlocal feeds_done
+            found = await _read_feed(config, feed, store, fetcher, now, report)
+            feeds_done += 1
+            tick("feeds", feeds_done, len(config.feeds))
+            return found
+
+        found = await asyncio.gather(*(read(feed) for feed in config.feeds))
         pending: list[_Pending] = []
         queued: set[str] = set()
-        for feed in config.feeds:
-            for item in _new_entries(config, feed, store, fetcher, now, report):
-                if item.entry.url not in queued:
-                    queued.add(item.entry.url)
-                    pending.append(item)
-        workers = max(1, min(config.collect.concurrency, len(pending)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda p: _fetch_article(p, fetcher, now), pending))
-        for item, (article, problem) in zip(pending, results, strict=True):
-            if article is None:
-                report.articles_failed += 1
-                report.problems.append(f"page {item.entry.url} (feed {item.name}): {problem}")
-                continue
-            if store.has_article(article.id):
-                report.articles_seen += 1
-                store.add_article(article, seen_as=[item.entry.url])
-                continue
-            store.add_article(article, seen_as=[item.entry.url, item.entry.canonical_url])
-            report.articles_new += 1
-            report.new_ids.append(article.id)
+        for item in (i for items in found for i in items):
+            if item.entry.url not in queued:
+                queued.add(item.entry.url)
+                pending.append(item)
+        pages = await _fetch_pages(config, store, fetcher, pending, now, tick)
     finally:
-        if own_fetcher:
-            fetcher.close()
+        if own:
+            await fetcher.aclose()
+    for page in pages:
+        _store_page(store, page, now, report)
     return report
 
 
-def _new_entries(
+async def _fetch_pages(
+    config: Config,
+    store: Store,
+    fetcher: AsyncFetcher,
+    pending: list[_Pending],
+    now: datetime,
+    tick: Progress,
+) -> list[_Page]:
+    robots = RobotsRules(store, fetcher, now) if config.collect.respect_robots else None
+    pool: Executor | None = None
+    if len(pending) >= POOL_MIN_PAGES and (os.cpu_count() or 1) > 1:
+        pool = ProcessPoolExecutor(max_workers=os.cpu_count())
+    done = 0
+
+    async def one(item: _Pending) -> _Page:
+        nonlocal done
+        page = await _fetch_page(item, fetcher, robots, pool)
+        done += 1
+        tick("pages", done, len(pending))
+        return page
+
+    try:
+        return list(await asyncio.gather(*(one(item) for item in pending)))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+async def _fetch_page(
+    item: _Pending, fetcher: AsyncFetcher, robots: RobotsRules | None, pool: Executor | None
+) -> _Page:
+    url = item.entry.url
+    if robots is not None and not await robots.allowed(url):
+        return _Page(item, error="disallowed by robots.txt; using the feed's text")
+    try:
+        response = await fetcher.get(url, local_roots=item.local_roots)
+    except FetchError as exc:
+        return _Page(item, error=f"{exc}; skipped, tried again next run")
+    loop = asyncio.get_running_loop()
+    if pool is not None:
+        result = await loop.run_in_executor(pool, extract_page, response.content, response.url)
+    else:
+        result = await asyncio.to_thread(extract_page, response.content, response.url)
+    page, stub, error = result
+    return _Page(item, page=page, stub=stub, error=error)
+
+
+def extract_page(content: bytes, url: str) -> tuple[Article | None, str | None, str]:
+    """Extraction for a worker process: (article, why it is a stub or None, error)."""
+    try:
+        page = extract(content, url)
+    except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
+        return None, None, f"could not extract the article ({type(exc).__name__}: {exc})"
+    html = content.decode("utf-8", errors="replace")
+    return page, stub_reason(page.text, html), ""
+
+
+def _store_page(store: Store, result: _Page, now: datetime, report: CollectReport) -> None:
+    item, entry = result.item, result.item.entry
+    robots_refused = result.page is None and "robots.txt" in result.error
+    if result.page is None and not robots_refused:
+        report.articles_failed += 1
+        report.problems.append(f"page {entry.url} (feed {item.name}): {result.error}")
+        return
+    article = _merge(item, result.page, now)
+    if result.stub or robots_refused:
+        feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
+        if not feed_text.strip():
+            report.articles_failed += 1
+            why = result.stub or result.error
+            report.problems.append(f"page {entry.url} (feed {item.name}): {why}, "
+                                   "and the feed has no text")  # fmt: skip
+            return
+        article = replace(article, text=feed_text, extractor="feed", partial=True, content_hash="")
+        report.articles_partial += 1
+    if store.has_article(article.id):
+        report.articles_seen += 1
+        store.add_article(article, seen_as=[entry.url])
+        return
+    hashes = sketch(article.text)
+    original = _near_duplicate(store, hashes)
+    if original is not None:
+        store.add_syndication(original, item.name, article.canonical_url)
+        store.mark_seen(entry.url, original)
+        report.articles_syndicated += 1
+        return
+    store.add_article(article, seen_as=[entry.url, entry.canonical_url])
+    store.add_sketch(article.id, hashes, index_keys(hashes))
+    report.articles_new += 1
+    report.new_ids.append(article.id)
+
+
+def _near_duplicate(store: Store, hashes: list[int]) -> str | None:
+    """The id of a cached article with near-identical text, if any (the most similar)."""
+    best, best_score = None, NEAR_DUPLICATE
+    for article_id, other in sorted(store.sketches_sharing(index_keys(hashes)).items()):
+        score = similarity(hashes, other)
+        if score >= best_score:
+            best, best_score = article_id, score
+    return best
+
+
+def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
+    """The stored article: the feed entry's facts, completed by the page's."""
+    entry = item.entry
+    if page is None:
+        page = Article(url=entry.url, source=item.name, title=entry.title)
+    canonical = page.canonical_url
+    if entry.url.startswith("file:") and canonical.startswith("file:"):
+        canonical = entry.url
+    return Article(
+        url=entry.url,
+        canonical_url=canonical,
+        source=item.name,
+        title=entry.title or page.title,
+        text=page.text,
+        summary=entry.summary,
+        published=entry.published or page.published or now,
+        feed_url=entry.feed_url,
+        authors=page.authors or entry.authors,
+        fetched=now,
+        image=page.image,
+        language=page.language,
+        tags=list(dict.fromkeys(t.lower() for t in entry.tags)),
+        extractor=page.extractor,
+    )
+
+
+async def _read_feed(
     config: Config,
     feed: FeedConfig,
     store: Store,
-    fetcher: Fetcher,
+    fetcher: AsyncFetcher,
     now: datetime,
     report: CollectReport,
 ) -> list[_Pending]:
     state = store.feed_state(feed.url)
     label = feed.name or feed.url
+    if state.retry_after and now < datetime.fromisoformat(state.retry_after):
+        report.feeds_waiting += 1
+        report.problems.append(f"feed {label}: not fetched, the server asked to wait until "
+                               f"{state.retry_after}")  # fmt: skip
+        return []
     headers = {}
     if state.etag:
         headers["If-None-Match"] = state.etag
@@ -101,17 +271,24 @@ def _new_entries(
         headers["If-Modified-Since"] = state.last_modified
     roots = _local_roots(config, feed.url)
     try:
-        response = fetcher.get(feed.url, headers=headers, local_roots=roots)
+        response = await fetcher.get(feed.url, headers=headers, local_roots=roots)
+    except RetryLater as exc:
+        state.retry_after = (now + timedelta(seconds=exc.seconds)).isoformat()
+        store.save_feed_state(state)
+        report.feeds_waiting += 1
+        report.problems.append(f"feed {label} ({feed.url}): {exc}; skipped this run")
+        return []
     except FetchError as exc:
-        return _feed_failed(store, state, report, f"feed {label} ({feed.url}): {exc}", now)
-    state.etag = response.headers.get("etag")
-    state.last_modified = response.headers.get("last-modified")
+        return _feed_failed(config, store, state, report, f"feed {label} ({feed.url}): {exc}", now)
     if response.status == 304:
         return _feed_ok(store, state, report, now, [])
     parsed = parse_feed(response.content, response.url, response.headers)
     if not parsed.version:
         detail = "; ".join(parsed.problems)
-        return _feed_failed(store, state, report, f"feed {label} ({feed.url}): {detail}", now)
+        return _feed_failed(config, store, state, report, f"feed {label} ({feed.url}): {detail}",
+                            now)  # fmt: skip
+    state.etag = response.headers.get("etag")
+    state.last_modified = response.headers.get("last-modified")
     if parsed.problems:
         report.problems.append(f"feed {label}: {'; '.join(parsed.problems)}")
     name = feed.name or parsed.title or (urlsplit(feed.url).hostname or feed.url)
@@ -123,7 +300,7 @@ def _new_entries(
         if store.has_url(entry.url) or store.has_url(entry.canonical_url):
             report.articles_seen += 1
             continue
-        entry = replace(entry, source=name, tags=[*feed.tags, *entry.tags])
+        entry = replace(entry, source=name, feed_url=feed.url, tags=[*feed.tags, *entry.tags])
         pending.append(_Pending(feed=feed, name=name, entry=entry, local_roots=roots))
     return _feed_ok(store, state, report, now, pending)
 
@@ -134,18 +311,26 @@ def _feed_ok(
     state.last_success = now.isoformat()
     state.failures = 0
     state.last_error = None
+    state.retry_after = None
     store.save_feed_state(state)
     report.feeds_ok += 1
     return pending
 
 
 def _feed_failed(
-    store: Store, state: FeedState, report: CollectReport, problem: str, now: datetime
+    config: Config,
+    store: Store,
+    state: FeedState,
+    report: CollectReport,
+    problem: str,
+    now: datetime,
 ) -> list[_Pending]:
     state.failures += 1
     state.last_error = f"{now.isoformat()} {problem}"
     store.save_feed_state(state)
     report.feeds_failed += 1
+    if state.failures >= config.collect.broken_after:
+        problem += f" — broken: failed {state.failures} runs in a row"
     report.problems.append(problem)
     return []
 
@@ -157,43 +342,3 @@ def _local_roots(config: Config, url: str) -> tuple[Path, ...]:
     feed_path = Path(unquote(urlsplit(url).path))
     base = config.source.resolve().parent if config.source else feed_path.parent
     return (base,)
-
-
-def _fetch_article(item: _Pending, fetcher: Fetcher, now: datetime) -> tuple[Article | None, str]:
-    entry = item.entry
-    try:
-        response = fetcher.get(entry.url, local_roots=item.local_roots)
-    except FetchError as exc:
-        return None, f"{exc}; skipped, tried again next run"
-    try:
-        page = extract(response.content, response.url)
-    except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
-        return None, f"could not extract the article ({type(exc).__name__}: {exc})"
-    text, extractor = page.text, page.extractor
-    feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
-    if len(text.split()) < MIN_WORDS and len(feed_text.split()) > len(text.split()):
-        text, extractor = feed_text, "feed"
-    if not text.strip():
-        return None, "no article text on the page or in the feed"
-    canonical = page.canonical_url
-    if entry.url.startswith("file:") and canonical.startswith("file:"):
-        canonical = entry.url
-    return (
-        Article(
-            url=entry.url,
-            canonical_url=canonical,
-            source=item.name,
-            title=entry.title or page.title,
-            text=text,
-            summary=entry.summary,
-            published=entry.published or page.published or now,
-            feed_url=entry.feed_url,
-            authors=page.authors or entry.authors,
-            fetched=now,
-            image=page.image,
-            language=page.language,
-            tags=list(dict.fromkeys(t.lower() for t in entry.tags)),
-            extractor=extractor,
-        ),
-        "",
-    )

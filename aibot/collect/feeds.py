@@ -105,7 +105,9 @@ def _article(entry: Any, feed_url: str, feed_title: str, now: datetime) -> Artic
 
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        # Plain dict lookups: feedparser's own mapping swaps a missing updated_parsed for
+        # published_parsed with a DeprecationWarning.
+        value = dict.get(entry, key)
         if isinstance(value, time.struct_time):
             return datetime.fromtimestamp(calendar.timegm(value), UTC)
     return None
