@@ -312,3 +312,66 @@ def test_a_run_with_30_percent_of_feeds_failing_still_writes_and_builds(
     assert len(posts) >= 8
     for post in posts:
         assert (demo_dir / "site" / "posts" / f"{post.stem}.html").is_file()
+
+
+def test_feed_charsets_wrong_or_missing_still_give_the_right_text(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    url = httpserver.url_for
+    latin = (
+        "<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel>"
+        "<title>Caf\u00e9 Gazette</title><item><title>Caf\u00e9 reopens in Z\u00fcrich</title>"
+        f"<link>{url('/cafe.html')}</link><description>Cr\u00e8me br\u00fbl\u00e9e.</description>"
+        "</item></channel></rss>"
+    ).encode("iso-8859-1")
+    # Declared as UTF-8 by the server although the bytes are Latin-1.
+    httpserver.expect_request("/wrong.xml").respond_with_data(
+        latin, content_type="application/rss+xml; charset=utf-8"
+    )
+    httpserver.expect_request("/none.xml").respond_with_data(latin, content_type="text/xml")
+    page = article_html("Caf\u00e9 reopens in Z\u00fcrich").replace(
+        "<head>", "<head><meta charset='iso-8859-1'>"
+    )
+    httpserver.expect_request("/cafe.html").respond_with_data(
+        page.encode("iso-8859-1"), content_type="text/html"
+    )
+    for name in ("wrong", "none"):
+        folder = tmp_path / name
+        folder.mkdir()
+        report, articles = collected(write_config(folder, [{"url": url(f"/{name}.xml")}]))
+        assert report.feeds_ok == 1, report.problems
+        assert [a.title for a in articles] == ["Caf\u00e9 reopens in Z\u00fcrich"]
+        assert articles[0].summary == "Cr\u00e8me br\u00fbl\u00e9e."
+        assert "Z\u00fcrich" in articles[0].text or "district" in articles[0].text
+        assert "\ufffd" not in articles[0].text
+
+
+def test_entry_and_page_dates_are_never_in_the_future(httpserver: HTTPServer, tmp_path: Path):
+    url = httpserver.url_for
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss([("Vineyard harvest", url("/v.html"), "The harvest began.")]).replace(
+            "Tue, 24 Nov 2026", "Fri, 24 Nov 2028"
+        ),
+        content_type="application/rss+xml",
+    )
+    httpserver.expect_request("/v.html").respond_with_data(
+        article_html("Vineyard harvest").replace("2026-11-24T08", "2029-01-01T08"),
+        content_type="text/html",
+    )
+    _, articles = collected(write_config(tmp_path, [{"url": url("/feed.xml")}]))
+    assert articles[0].published is not None
+    assert articles[0].published <= datetime.now(UTC)
+
+
+def test_a_page_date_in_the_future_is_clamped(httpserver: HTTPServer, tmp_path: Path) -> None:
+    url = httpserver.url_for
+    undated = rss([("Lighthouse relit", url("/l.html"), "The lamp is back.")]).replace(
+        "<pubDate>Tue, 24 Nov 2026 08:00:00 GMT</pubDate>", ""
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(undated, content_type="text/xml")
+    httpserver.expect_request("/l.html").respond_with_data(
+        article_html("Lighthouse relit").replace("2026-11-24T08", "2029-01-01T08"),
+        content_type="text/html",
+    )
+    _, articles = collected(write_config(tmp_path, [{"url": url("/feed.xml")}]), NOW)
+    assert articles[0].published == NOW

@@ -238,7 +238,7 @@ def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
         title=entry.title or page.title,
         text=page.text,
         summary=entry.summary,
-        published=entry.published or page.published or now,
+        published=min(entry.published or page.published or now, now),
         feed_url=entry.feed_url,
         authors=page.authors or entry.authors,
         fetched=now,
