@@ -21,6 +21,8 @@ def feed_health_rows(config: Config, now: datetime | None = None) -> list[Health
         for feed in config.feeds:
             state = store.feed_state(feed.url)
             error = (state.last_error or "").split(" ", 1)[-1] if state.last_error else ""
+            if state.retry_after and now < datetime.fromisoformat(state.retry_after):
+                error = f"asked us to wait until {state.retry_after[:16].replace('T', ' ')}"
             rows.append(
                 (
                     feed.name or feed.url,

@@ -279,14 +279,13 @@ async def _read_feed(
         report.problems.append(f"feed {label} ({feed.url}): {exc}; skipped this run")
         return []
     except FetchError as exc:
-        return _feed_failed(config, store, state, report, f"feed {label} ({feed.url}): {exc}", now)
+        return _feed_failed(config, store, state, report, feed, str(exc), now)
     if response.status == 304:
         return _feed_ok(store, state, report, now, [])
     parsed = parse_feed(response.content, response.url, response.headers)
     if not parsed.version:
         detail = "; ".join(parsed.problems)
-        return _feed_failed(config, store, state, report, f"feed {label} ({feed.url}): {detail}",
-                            now)  # fmt: skip
+        return _feed_failed(config, store, state, report, feed, detail, now)
     state.etag = response.headers.get("etag")
     state.last_modified = response.headers.get("last-modified")
     if parsed.problems:
@@ -322,13 +321,15 @@ def _feed_failed(
     store: Store,
     state: FeedState,
     report: CollectReport,
-    problem: str,
+    feed: FeedConfig,
+    error: str,
     now: datetime,
 ) -> list[_Pending]:
     state.failures += 1
-    state.last_error = f"{now.isoformat()} {problem}"
+    state.last_error = f"{now.isoformat()} {error}"
     store.save_feed_state(state)
     report.feeds_failed += 1
+    problem = f"feed {feed.name or feed.url} ({feed.url}): {error}"
     if state.failures >= config.collect.broken_after:
         problem += f" — broken: failed {state.failures} runs in a row"
     report.problems.append(problem)

@@ -1,44 +1,51 @@
 """Full text and metadata of an article page: newspaper4k and trafilatura, combined.
 
-Both extractors run on every page, from the HTML already fetched (neither touches the network):
-newspaper4k with image probing off (`fetch_images = False`: it would download every image) and
-without `nlp()` (it downloads NLTK data); trafilatura's `bare_extraction` on the HTML string, in
-precision mode, without comments. Both libraries are imported on first use, not at import time:
-importing newspaper creates a folder under $TMPDIR and warns when nltk is missing. Their log
-records get a NullHandler, so nothing reaches stderr unless the application configures logging.
+Both extractors run on every page, on the HTML already fetched; neither touches the network.
+newspaper4k runs with image probing off (`fetch_images = False`: it would download every image)
+and without `nlp()` (it downloads NLTK data); trafilatura's `bare_extraction` runs on the HTML
+string, in precision mode, without comments. Both libraries are imported on first use, not at
+import time (importing newspaper creates a folder under $TMPDIR and warns when nltk is missing);
+their warnings are silenced and their loggers have a NullHandler, so nothing reaches stderr
+unless the application configures logging.
 
-Metadata (title, authors, published date, image, language, canonical URL, site name) comes from
-newspaper4k; trafilatura's fills what newspaper4k left empty (often the date).
+Metadata (title, authors, published time, image, language, canonical URL, site name) comes from
+newspaper4k; trafilatura's fills what newspaper4k left empty, or everything when newspaper4k
+crashed. When newspaper4k took the day from the URL (no time, no zone), the page's own time is
+used if it falls on that day.
 
-The text: the two extractors fail in opposite ways. newspaper4k is precise but drops parts of the
-body (a lost first half, a list, a table it did not score); trafilatura finds the whole body but
-adds the headline, the standfirst, newsletter boxes and related-link lists. So `.text` is built by
-this rule, paragraph by paragraph (words are compared lower-cased, as runs of 4 consecutive word
-tokens, "shingles"):
+The text. The two extractors fail in opposite ways: newspaper4k is precise but loses parts of the
+body (the first half, a list, a table) and sometimes takes a column of teasers instead; trafilatura
+finds the whole body but adds the headline, the standfirst, newsletter boxes and related links.
+Words are compared lower-cased, as sets of runs of 4 consecutive word tokens ("shingles"); the
+rule, with its constants below:
 
-1. Tidy trafilatura's text: a table row (`| a | b |`) becomes its cells separated by spaces, a
-   table's `---` rule is dropped, a list item loses its leading `- `.
-2. If one extractor produced nothing (or crashed, as newspaper4k does on Japanese pages without
-   its optional tokenizer), the other one's text is used.
-3. Agreement: the share of the shorter text's shingles that the other text also has. Below 0.5
-   the two picked different parts of the page (say a sidebar of teasers and the article). Each
-   text is scored by how much of the page's description (og:description) it contains minus its
-   link density (the share of its words that are link texts on the page); the higher score wins,
-   trafilatura on a tie.
-4. Otherwise the texts are merged in trafilatura's paragraph order. A paragraph that both
-   extractors found (half of its shingles in the other text) is kept. A paragraph that only one
-   found is kept when it looks like body text: it is not part of the title or description, at
-   most half of its words are link texts, it has no boilerplate marker ("newsletter", "sign up",
-   "copyright", "related stories", "read more", … in a paragraph under 40 words), and, when it
-   comes before the first paragraph both found (where headlines, bylines and kickers sit), it has
-   at least 20 words and ends like a sentence. A paragraph only newspaper4k found goes after the
-   paragraph that holds the text before it.
+1. Tidy trafilatura's text: a table row (`| a | b |`) becomes its cells separated by spaces, the
+   `---` rule under a table header goes, a list item loses its leading `- `.
+2. If one extractor produced nothing (or crashed: newspaper4k does on Japanese pages without its
+   optional tokenizer), the other one's text is used, without a leading headline.
+3. Agreement is the share of the shorter text's shingles that the other text has too. Under
+   AGREEMENT (0.5) the two took different parts of the page: each text is scored by the share of
+   the page description's words it contains minus its link density (the share of its words that
+   are the texts of links on the page), and the higher score wins (trafilatura on a tie).
+4. Otherwise the texts are merged, in trafilatura's paragraph order:
+   - a paragraph both found (COVERED, half of its shingles, in the other text) is kept, in
+     newspaper4k's version when that is the same paragraph with a few more words (trafilatura's
+     precision mode sometimes drops a link from the middle of a sentence);
+   - the headline (a piece of the title, og:title or h1 of 3 words or more) is dropped anywhere,
+     the description only before the first paragraph both found;
+   - a paragraph only one found is kept when it looks like body text: at most MAX_LINK_DENSITY
+     (half) of its words are link texts, it has no boilerplate marker ("newsletter", "sign up",
+     "copyright", "related stories", "read more", "click here", … in a paragraph under
+     MARKER_MAX_WORDS, 40, words), and, if it comes before the first paragraph both found (where
+     kickers, bylines and datelines sit), it has LEAD_MIN_WORDS (20) words or more and ends like
+     a sentence;
+   - a paragraph only newspaper4k found goes after the paragraph holding the text before it.
 
-`.extractor` says whose text it is: "newspaper4k", "trafilatura", or "newspaper4k+trafilatura"
-when the merge took paragraphs from both or dropped some of trafilatura's. On the benchmark
-(`benchmarks/extraction.py`, 91 pages) this beats either extractor alone; the gain comes from
-removing trafilatura's boilerplate where newspaper4k confirms the body, and from recovering
-the paragraphs newspaper4k missed.
+`.extractor` names whose text it is: "newspaper4k" or "trafilatura" when the result is exactly
+that extractor's paragraphs (newspaper4k when both are the same), else "newspaper4k+trafilatura".
+On the benchmark (`benchmarks/extraction.py`, 91 pages of the scrapinghub set) the result beats
+either extractor alone; the constants sit on a plateau there (moving any of them by half changes
+F1 by under 0.002), so they are not fitted to those pages.
 
 `stub_reason(text, html)` says why a page is not the article (a paywall, a cookie wall, a stub
 under STUB_MIN_WORDS words), or None.
@@ -76,6 +83,7 @@ MAX_LINK_DENSITY = 0.5  # an extra paragraph with more link words than this is n
 LEAD_MIN_WORDS = 20  # an extra paragraph before the agreed body must be this long...
 MARKER_MAX_WORDS = 40  # ...a boilerplate marker only condemns paragraphs shorter than this
 SHINGLE = 4
+HEADLINE_MAX_WORDS = 40  # a longer <title> or <h1> is a broken page, not a headline
 
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "newspaper")
 
@@ -112,7 +120,8 @@ def _quiet_loggers() -> None:
 class _Context:
     """What the combination rule knows about the page besides the two texts."""
 
-    titles: list[str] = field(default_factory=list)  # title, og:title, description: normalised
+    headlines: list[str] = field(default_factory=list)  # <title>, og:title, …: normalised words
+    standfirsts: list[str] = field(default_factory=list)  # the descriptions, normalised words
     description: str = ""
     anchors: dict[str, list[str]] = field(default_factory=dict)  # link texts by first word
 
@@ -132,19 +141,16 @@ def extract(html: bytes | str, url: str) -> Article:
     context = _context(page, doc)
     text, extractor = combine(np_text, tf_text, context)
 
-    np_meta = page if page is not None else None
-    title = one_line(getattr(np_meta, "title", "") or getattr(doc, "title", "") or "")
-    authors = [one_line(a) for a in getattr(np_meta, "authors", None) or [] if a.strip()]
+    title = one_line(getattr(page, "title", "") or getattr(doc, "title", "") or "")
+    authors = [one_line(a) for a in getattr(page, "authors", None) or [] if a.strip()]
     if not authors and doc is not None and doc.author:
         authors = [one_line(a) for a in re.split(r";|\band\b", doc.author) if a.strip()]
-    published = getattr(np_meta, "publish_date", None)
-    if not isinstance(published, datetime):
-        published = _date(getattr(doc, "date", None))
-    image = getattr(np_meta, "meta_img", "") or getattr(np_meta, "top_image", "") or ""
+    published = _published(page) or _date(getattr(doc, "date", None))
+    image = getattr(page, "meta_img", "") or getattr(page, "top_image", "") or ""
     image = image or getattr(doc, "image", "") or ""
-    declared = getattr(np_meta, "canonical_link", "") or getattr(doc, "url", "") or ""
-    site = getattr(np_meta, "meta_site_name", "") or getattr(doc, "sitename", "") or ""
-    language = getattr(np_meta, "meta_lang", "") or getattr(doc, "language", "") or ""
+    declared = getattr(page, "canonical_link", "") or getattr(doc, "url", "") or ""
+    site = getattr(page, "meta_site_name", "") or getattr(doc, "sitename", "") or ""
+    language = getattr(page, "meta_lang", "") or getattr(doc, "language", "") or ""
     return Article(
         url=url,
         canonical_url=_canonical(url, declared),
@@ -215,33 +221,60 @@ def _run_trafilatura(html: str, url: str) -> Any:
 
 
 def _context(page: Any, doc: Any) -> _Context:
-    """Titles, description and link texts of the page, from the parsed documents."""
-    titles: list[str] = []
-    description = ""
+    """Headlines, descriptions and link texts of the page, from the parsed documents."""
+    headlines: list[str] = []
+    standfirsts: list[str] = []
     anchors: dict[str, list[str]] = {}
     tree = getattr(page, "doc", None)
     if tree is not None:
-        titles.append(tree.findtext(".//title") or "")
-        for name in ("og:title", "twitter:title", "og:description", "description"):
-            titles.extend(_meta(tree, name))
-        description = next(iter(_meta(tree, "og:description") + _meta(tree, "description")), "")
+        headlines.append(tree.findtext(".//title") or "")
+        headlines += _meta(tree, "og:title") + _meta(tree, "twitter:title")
+        headlines += [h.text_content() for h in tree.iter("h1")]
+        standfirsts += _meta(tree, "og:description") + _meta(tree, "description")
+        standfirsts += _meta(tree, "twitter:description")
         for link in tree.iter("a"):
             words = _words(link.text_content())
             if words:
                 anchors.setdefault(words[0], []).append(" ".join(words))
     if doc is not None:
-        titles += [doc.title or "", doc.description or ""]
-        description = description or doc.description or ""
+        headlines.append(doc.title or "")
+        standfirsts.append(doc.description or "")
     for key, texts in anchors.items():
         anchors[key] = sorted(set(texts), key=len, reverse=True)
-    normalised = {" ".join(_words(t)) for t in titles}
-    return _Context(titles=sorted(t for t in normalised if t), description=description,
-                    anchors=anchors)  # fmt: skip
+    return _Context(
+        headlines=[h for h in _normalised(headlines) if h.count(" ") < HEADLINE_MAX_WORDS],
+        standfirsts=_normalised(standfirsts),
+        description=next((s for s in standfirsts if s.strip()), ""),
+        anchors=anchors,
+    )
+
+
+def _normalised(texts: list[str]) -> list[str]:
+    return sorted({" ".join(_words(t)) for t in texts} - {""})
 
 
 def _meta(tree: Any, name: str) -> list[str]:
     values = tree.xpath("//meta[@property=$n or @name=$n]/@content", n=name)
     return [str(v).strip() for v in values if str(v).strip()]
+
+
+def _published(page: Any) -> datetime | None:
+    """newspaper4k's publication time; the page's own when the URL gave only the day.
+
+    newspaper4k trusts a date in the URL (/2026/03/04/) before the page's metadata, which loses
+    the time and the time zone; the metadata's time is taken when it falls on the same day.
+    """
+    published = getattr(page, "publish_date", None)
+    if not isinstance(published, datetime):
+        return None
+    if published.tzinfo is None and published.time() == datetime.min.time():
+        try:
+            precise = page.extractor.get_publishing_date("", page.doc)
+        except Exception:  # noqa: BLE001 - keep the day from the URL
+            precise = None
+        if isinstance(precise, datetime) and precise.date() == published.date():
+            return precise
+    return published
 
 
 def _date(value: Any) -> datetime | None:
@@ -265,7 +298,9 @@ _BOILERPLATE = re.compile(
     r"filed under|^source:|follow (us|@)|share (this|on)|^related\b|related (articles|stories|"
     r"coverage|posts|content)|read more|^advertisement|if you enjoyed|explore further|"
     r"^(leave|post|show|view|load) (a )?comments?|^\d+ comments?$|^comments?$|^tags?:|"
-    r"most (read|popular|viewed)|recommended for you|^(photo|image|video)( credit)?:",
+    r"most (read|popular|viewed)|recommended for you|^(photo|image|video)( credit)?:|"
+    r"follow [\w ]+ on (twitter|facebook|instagram|youtube)|requires javascript|click here|"
+    r"tell us what you think",
     re.IGNORECASE,
 )
 
@@ -288,10 +323,10 @@ def combine(np_text: str, tf_text: str, context: _Context | None = None) -> tupl
             return "\n\n".join(np_paras), NEWSPAPER
         return "\n\n".join(_drop_leading_titles(tf_paras, context)), TRAFILATURA
     merged = _merge(np_paras, tf_paras, np_shingles, context)
-    if merged == tf_paras:
-        return "\n\n".join(merged), TRAFILATURA
     if merged == np_paras:
         return "\n\n".join(merged), NEWSPAPER
+    if merged == tf_paras:
+        return "\n\n".join(merged), TRAFILATURA
     return "\n\n".join(merged), COMBINED
 
 
@@ -341,38 +376,77 @@ def _merge(
     context: _Context,
 ) -> list[str]:
     np_flat = f" {' '.join(_words(' '.join(np_paras)))} "
-    shared = [_found_in(p, np_shingles, np_flat) for p in tf_paras]
-    first_shared = shared.index(True) if True in shared else len(tf_paras)
-    # Where newspaper4k's own paragraphs go: after the trafilatura paragraph holding the text
-    # before them (owner[shingle] = index of the first trafilatura paragraph with it).
+    np_exact = {" ".join(_words(p)) for p in np_paras}
+    found = [_found_in(p, np_shingles, np_flat) for p in tf_paras]
+    # The body starts at the first paragraph both found that is not the headline or standfirst
+    # (their words recur in the first sentence often enough to look found).
+    titles = [_is_title(p, context) and " ".join(_words(p)) not in np_exact for p in tf_paras]
+    first_shared = next(
+        (i for i, (f, t) in enumerate(zip(found, titles, strict=True)) if f and not t),
+        len(tf_paras),
+    )
+    # After it, only a repeated headline is dropped: the description may be the first lines
+    # of the body (some sites fill it in from the text).
+    titles = [
+        title and (i < first_shared or _is_title(p, context, standfirst=False))
+        for i, (p, title) in enumerate(zip(tf_paras, titles, strict=True))
+    ]
+    # Where each newspaper4k paragraph sits in trafilatura's: the trafilatura paragraph that
+    # holds most of its shingles (owner[shingle] = the first trafilatura paragraph with it).
     owner: dict[tuple[str, ...], int] = {}
-    for index, paragraph in enumerate(tf_paras):
-        for shingle in _shingles(paragraph):
+    tf_shingles = [_shingles(p) for p in tf_paras]
+    for index, shingles in enumerate(tf_shingles):
+        for shingle in shingles:
             owner.setdefault(shingle, index)
     tf_flats = [f" {' '.join(_words(p))} " for p in tf_paras]
     inserts: dict[int, list[str]] = {}
+    homes: dict[int, list[str]] = {}
     last = -1
     for paragraph in np_paras:
         words = _words(paragraph)
         if len(words) >= SHINGLE:
             own = _shingles(paragraph)
             places = Counter(owner[s] for s in own if s in owner)
-            found = sum(places.values()) >= COVERED * len(own)
+            located = sum(places.values()) >= COVERED * len(own)
+            if places and not located:  # trafilatura may have this paragraph with words cut
+                best = tf_shingles[places.most_common(1)[0][0]]
+                located = len(best & own) >= COVERED * len(best)
         else:
             needle = f" {' '.join(words)} "
             places = Counter(i for i, flat in enumerate(tf_flats) if needle in flat)
-            found = bool(places)
-        if found:
-            last = max(last, places.most_common(1)[0][0])
+            located = bool(places)
+        if located:
+            home = places.most_common(1)[0][0]
+            homes.setdefault(home, []).append(paragraph)
+            last = max(last, home)
         elif _looks_like_body(paragraph, context, lead=last < 0):
             inserts.setdefault(last + 1, []).append(paragraph)
     merged: list[str] = []
     for index, paragraph in enumerate(tf_paras):
         merged += inserts.get(index, [])
-        if shared[index] or _looks_like_body(paragraph, context, lead=index < first_shared):
+        lead = index < first_shared
+        if titles[index]:
+            continue
+        if found[index]:
+            merged.append(_fuller(paragraph, homes.get(index, [])))
+        elif _looks_like_body(paragraph, context, lead=lead):
             merged.append(paragraph)
     merged += inserts.get(len(tf_paras), [])
     return merged
+
+
+def _fuller(paragraph: str, versions: list[str]) -> str:
+    """newspaper4k's version of a paragraph when it is the same with a few more words.
+
+    trafilatura's precision mode sometimes drops a link inside a sentence ("has reported that
+    for his role"); newspaper4k keeps it.
+    """
+    if len(versions) != 1:
+        return paragraph
+    words, other = _words(paragraph), _words(versions[0])
+    if len(words) < len(other) <= 1.5 * len(words) + 3 and set(words) <= set(other):
+        return versions[0]
+    return paragraph
 
 
 def _looks_like_body(paragraph: str, context: _Context, *, lead: bool) -> bool:
@@ -380,14 +454,27 @@ def _looks_like_body(paragraph: str, context: _Context, *, lead: bool) -> bool:
     words = _words(paragraph)
     if not words:
         return False
-    flat = " ".join(words)
-    if any(flat in title for title in context.titles):
+    if _is_title(paragraph, context, standfirst=lead):
         return False
     if _link_density(words, context) > MAX_LINK_DENSITY:
         return False
     if len(words) < MARKER_MAX_WORDS and _BOILERPLATE.search(paragraph):
         return False
     return not lead or (len(words) >= LEAD_MIN_WORDS and paragraph[-1] in ".!?\"'”’»)")
+
+
+def _is_title(paragraph: str, context: _Context, *, standfirst: bool = True) -> bool:
+    """Whether the paragraph is (part of) a headline of the page, or of its description.
+
+    A piece of a headline counts from 3 words on (a one-word heading may be in the title too).
+    """
+    words = _words(paragraph)
+    flat = " ".join(words)
+    if not flat:
+        return False
+    if len(words) >= 3 and any(flat in headline for headline in context.headlines):
+        return True
+    return standfirst and any(flat in text for text in context.standfirsts)
 
 
 def _link_density(words: Sequence[str], context: _Context) -> float:
@@ -415,10 +502,7 @@ def _quality(paragraphs: Iterable[str], context: _Context) -> float:
 def _drop_leading_titles(paragraphs: list[str], context: _Context) -> list[str]:
     """Without the headline and standfirst trafilatura puts before the body."""
     start = 0
-    while start < len(paragraphs) - 1:
-        flat = " ".join(_words(paragraphs[start]))
-        if not flat or not any(flat in title for title in context.titles):
-            break
+    while start < len(paragraphs) - 1 and _is_title(paragraphs[start], context):
         start += 1
     return paragraphs[start:]
 
@@ -431,22 +515,17 @@ _PAYWALL = (
     "subscribe to keep reading",
     "subscribe now to continue",
     "subscribe to unlock",
-    "subscribers only",
-    "for subscribers only",
     "this article is for subscribers",
     "this content is for subscribers",
     "exclusive to subscribers",
-    "available to subscribers",
     "already a subscriber",
     "become a subscriber to",
     "become a member to read",
-    "members only",
     "sign in to continue reading",
     "sign in to read",
     "log in to continue reading",
     "log in to read",
     "register to continue reading",
-    "to continue reading",
     "continue reading with a subscription",
     "you have reached your limit",
     "you've reached your limit",
@@ -454,8 +533,6 @@ _PAYWALL = (
     "you've used all your free articles",
     "free articles remaining",
     "start your free trial to read",
-    "premium article",
-    "this is a premium",
 )
 # The phrases of _PAYWALL that say the text stops here (not a "Log in" link in a header).
 _PAYWALL_CUT = (
