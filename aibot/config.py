@@ -66,6 +66,8 @@ class CollectConfig:
     max_age_hours: float = 48.0
     allow_private_hosts: bool = False
     respect_robots: bool = True
+    # Both extractors on every page: a little better text, about 1.5 times the extraction time.
+    thorough_extraction: bool = False
     # A feed failing this many runs in a row is reported as broken.
     broken_after: int = 10
     user_agent: str = ""

@@ -112,6 +112,9 @@ class Store:
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL keeps the file consistent through a crash and skips the fsync per
+            # commit (a crash may only lose the last commits: this is a cache, content/ is truth).
+            db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:

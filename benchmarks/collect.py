@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,10 +53,23 @@ def page_html(n: int) -> str:
     )
 
 
+# Feeds and pages are spread over this many loopback addresses (127.0.0.1 … 127.0.0.8), as the
+# real web spreads them over many hosts: the per-host limit then works as it would there.
+HOSTS = 8
+
+
+def host(n: int) -> str:
+    return f"127.0.0.{n % HOSTS + 1}"
+
+
 def feed_xml(feed: int, items: int, pages: int, port: int) -> str:
+    def link(i: int) -> str:
+        page = (feed * items + i) % pages
+        return f"http://{host(page)}:{port}/p/{page}.html"
+
     entries = "".join(
         f"<item><title>Item {feed}-{i}</title>"
-        f"<link>http://127.0.0.1:{port}/p/{(feed * items + i) % pages}.html</link>"
+        f"<link>{link(i)}</link>"
         f"<description>Summary of item {i}.</description>"
         f"<pubDate>Tue, 24 Nov 2026 08:00:00 GMT</pubDate></item>"
         for i in range(items)
@@ -95,10 +109,14 @@ def serve(port_queue: multiprocessing.Queue, items: int, pages: int) -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    port_queue.put(server.server_address[1])
-    server.serve_forever()
+    first = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = first.server_address[1]
+    servers = [first] + [ThreadingHTTPServer((host(n), port), Handler) for n in range(1, HOSTS)]
+    for server in servers:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    port_queue.put(port)
+    threading.Event().wait()
 
 
 MEASURE = """
@@ -127,7 +145,7 @@ port, feeds = int(sys.argv[1]), int(sys.argv[2])
 started = time.perf_counter()
 links = []
 for f in range(feeds):
-    data = requests.get(f"http://127.0.0.1:{port}/f/{f}.xml", timeout=20).content
+    data = requests.get(f"http://127.0.0.{f % 8 + 1}:{port}/f/{f}.xml", timeout=20).content
     links += [e.link for e in feedparser.parse(data).entries]
 links = list(dict.fromkeys(links))
 config = newspaper.Config(); config.fetch_images = False
@@ -162,7 +180,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 config = Path(folder) / "aibot.yaml"
                 config.write_text(yaml.safe_dump({
-                    "feeds": [{"url": f"http://127.0.0.1:{port}/f/{f}.xml", "name": f"Feed {f}"}
+                    "feeds": [{"url": f"http://{host(f)}:{port}/f/{f}.xml", "name": f"Feed {f}"}
                               for f in range(args.feeds)],
                     "collect": {"allow_private_hosts": True, "max_age_hours": 0},
                 }))  # fmt: skip

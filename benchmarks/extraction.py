@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ablation:
         runners["trafilatura precision, tidied"] = run_trafilatura_tidy
     runners["AiBot extract"] = run_aibot
+    runners["AiBot extract, thorough"] = lambda html, url: extract(html, url, thorough=True).text
     # Imports and first-call set-up are not per-page costs: pay them before timing.
     for run in runners.values():
         run("<html><body><p>Warm-up.</p></body></html>", "https://example.org/warm-up")

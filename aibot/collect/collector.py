@@ -132,12 +132,12 @@ async def _fetch_pages(
     robots = RobotsRules(store, fetcher, now) if config.collect.respect_robots else None
     pool: Executor | None = None
     if len(pending) >= POOL_MIN_PAGES and (os.cpu_count() or 1) > 1:
-        pool = ProcessPoolExecutor(max_workers=os.cpu_count())
+        pool = ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_lower_priority)
     done = 0
 
     async def one(item: _Pending) -> _Page:
         nonlocal done
-        page = await _fetch_page(item, fetcher, robots, pool)
+        page = await _fetch_page(item, fetcher, robots, pool, config.collect.thorough_extraction)
         done += 1
         tick("pages", done, len(pending))
         return page
@@ -150,7 +150,11 @@ async def _fetch_pages(
 
 
 async def _fetch_page(
-    item: _Pending, fetcher: AsyncFetcher, robots: RobotsRules | None, pool: Executor | None
+    item: _Pending,
+    fetcher: AsyncFetcher,
+    robots: RobotsRules | None,
+    pool: Executor | None,
+    thorough: bool,
 ) -> _Page:
     url = item.entry.url
     if robots is not None and not await robots.allowed(url):
@@ -161,17 +165,26 @@ async def _fetch_page(
         return _Page(item, error=f"{exc}; skipped, tried again next run")
     loop = asyncio.get_running_loop()
     if pool is not None:
-        result = await loop.run_in_executor(pool, extract_page, response.content, response.url)
+        job = (extract_page, response.content, response.url, thorough)
+        result = await loop.run_in_executor(pool, *job)
     else:
-        result = await asyncio.to_thread(extract_page, response.content, response.url)
+        result = await asyncio.to_thread(extract_page, response.content, response.url, thorough)
     page, stub, error = result
     return _Page(item, page=page, stub=stub, error=error)
 
 
-def extract_page(content: bytes, url: str) -> tuple[Article | None, str | None, str]:
+def _lower_priority() -> None:
+    # Extraction workers yield the CPU to the event loop: a starved loop fetches slowly, and then
+    # the workers starve too.
+    os.nice(10)
+
+
+def extract_page(
+    content: bytes, url: str, thorough: bool = False
+) -> tuple[Article | None, str | None, str]:
     """Extraction for a worker process: (article, why it is a stub or None, error)."""
     try:
-        page = extract(content, url)
+        page = extract(content, url, thorough=thorough)
     except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
         return None, None, f"could not extract the article ({type(exc).__name__}: {exc})"
     html = content.decode("utf-8", errors="replace")

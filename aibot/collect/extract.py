@@ -84,6 +84,9 @@ LEAD_MIN_WORDS = 20  # an extra paragraph before the agreed body must be this lo
 MARKER_MAX_WORDS = 40  # ...a boilerplate marker only condemns paragraphs shorter than this
 SHINGLE = 4
 HEADLINE_MAX_WORDS = 40  # a longer <title> or <h1> is a broken page, not a headline
+# A trafilatura text this long with no short boilerplate paragraph is used without newspaper4k's
+# body (whose extraction is two thirds of the cost of a page).
+CONFIDENT_WORDS = 300
 
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "newspaper")
 
@@ -126,20 +129,32 @@ class _Context:
     anchors: dict[str, list[str]] = field(default_factory=dict)  # link texts by first word
 
 
-def extract(html: bytes | str, url: str) -> Article:
-    """The article in `html` fetched from `url`; `.extractor` names what produced `.text`."""
+def extract(html: bytes | str, url: str, *, thorough: bool = False) -> Article:
+    """The article in `html` fetched from `url`; `.extractor` names what produced `.text`.
+
+    `thorough` runs both extractors on every page (F1 0.977 on the benchmark, about 1.5 times
+    the time); by default a long, clean trafilatura text is taken as it is (F1 0.968).
+    """
     if isinstance(html, bytes):
         html = _decode(html)
-    page, np_error = _run_newspaper(html, url)
     doc = _run_trafilatura(html, url)
-    if page is None and doc is None:
-        raise np_error or ValueError("no extractor could read the page")
-    np_text = (page.text or "").strip() if page is not None and np_error is None else ""
     tf_text = (doc.text or "").strip() if doc is not None else ""
-    if np_error is not None and not tf_text:
-        raise np_error
-    context = _context(page, doc)
-    text, extractor = combine(np_text, tf_text, context)
+    if not thorough and _clean_and_long(tf_text):
+        # The common case, at a third of the cost: trafilatura's text needs no second opinion,
+        # and newspaper4k only reads the metadata.
+        page = _run_newspaper_metadata(html, url)
+        context = _context(page, doc)
+        text = "\n\n".join(_drop_leading_titles(_paragraphs(tidy(tf_text)), context))
+        extractor = TRAFILATURA
+    else:
+        page, np_error = _run_newspaper(html, url)
+        if page is None and doc is None:
+            raise np_error or ValueError("no extractor could read the page")
+        np_text = (page.text or "").strip() if page is not None and np_error is None else ""
+        if np_error is not None and not tf_text:
+            raise np_error
+        context = _context(page, doc)
+        text, extractor = combine(np_text, tf_text, context)
 
     title = one_line(getattr(page, "title", "") or getattr(doc, "title", "") or "")
     authors = [one_line(a) for a in getattr(page, "authors", None) or [] if a.strip()]
@@ -200,6 +215,49 @@ def _run_newspaper(html: str, url: str) -> tuple[Any, Exception | None]:
     except Exception as exc:  # noqa: BLE001 - trafilatura may still read the page
         return (page if page.doc is not None else None), exc
     return page, None
+
+
+def _clean_and_long(text: str) -> bool:
+    """True when trafilatura's text is long and has no short boilerplate paragraph in it: then
+    the combination rule keeps it as it is in nearly every case (see CONFIDENT_WORDS)."""
+    paragraphs = _paragraphs(tidy(text))
+    if len(_words(" ".join(paragraphs))) < CONFIDENT_WORDS:
+        return False
+    return not any(len(p.split()) < MARKER_MAX_WORDS and _BOILERPLATE.search(p) for p in paragraphs)
+
+
+def _run_newspaper_metadata(html: str, url: str) -> Any:
+    """newspaper4k's metadata (title, authors, date, canonical URL, image, site, language)
+    without its body extraction, which is two thirds of its cost; None if it fails."""
+    newspaper = _newspaper()
+    from newspaper import parsers
+
+    config = newspaper.Config()
+    config.fetch_images = False
+    config.memorize_articles = False
+    config.disable_category_cache = True
+    page = newspaper.Article(url, config=config)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            page.download(input_html=html)
+            page.doc = parsers.fromstring(page.html)
+            if page.doc is None:
+                return None
+            reader = page.extractor
+            page.title = reader.get_title(page.doc)
+            page.authors = reader.get_authors(page.doc)[: config.max_authors]
+            metadata = reader.get_metadata(url, page.doc)
+            page.meta_lang = metadata["language"]
+            page.meta_site_name = metadata["site_name"]
+            page.canonical_link = metadata["canonical_link"]
+            page.meta_description = metadata["description"]
+            page.publish_date = reader.get_publishing_date(url, page.doc)
+            reader.image_extractor.parse(page.doc, None, url)
+            page.meta_img = reader.image_extractor.meta_image
+    except Exception:  # noqa: BLE001 - trafilatura's metadata fills in
+        return None
+    return page
 
 
 def _run_trafilatura(html: str, url: str) -> Any:

@@ -158,7 +158,9 @@ class AsyncFetcher:
     async def _get_http(self, url: str, headers: Mapping[str, str]) -> Response:
         host = (urlsplit(url).hostname or "").lower()
         per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
-        async with self._all, per_host:
+        # Host first: a request queued behind its host's limit must not hold a global slot, or
+        # a burst of pages from one host would stall every other host.
+        async with per_host, self._all:
             try:
                 return await asyncio.wait_for(self._stream(url, headers), self.deadline_s)
             except TimeoutError:
