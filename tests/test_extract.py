@@ -329,3 +329,50 @@ def test_stub_reason_reads_the_text_and_the_page() -> None:
     long_text = " ".join(["The harbour board agreed to dredge the inner basin."] * 60)  # 540
     assert stub_reason(long_text + " Subscribe to continue reading.", in_page) is None
     assert stub_reason(teaser + " The site says: we use cookies.", "") is None
+
+
+# --- the fast path and the thorough mode -------------------------------------------------------
+
+
+def _long_clean_page() -> str:
+    paragraphs = "".join(
+        f"<p>The ferry operator said sailing number {n} between Port Aldous and the outer "
+        f"islands would run to its winter timetable, with the first boat leaving at seven and "
+        f"the last returning before dusk, while repairs to the north quay continue.</p>"
+        for n in range(14)
+    )
+    return (
+        "<html lang='en'><head><title>Winter ferry timetable begins</title>"
+        "<meta property='og:title' content='Winter ferry timetable begins'>"
+        "<meta property='article:published_time' content='2026-11-20T07:00:00+00:00'>"
+        "<meta name='author' content='Ola Brandt'>"
+        "<link rel='canonical' href='https://ferry.example/news/winter-timetable'></head>"
+        "<body><nav><a href='/'>Home</a></nav><article><h1>Winter ferry timetable begins</h1>"
+        f"{paragraphs}</article><footer>Ferry News</footer></body></html>"
+    )
+
+
+def test_a_long_clean_text_takes_the_fast_path_with_full_metadata() -> None:
+    fast = extract(_long_clean_page(), "https://ferry.example/news/winter-timetable?utm_source=x")
+    assert fast.extractor == "trafilatura"
+    assert fast.text.count("\n\n") == 13 and "Home" not in fast.text
+    assert fast.title == "Winter ferry timetable begins"
+    assert fast.canonical_url == "https://ferry.example/news/winter-timetable"
+    assert fast.published == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+
+
+def test_thorough_mode_runs_both_extractors_and_agrees_on_a_clean_page(monkeypatch) -> None:
+    calls: list[str] = []
+    real = extract_module._run_newspaper
+
+    def spy(html: str, url: str):
+        calls.append(url)
+        return real(html, url)
+
+    monkeypatch.setattr(extract_module, "_run_newspaper", spy)
+    fast = extract(_long_clean_page(), "https://ferry.example/a")
+    assert calls == []  # the fast path reads newspaper4k's metadata only
+    thorough = extract(_long_clean_page(), "https://ferry.example/a", thorough=True)
+    assert calls == ["https://ferry.example/a"]
+    assert thorough.text == fast.text
+    assert thorough.published == fast.published and thorough.title == fast.title
