@@ -109,11 +109,16 @@ def serve(port_queue: multiprocessing.Queue, items: int, pages: int) -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    first = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # clients closing kept-alive connections at exit: not worth a traceback
+
+    first = Server(("127.0.0.1", 0), Handler)
     port = first.server_address[1]
-    servers = [first] + [ThreadingHTTPServer((host(n), port), Handler) for n in range(1, HOSTS)]
+    servers = [first] + [Server((host(n), port), Handler) for n in range(1, HOSTS)]
     for server in servers:
-        server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
     port_queue.put(port)
     threading.Event().wait()

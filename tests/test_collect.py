@@ -375,3 +375,39 @@ def test_a_page_date_in_the_future_is_clamped(httpserver: HTTPServer, tmp_path: 
     )
     _, articles = collected(write_config(tmp_path, [{"url": url("/feed.xml")}]), NOW)
     assert articles[0].published == NOW
+
+
+def test_brotli_and_gzip_bodies_are_decoded(httpserver: HTTPServer, tmp_path: Path) -> None:
+    import brotli
+
+    url = httpserver.url_for
+    feed = rss([("Railway timetable", url("/r.html"), "New trains.")]).encode()
+    httpserver.expect_request("/br.xml").respond_with_data(
+        brotli.compress(feed), headers={"Content-Encoding": "br"}, content_type="text/xml"
+    )
+    httpserver.expect_request("/gz.xml").respond_with_data(
+        gzip.compress(feed), headers={"Content-Encoding": "gzip"}, content_type="text/xml"
+    )
+    httpserver.expect_request("/r.html").respond_with_data(
+        gzip.compress(article_html("Railway timetable").encode()),
+        headers={"Content-Encoding": "gzip"},
+        content_type="text/html",
+    )
+    feeds = [{"url": url("/br.xml"), "name": "Br"}, {"url": url("/gz.xml"), "name": "Gz"}]
+    report, articles = collected(write_config(tmp_path, feeds))
+    assert report.feeds_ok == 2 and not report.problems
+    assert [a.title for a in articles] == ["Railway timetable"]
+    assert "railway timetable plan" in articles[0].text
+    accepted = httpserver.log[0][0].headers["Accept-Encoding"]
+    assert "br" in accepted and "gzip" in accepted
+
+
+def test_entries_older_than_max_age_are_ignored(httpserver: HTTPServer, tmp_path: Path) -> None:
+    url = httpserver.url_for
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss([("Old news", url("/old.html"), "Yesterday's.")]), content_type="text/xml"
+    )
+    config_file = write_config(tmp_path, [{"url": url("/feed.xml")}], max_age_hours=2)
+    report, articles = collected(config_file, NOW)  # the entry is 4 hours old
+    assert articles == [] and report.articles_new == 0
+    assert [request.path for request, _ in httpserver.log] == ["/feed.xml"]

@@ -60,6 +60,7 @@ class _Page:
     page: Article | None = None
     stub: str | None = None
     error: str = ""
+    hashes: list[int] = field(default_factory=list)  # the page text's sketch, made by the worker
 
 
 def make_fetcher(config: Config) -> AsyncFetcher:
@@ -169,8 +170,8 @@ async def _fetch_page(
         result = await loop.run_in_executor(pool, *job)
     else:
         result = await asyncio.to_thread(extract_page, response.content, response.url, thorough)
-    page, stub, error = result
-    return _Page(item, page=page, stub=stub, error=error)
+    page, stub, error, hashes = result
+    return _Page(item, page=page, stub=stub, error=error, hashes=hashes)
 
 
 def _lower_priority() -> None:
@@ -181,14 +182,14 @@ def _lower_priority() -> None:
 
 def extract_page(
     content: bytes, url: str, thorough: bool = False
-) -> tuple[Article | None, str | None, str]:
-    """Extraction for a worker process: (article, why it is a stub or None, error)."""
+) -> tuple[Article | None, str | None, str, list[int]]:
+    """Extraction for a worker process: (article, why it is a stub or None, error, sketch)."""
     try:
         page = extract(content, url, thorough=thorough)
     except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
-        return None, None, f"could not extract the article ({type(exc).__name__}: {exc})"
+        return None, None, f"could not extract the article ({type(exc).__name__}: {exc})", []
     html = content.decode("utf-8", errors="replace")
-    return page, stub_reason(page.text, html), ""
+    return page, stub_reason(page.text, html), "", sketch(page.text)
 
 
 def _store_page(store: Store, result: _Page, now: datetime, report: CollectReport) -> None:
@@ -213,7 +214,7 @@ def _store_page(store: Store, result: _Page, now: datetime, report: CollectRepor
         report.articles_seen += 1
         store.add_article(article, seen_as=[entry.url])
         return
-    hashes = sketch(article.text)
+    hashes = result.hashes if article.extractor != "feed" else sketch(article.text)
     original = _near_duplicate(store, hashes)
     if original is not None:
         store.add_syndication(original, item.name, article.canonical_url)
