@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--thorough", action="store_true", help="collect.thorough_extraction")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     ports: multiprocessing.Queue = multiprocessing.Queue()
@@ -187,7 +188,8 @@ def main() -> None:
                 config.write_text(yaml.safe_dump({
                     "feeds": [{"url": f"http://{host(f)}:{port}/f/{f}.xml", "name": f"Feed {f}"}
                               for f in range(args.feeds)],
-                    "collect": {"allow_private_hosts": True, "max_age_hours": 0},
+                    "collect": {"allow_private_hosts": True, "max_age_hours": 0,
+                                "thorough_extraction": args.thorough},
                 }))  # fmt: skip
                 out = subprocess.run([sys.executable, "-c", MEASURE, str(config)],
                                      capture_output=True, text=True, check=True)  # fmt: skip
