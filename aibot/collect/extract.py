@@ -195,18 +195,23 @@ def _decode(content: bytes) -> str:
     return content.decode("cp1252", errors="replace")
 
 
+def _newspaper_article(url: str) -> Any:
+    """A newspaper4k Article that never touches the network (no image probing, no memo)."""
+    newspaper = _newspaper()
+    config = newspaper.Config()
+    config.fetch_images = False
+    config.memorize_articles = False
+    config.disable_category_cache = True
+    return newspaper.Article(url, config=config)
+
+
 def _run_newspaper(html: str, url: str) -> tuple[Any, Exception | None]:
     """(the parsed newspaper Article or None, the error that stopped its text, if any).
 
     A crash in the body extraction (e.g. a missing tokenizer for the page's language) keeps the
     metadata newspaper4k read before it.
     """
-    newspaper = _newspaper()
-    config = newspaper.Config()
-    config.fetch_images = False
-    config.memorize_articles = False
-    config.disable_category_cache = True
-    page = newspaper.Article(url, config=config)
+    page = _newspaper_article(url)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -229,14 +234,9 @@ def _clean_and_long(text: str) -> bool:
 def _run_newspaper_metadata(html: str, url: str) -> Any:
     """newspaper4k's metadata (title, authors, date, canonical URL, image, site, language)
     without its body extraction, which is two thirds of its cost; None if it fails."""
-    newspaper = _newspaper()
     from newspaper import parsers
 
-    config = newspaper.Config()
-    config.fetch_images = False
-    config.memorize_articles = False
-    config.disable_category_cache = True
-    page = newspaper.Article(url, config=config)
+    page = _newspaper_article(url)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -246,7 +246,7 @@ def _run_newspaper_metadata(html: str, url: str) -> Any:
                 return None
             reader = page.extractor
             page.title = reader.get_title(page.doc)
-            page.authors = reader.get_authors(page.doc)[: config.max_authors]
+            page.authors = reader.get_authors(page.doc)[: page.config.max_authors]
             metadata = reader.get_metadata(url, page.doc)
             page.meta_lang = metadata["language"]
             page.meta_site_name = metadata["site_name"]
