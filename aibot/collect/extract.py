@@ -234,9 +234,9 @@ def _clean_and_long(text: str) -> bool:
 def _run_newspaper_metadata(html: str, url: str) -> Any:
     """newspaper4k's metadata (title, authors, date, canonical URL, image, site, language)
     without its body extraction, which is two thirds of its cost; None if it fails."""
+    page = _newspaper_article(url)  # imports newspaper quietly first
     from newspaper import parsers
 
-    page = _newspaper_article(url)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
