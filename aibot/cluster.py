@@ -12,7 +12,8 @@ stories, and a story keeps its id (derived from its first article) across runs.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -47,20 +48,27 @@ def cluster(
     window = timedelta(hours=settings.window_hours)
 
     groups = [_Group(replace(s, article_ids=list(s.article_ids)), vectors) for s in stories]
+    # term -> indices of the groups whose articles use it: only those can score above zero.
+    index: dict[str, list[int]] = defaultdict(list)
+    for number, group in enumerate(groups):
+        for term in group.total:
+            index[term].append(number)
     newcomers = sorted(
         (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
     )
     for article in newcomers:
         vector = vectors[article.id]
+        candidates = sorted({n for term in vector for n in index.get(term, ())})
         best, best_score = None, settings.threshold
-        for group in groups:
+        for number in candidates:
+            group = groups[number]
             if article.when - group.story.last_seen > window:
                 continue
             if group.story.first_seen - article.when > window:
                 continue
-            score = cosine(vector, group.centroid)
+            score = group.similarity(vector)
             if score >= best_score:
-                best, best_score = group, score
+                best, best_score = number, score
         if best is None:
             story = Story(
                 id=story_id_for(article.id),
@@ -69,28 +77,49 @@ def cluster(
                 first_seen=article.when,
                 last_seen=article.when,
             )
-            best = _Group(story, vectors)
-            groups.append(best)
-        best.add(article, vector)
+            groups.append(_Group(story, vectors))
+            best = len(groups) - 1
+        for term in groups[best].add(article, vector):
+            index[term].append(best)
     return [g.finish(pool) for g in groups]
 
 
 class _Group:
-    """A story being grown, with the running sum of its article vectors."""
+    """A story being grown: the running sum of its article vectors and that sum's squared norm,
+    so adding an article and scoring one cost the size of the article, not of the story."""
 
     def __init__(self, story: Story, vectors: dict[str, Vector]) -> None:
         self.story = story
-        self.total = Counter()
+        self.total: dict[str, float] = defaultdict(float)
         for article_id in story.article_ids:
-            self.total.update(vectors.get(article_id, {}))
-        self.centroid = normalise(self.total)
+            for term, weight in vectors.get(article_id, {}).items():
+                self.total[term] += weight
+        self.norm2 = sum(w * w for w in self.total.values())
 
-    def add(self, article: Article, vector: Vector) -> None:
+    def similarity(self, vector: Vector) -> float:
+        """Cosine similarity of a unit vector with this story's centroid."""
+        if not self.norm2:
+            return 0.0
+        dot = sum(weight * self.total.get(term, 0.0) for term, weight in vector.items())
+        return dot / math.sqrt(self.norm2)
+
+    def add(self, article: Article, vector: Vector) -> list[str]:
+        """Add the article; return the terms this story did not use before."""
         self.story.article_ids.append(article.id)
         self.story.first_seen = min(self.story.first_seen, article.when)
         self.story.last_seen = max(self.story.last_seen, article.when)
-        self.total.update(vector)
-        self.centroid = normalise(self.total)
+        new_terms = []
+        for term, weight in vector.items():
+            old = self.total.get(term, 0.0)
+            if not old:
+                new_terms.append(term)
+            self.total[term] = old + weight
+            self.norm2 += (old + weight) ** 2 - old * old
+        return new_terms
+
+    @property
+    def centroid(self) -> Vector:
+        return normalise(self.total)
 
     def finish(self, pool: dict[str, Article]) -> Story:
         members = [pool[i] for i in self.story.article_ids if i in pool]

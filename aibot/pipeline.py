@@ -32,6 +32,9 @@ from aibot.write.base import Writer, WriterError
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.verify import verify
 
+# Waiting stories listed in the printed report; --json lists them all.
+WAITING_SHOWN = 5
+
 
 @dataclass
 class RunReport:
@@ -49,6 +52,8 @@ class RunReport:
     stories_new: int = 0
     stories_grown: int = 0
     stories_waiting: int = 0
+    # Why each waiting story has no post yet: {story, title, outlets, needed}.
+    waiting: list[dict[str, Any]] = field(default_factory=list)
     posts_written: int = 0
     posts_updated: int = 0
     posts_unchanged: int = 0
@@ -93,6 +98,12 @@ class RunReport:
             f"build     {self.build_pages} pages in {self.build_seconds:.2f} s"
             f"{'' if self.build_ok else ' FAILED, previous site kept'}",
         ]
+        for wait in self.waiting[:WAITING_SHOWN]:
+            outlets = ", ".join(wait["outlets"])
+            out.append(f"waiting: {wait['title'][:70]} — {wait['independent']} independent "
+                       f"outlet(s) ({outlets}), needs {wait['needed']}")  # fmt: skip
+        if len(self.waiting) > WAITING_SHOWN:
+            out.append(f"waiting: … and {len(self.waiting) - WAITING_SHOWN} more (see --json)")
         out += [f"note: {n}" for n in self.notes]
         out += [f"problem: {p}" for p in self.problems]
         return out
@@ -205,6 +216,11 @@ def write_stage(
             a.feed_url for a in articles
         }:
             report.stories_waiting += 1
+            report.waiting.append({
+                "story": story.id, "title": story.title, "independent": len(outlets),
+                "outlets": sorted({o for a in articles for o in a.outlets}),
+                "needed": config.cluster.min_sources,
+            })  # fmt: skip
             continue
         if report.posts_written >= config.writer.max_posts_per_run:
             report.posts_deferred += 1

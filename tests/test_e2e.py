@@ -65,6 +65,11 @@ def test_demo_run_writes_one_post_per_corroborated_story(demo_dir: Path) -> None
     assert SYNDICATED_STORY in corroborated
     corroborated.discard(SYNDICATED_STORY)
     assert "1 syndicated copies merged" in result.output
+    waiting = [line for line in result.output.splitlines() if line.startswith("waiting: ")]
+    assert len(waiting) == min(5, len(outlets_per_story) - len(corroborated)) + 1
+    report = json.loads(run_cli("run", "-c", str(demo_dir / "aibot.yaml"), "--json").stdout)
+    wire = [w for w in report["waiting"] if len(w["outlets"]) == 2]
+    assert len(wire) == 1 and wire[0]["independent"] == 1  # two outlets, one wire text
     posts = _posts(demo_dir)
     assert len(posts) == len(corroborated)
     assert "7 ok, 0 failed" in result.output
