@@ -5,7 +5,9 @@ first `LEAD_WORDS` words of its text, with IDF taken over every article in play.
 normalised sum of its articles' vectors (its centroid). Articles are taken in time order; each one
 joins the live story whose centroid is most similar, if that cosine similarity reaches
 `threshold`, else it starts a new story. A story is live for an article published less than
-`window_hours` after the story's last article. Pure and deterministic: the same input gives the same
+`window_hours` after the story's last article. A second pass then lets every story started in
+this call join an earlier story whose centroid is at least MERGE_THRESHOLD similar to its own
+(a story judged as a whole, not one headline at a time). Pure and deterministic: the same input gives the same
 stories, and a story keeps its id (derived from its first article) across runs.
 """
 
@@ -24,6 +26,8 @@ from aibot.text import words
 from aibot.vectors import Vector, cosine, normalise, tfidf
 
 LEAD_WORDS = 100
+# Similarity of two story centroids above which a story started in this run joins an earlier one.
+MERGE_THRESHOLD = 0.3
 TITLE_WEIGHT = 2
 
 
@@ -81,7 +85,31 @@ def cluster(
             best = len(groups) - 1
         for term in groups[best].add(article, vector):
             index[term].append(best)
+    groups = _merge_new(groups, len(stories), window)
     return [g.finish(pool) for g in groups]
+
+
+def _merge_new(groups: list[_Group], existing: int, window: timedelta) -> list[_Group]:
+    """Second pass: a story started in this call joins an earlier story (older or new) whose
+    centroid is at least MERGE_THRESHOLD similar to its own. Single articles judged against a
+    young story miss it when the story's words have not settled yet; whole stories do not.
+    Earlier stories absorb later ones, so existing stories keep their ids."""
+    kept: list[_Group] = list(groups[:existing])
+    for group in groups[existing:]:
+        centroid = group.centroid
+        target = None
+        best = MERGE_THRESHOLD
+        for other in kept:
+            if group.story.first_seen - other.story.last_seen > window:
+                continue
+            score = other.similarity(centroid)
+            if score >= best:
+                target, best = other, score
+        if target is None:
+            kept.append(group)
+        else:
+            target.absorb(group)
+    return kept
 
 
 class _Group:
@@ -116,6 +144,15 @@ class _Group:
             self.total[term] = old + weight
             self.norm2 += (old + weight) ** 2 - old * old
         return new_terms
+
+    def absorb(self, other: _Group) -> None:
+        self.story.article_ids.extend(other.story.article_ids)
+        self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
+        self.story.last_seen = max(self.story.last_seen, other.story.last_seen)
+        for term, weight in other.total.items():
+            old = self.total.get(term, 0.0)
+            self.total[term] = old + weight
+            self.norm2 += (old + weight) ** 2 - old * old
 
     @property
     def centroid(self) -> Vector:

@@ -75,7 +75,7 @@ class CollectConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    threshold: float = 0.2
+    threshold: float = 0.25
     window_hours: float = 72.0
     min_sources: int = 2
 
