@@ -7,8 +7,8 @@ joins the live story whose centroid is most similar, if that cosine similarity r
 `threshold`, else it starts a new story. A story is live for an article published less than
 `window_hours` after the story's last article. A second pass then lets every story started in
 this call join an earlier story whose centroid is at least MERGE_THRESHOLD similar to its own
-(a story judged as a whole, not one headline at a time). Pure and deterministic: the same input gives the same
-stories, and a story keeps its id (derived from its first article) across runs.
+(a story judged as a whole, not one headline at a time). Pure and deterministic: the same input
+gives the same stories, and a story keeps its id (derived from its first article) across runs.
 """
 
 from __future__ import annotations
