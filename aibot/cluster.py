@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -28,7 +29,15 @@ from aibot.vectors import Vector, cosine, normalise, tfidf
 LEAD_WORDS = 100
 # Similarity of two story centroids above which a story started in this run joins an earlier one.
 MERGE_THRESHOLD = 0.3
+# How many of an article's heaviest terms are looked up to find candidate stories.
+QUERY_TERMS = 8
+# How many of an article's heaviest terms stand for it at all (see _heaviest).
+VECTOR_TERMS = 60
 TITLE_WEIGHT = 2
+
+
+# A year says when, not what: "2014" must not pull a market report and a TV recap together.
+_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 def story_id_for(first_article_id: str) -> str:
@@ -48,23 +57,20 @@ def cluster(
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    vectors = tfidf({i: _bag(a) for i, a in pool.items()})
+    vectors = {i: _heaviest(v) for i, v in tfidf({i: _bag(a) for i, a in pool.items()}).items()}
     window = timedelta(hours=settings.window_hours)
 
     groups = [_Group(replace(s, article_ids=list(s.article_ids)), vectors) for s in stories]
-    # term -> indices of the groups whose articles use it: only those can score above zero.
-    index: dict[str, list[int]] = defaultdict(list)
+    index = _TermIndex()
     for number, group in enumerate(groups):
-        for term in group.total:
-            index[term].append(number)
+        index.add(number, group.total)
     newcomers = sorted(
         (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
     )
     for article in newcomers:
         vector = vectors[article.id]
-        candidates = sorted({n for term in vector for n in index.get(term, ())})
         best, best_score = None, settings.threshold
-        for number in candidates:
+        for number in index.candidates(vector):
             group = groups[number]
             if article.when - group.story.last_seen > window:
                 continue
@@ -83,33 +89,59 @@ def cluster(
             )
             groups.append(_Group(story, vectors))
             best = len(groups) - 1
-        for term in groups[best].add(article, vector):
-            index[term].append(best)
-    groups = _merge_new(groups, len(stories), window)
-    return [g.finish(pool) for g in groups]
+        index.add(best, groups[best].add(article, vector))
+    kept = _merge_new(groups, len(stories), index, window)
+    return [g.finish(pool) for g in kept]
 
 
-def _merge_new(groups: list[_Group], existing: int, window: timedelta) -> list[_Group]:
+class _TermIndex:
+    """term -> numbers of the stories using it, to find the few stories worth scoring.
+
+    An article (or a story, in the merge pass) is looked up by its QUERY_TERMS heaviest terms:
+    a story that shares none of them cannot come near the threshold in practice, and looking up
+    every term would make each lookup return nearly every story through common words."""
+
+    def __init__(self) -> None:
+        self.stories: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, number: int, terms: Iterable[str]) -> None:
+        for term in terms:
+            self.stories[term].append(number)
+
+    def candidates(self, vector: Vector) -> list[int]:
+        heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:QUERY_TERMS]
+        return sorted({n for term, _ in heaviest for n in self.stories.get(term, ())})
+
+
+def _merge_new(
+    groups: list[_Group], existing: int, index: _TermIndex, window: timedelta
+) -> list[_Group]:
     """Second pass: a story started in this call joins an earlier story (older or new) whose
     centroid is at least MERGE_THRESHOLD similar to its own. Single articles judged against a
     young story miss it when the story's words have not settled yet; whole stories do not.
     Earlier stories absorb later ones, so existing stories keep their ids."""
-    kept: list[_Group] = list(groups[:existing])
-    for group in groups[existing:]:
+    home = list(range(len(groups)))  # where each group's articles now live
+
+    def resolve(number: int) -> int:
+        while home[number] != number:
+            number = home[number]
+        return number
+
+    for number in range(existing, len(groups)):
+        group = groups[number]
         centroid = group.centroid
-        target = None
-        best = MERGE_THRESHOLD
-        for other in kept:
+        target, best = None, MERGE_THRESHOLD
+        for other_number in {resolve(n) for n in index.candidates(centroid) if n < number}:
+            other = groups[other_number]
             if group.story.first_seen - other.story.last_seen > window:
                 continue
             score = other.similarity(centroid)
-            if score >= best:
-                target, best = other, score
-        if target is None:
-            kept.append(group)
-        else:
-            target.absorb(group)
-    return kept
+            if score > best or (score == best and target is not None and other_number < target):
+                target, best = other_number, score
+        if target is not None:
+            groups[target].absorb(group)
+            home[number] = target
+    return [g for n, g in enumerate(groups) if home[n] == n]
 
 
 class _Group:
@@ -123,6 +155,7 @@ class _Group:
             for term, weight in vectors.get(article_id, {}).items():
                 self.total[term] += weight
         self.norm2 = sum(w * w for w in self.total.values())
+        self.changed = not story.article_ids
 
     def similarity(self, vector: Vector) -> float:
         """Cosine similarity of a unit vector with this story's centroid."""
@@ -134,6 +167,7 @@ class _Group:
     def add(self, article: Article, vector: Vector) -> list[str]:
         """Add the article; return the terms this story did not use before."""
         self.story.article_ids.append(article.id)
+        self.changed = True
         self.story.first_seen = min(self.story.first_seen, article.when)
         self.story.last_seen = max(self.story.last_seen, article.when)
         new_terms = []
@@ -147,6 +181,7 @@ class _Group:
 
     def absorb(self, other: _Group) -> None:
         self.story.article_ids.extend(other.story.article_ids)
+        self.changed = True
         self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
         self.story.last_seen = max(self.story.last_seen, other.story.last_seen)
         for term, weight in other.total.items():
@@ -159,17 +194,28 @@ class _Group:
         return normalise(self.total)
 
     def finish(self, pool: dict[str, Article]) -> Story:
+        if not self.changed:
+            return self.story  # its title was chosen when it last changed
         members = [pool[i] for i in self.story.article_ids if i in pool]
         if members:
             self.story.title = _central_title(members, self.centroid, self.story.title)
         return self.story
 
 
+def _heaviest(vector: Vector) -> Vector:
+    """The VECTOR_TERMS heaviest terms, renormalised: the rest weigh little in a cosine and
+    would make every comparison several times slower."""
+    if len(vector) <= VECTOR_TERMS:
+        return vector
+    return normalise(dict(sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]))
+
+
 def _bag(article: Article) -> Counter[str]:
     lead = " ".join((article.text or article.summary).split()[:LEAD_WORDS])
-    bag = Counter(words(lead))
+    bag = Counter(t for t in words(lead) if not _YEAR.match(t))
     for token in words(article.title):
-        bag[token] += TITLE_WEIGHT
+        if not _YEAR.match(token):
+            bag[token] += TITLE_WEIGHT
     return bag
 
 

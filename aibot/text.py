@@ -139,7 +139,8 @@ STOPWORDS = frozenset(
     there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours said says say told according new one
     two year years week monday tuesday wednesday thursday friday saturday sunday mr mrs ms would
-    could may might also per cent percent""".split()  # noqa: SIM905
+    could may might also per cent percent january february march april june july august
+    september october november december""".split()  # noqa: SIM905
 )
 
 
