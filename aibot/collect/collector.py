@@ -58,7 +58,7 @@ class _Page:
 
     item: _Pending
     page: Article | None = None
-    stub: str | None = None
+    stub: str | None = None  # why only the feed's text can be used (paywall, robots.txt, …)
     error: str = ""
     hashes: list[int] = field(default_factory=list)  # the page text's sketch, made by the worker
 
@@ -159,7 +159,7 @@ async def _fetch_page(
 ) -> _Page:
     url = item.entry.url
     if robots is not None and not await robots.allowed(url):
-        return _Page(item, error="disallowed by robots.txt; using the feed's text")
+        return _Page(item, stub="disallowed by robots.txt")
     try:
         response = await fetcher.get(url, local_roots=item.local_roots)
     except FetchError as exc:
@@ -194,18 +194,16 @@ def extract_page(
 
 def _store_page(store: Store, result: _Page, now: datetime, report: CollectReport) -> None:
     item, entry = result.item, result.item.entry
-    robots_refused = result.page is None and "robots.txt" in result.error
-    if result.page is None and not robots_refused:
+    if result.page is None and not result.stub:
         report.articles_failed += 1
         report.problems.append(f"page {entry.url} (feed {item.name}): {result.error}")
         return
     article = _merge(item, result.page, now)
-    if result.stub or robots_refused:
+    if result.stub:
         feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
         if not feed_text.strip():
             report.articles_failed += 1
-            why = result.stub or result.error
-            report.problems.append(f"page {entry.url} (feed {item.name}): {why}, "
+            report.problems.append(f"page {entry.url} (feed {item.name}): {result.stub}, "
                                    "and the feed has no text")  # fmt: skip
             return
         article = replace(article, text=feed_text, extractor="feed", partial=True, content_hash="")
