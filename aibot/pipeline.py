@@ -191,7 +191,8 @@ def write_stage(
             report.problem(f"writer: {exc}; using the extractive writer")
             writer = ExtractiveWriter()
     report.writer = writer.name
-    posts, errors = load_posts(config.posts_dir)
+    loaded, errors = load_posts(config.posts_dir)
+    posts = _Posts(loaded)
     for error in errors:
         report.problem(f"post {error}")
     # A post that cannot be read may still be a story's post: its raw text is searched for the
@@ -204,7 +205,7 @@ def write_stage(
         articles = store.articles(story.article_ids)
         if not articles:
             continue
-        existing = _post_for(story, articles, posts)
+        existing = posts.find(story, articles)
         if existing is None and _in_broken_post(articles, broken):
             report.posts_kept += 1
             continue
@@ -225,7 +226,7 @@ def write_stage(
         if report.posts_written >= config.writer.max_posts_per_run:
             report.posts_deferred += 1
             continue
-        post = _draft(config, report, writer, story, articles, posts, None, now)
+        post = _draft(config, report, writer, story, articles, posts.all, None, now)
         if post is None:
             continue
         path = post_path(config.posts_dir, post)
@@ -235,7 +236,7 @@ def write_stage(
             )
             continue
         save_post(post, path)
-        posts.append(post)
+        posts.add(post)
         store.set_post_slug(story.id, post.slug)
         report.posts_written += 1
         report.posts_held += int(post.is_draft)
@@ -252,16 +253,40 @@ def _in_broken_post(articles: Sequence[Article], broken: dict[Path, str]) -> boo
     return any(a.canonical_url in text for text in broken.values() for a in articles)
 
 
-def _post_for(story: Story, articles: Sequence[Article], posts: list[Post]) -> Post | None:
-    """The story's post: by the story id it records, else by a shared source URL."""
-    for post in posts:
-        if post.story_id == story.id:
+class _Posts:
+    """The site's posts, found by the story id they record or by a source URL they cite."""
+
+    def __init__(self, posts: Sequence[Post]) -> None:
+        self.all: list[Post] = []
+        self._by_story: dict[str, Post] = {}
+        self._by_url: dict[str, Post] = {}
+        for post in posts:
+            self.add(post)
+
+    def add(self, post: Post) -> None:
+        self.all.append(post)
+        if post.story_id:
+            self._by_story.setdefault(post.story_id, post)
+        for url in sorted(post.source_urls):
+            self._by_url.setdefault(url, post)
+
+    def replace(self, old: Post, new: Post) -> None:
+        self.all[self.all.index(old)] = new
+        for table in (self._by_story, self._by_url):
+            for key in [k for k, v in table.items() if v is old]:
+                table[key] = new
+        for url in new.source_urls:
+            self._by_url.setdefault(url, new)
+
+    def find(self, story: Story, articles: Sequence[Article]) -> Post | None:
+        """The story's post: by the story id it records, else by a shared source URL."""
+        post = self._by_story.get(story.id)
+        if post is not None:
             return post
-    urls = {a.canonical_url for a in articles}
-    for post in posts:
-        if post.source_urls & urls:
-            return post
-    return None
+        return next(
+            (self._by_url[a.canonical_url] for a in articles if a.canonical_url in self._by_url),
+            None,
+        )
 
 
 def _refresh(
@@ -272,7 +297,7 @@ def _refresh(
     story: Story,
     articles: Sequence[Article],
     existing: Post,
-    posts: list[Post],
+    posts: _Posts,
     now: datetime,
 ) -> None:
     if story.post_slug != existing.slug:
@@ -289,11 +314,11 @@ def _refresh(
         )
         return
     sources = _union(existing, articles, store)
-    post = _draft(config, report, writer, story, sources, posts, existing, now)
+    post = _draft(config, report, writer, story, sources, posts.all, existing, now)
     if post is None:
         return
     save_post(post, existing.path)
-    posts[posts.index(existing)] = post
+    posts.replace(existing, post)
     report.posts_updated += 1
     report.posts_held += int(post.is_draft)
 
