@@ -220,3 +220,40 @@ def test_console_script_runs_the_demo_in_a_fresh_process(demo_dir: Path) -> None
     assert all(line.startswith("collect ") for line in done.stderr.splitlines()), done.stderr
     assert "site: " in done.stdout
     assert (demo_dir / "site" / "index.html").is_file()
+
+
+def test_one_event_over_three_runs_stays_one_story_with_one_updated_post(demo_dir: Path) -> None:
+    config_file = demo_dir / "aibot.yaml"
+    raw = yaml.safe_load(config_file.read_text())
+    every_feed = raw["feeds"]
+    first_two = ["harbour-herald", "northgate-times"]
+    labels = _labels(demo_dir)
+    strike_pages = sorted(p for p, story in labels.items() if story == "port-strike")
+    later_outlets = [p.split("/")[1] for p in strike_pages if p.split("/")[1] not in first_two]
+    assert len(later_outlets) >= 2
+
+    def run_with(outlets: list[str]) -> Path:
+        raw["feeds"] = [f for f in every_feed if Path(f["url"]).stem in outlets]
+        config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
+        result = run_cli("run", "-c", str(config_file))
+        assert result.exit_code == 0, result.output
+        story = _story_of_page(demo_dir, strike_pages[0])
+        for page in strike_pages:
+            if page.split("/")[1] in outlets:
+                assert _story_of_page(demo_dir, page) == story
+        return _post_of_story(demo_dir, story)
+
+    first = run_with(first_two)
+    post = load_post(first)
+    assert len(post.meta["sources"]) == 2 and "updated" not in post.meta
+    second = run_with([*first_two, later_outlets[0]])
+    assert second == first
+    post2 = load_post(second)
+    assert len(post2.meta["sources"]) == 3
+    assert post2.meta["date"] == post.meta["date"] and post2.meta["updated"] >= post.meta["date"]
+    third = run_with([*first_two, *later_outlets[:2]])
+    assert third == first
+    post3 = load_post(third)
+    assert len(post3.meta["sources"]) == 4
+    assert post3.meta["updated"] >= post2.meta["updated"]
+    assert post3.meta["slug"] == post.meta["slug"]
