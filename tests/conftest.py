@@ -6,11 +6,12 @@ import functools
 import hashlib
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from aibot.cli import main
@@ -85,3 +86,16 @@ def demo_articles(tmp_path_factory: pytest.TempPathFactory):
     labels = json.loads((folder / "sample" / "labels.json").read_text())
     prefix = (folder / "sample").resolve().as_uri() + "/"
     return articles, {a.id: labels[a.url.removeprefix(prefix)] for a in articles}
+
+
+def feeds_over_http(demo: Path, base: str, allow_private: bool, extra: Sequence[dict] = ()) -> Path:
+    """Point the demo's feeds (plus `extra` ones) at a loopback server holding sample/; return
+    the config file."""
+    config_file = demo / "aibot.yaml"
+    raw = yaml.safe_load(config_file.read_text())
+    for feed in raw["feeds"]:
+        feed["url"] = base + feed["url"].removeprefix("sample/")
+    raw["feeds"] += list(extra)
+    raw["collect"]["allow_private_hosts"] = allow_private
+    config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return config_file

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from aibot.collect.collector import collect
 from aibot.config import load_config
 from aibot.store import Store
-from tests.conftest import run_cli
+from tests.conftest import feeds_over_http, run_cli
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TOPICS = ["harbour", "orchard", "glacier", "railway", "lighthouse", "vineyard", "quarry", "canal"]
@@ -297,13 +297,8 @@ def test_a_run_with_30_percent_of_feeds_failing_still_writes_and_builds(
     demo_dir: Path, file_server
 ) -> None:
     base = file_server(demo_dir / "sample")
-    config_file = demo_dir / "aibot.yaml"
-    raw = yaml.safe_load(config_file.read_text())
-    for feed in raw["feeds"]:
-        feed["url"] = base + feed["url"].removeprefix("sample/")
-    raw["feeds"] += [{"url": base + f"feeds/dead-{n}.xml", "name": f"Dead {n}"} for n in range(3)]
-    raw["collect"]["allow_private_hosts"] = True
-    config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
+    dead = [{"url": base + f"feeds/dead-{n}.xml", "name": f"Dead {n}"} for n in range(3)]
+    config_file = feeds_over_http(demo_dir, base, True, dead)
     result = run_cli("run", "-c", str(config_file))
     assert result.exit_code == 0, result.output
     assert "7 ok, 3 failed" in result.output

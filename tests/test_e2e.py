@@ -14,7 +14,7 @@ import yaml
 from aibot.config import load_config
 from aibot.posts import load_post, load_posts
 from aibot.store import Store
-from tests.conftest import run_cli, tree_digest
+from tests.conftest import feeds_over_http, run_cli, tree_digest
 
 
 def _posts(demo: Path) -> list[Path]:
@@ -181,19 +181,8 @@ def test_bad_feed_missing_page_and_broken_post_each_give_one_line(demo_dir: Path
     assert "[unclosed" in victim.read_text()  # never rewritten
 
 
-def _feeds_over_http(demo: Path, base: str, allow_private: bool) -> Path:
-    """Point the demo's feeds at a loopback server holding sample/; return the config file."""
-    config_file = demo / "aibot.yaml"
-    raw = yaml.safe_load(config_file.read_text())
-    for feed in raw["feeds"]:
-        feed["url"] = base + feed["url"].removeprefix("sample/")
-    raw["collect"]["allow_private_hosts"] = allow_private
-    config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return config_file
-
-
 def test_the_demo_over_loopback_http(demo_dir: Path, file_server) -> None:
-    config_file = _feeds_over_http(demo_dir, file_server(demo_dir / "sample"), True)
+    config_file = feeds_over_http(demo_dir, file_server(demo_dir / "sample"), True)
     result = run_cli("run", "-c", str(config_file))
     assert result.exit_code == 0, result.output
     assert "7 ok, 0 failed" in result.output
@@ -201,7 +190,7 @@ def test_the_demo_over_loopback_http(demo_dir: Path, file_server) -> None:
 
 
 def test_private_hosts_are_refused_unless_allowed(demo_dir: Path, file_server) -> None:
-    config_file = _feeds_over_http(demo_dir, file_server(demo_dir / "sample"), False)
+    config_file = feeds_over_http(demo_dir, file_server(demo_dir / "sample"), False)
     result = run_cli("run", "-c", str(config_file))
     assert result.exit_code == 1
     assert "0 ok, 7 failed" in result.output

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from aibot.collect.dedupe import NEAR_DUPLICATE, index_keys, similarity, sketch
-from aibot.collect.extract import extract, stub_reason
+from aibot.collect.extract import decode_page, extract, stub_reason
 from aibot.collect.feeds import parse_feed
 from aibot.collect.fetch import AsyncFetcher, FetchError, RetryLater, user_agent
 from aibot.collect.robots import RobotsRules
@@ -184,11 +184,11 @@ def extract_page(
     content: bytes, url: str, thorough: bool = False
 ) -> tuple[Article | None, str | None, str, list[int]]:
     """Extraction for a worker process: (article, why it is a stub or None, error, sketch)."""
+    html = decode_page(content)  # once, by the page's own charset, for both readers
     try:
-        page = extract(content, url, thorough=thorough)
+        page = extract(html, url, thorough=thorough)
     except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
         return None, None, f"could not extract the article ({type(exc).__name__}: {exc})", []
-    html = content.decode("utf-8", errors="replace")
     return page, stub_reason(page.text, html), "", sketch(page.text)
 
 

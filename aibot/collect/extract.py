@@ -53,6 +53,7 @@ under STUB_MIN_WORDS words), or None.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import warnings
@@ -92,23 +93,21 @@ _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "newspaper")
 
 
 @cache
+def _quiet_import(name: str) -> Any:
+    """Import an extractor on first use, with its import-time warnings and log output silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = importlib.import_module(name)
+    _quiet_loggers()
+    return module
+
+
 def _newspaper() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import newspaper
-
-    _quiet_loggers()
-    return newspaper
+    return _quiet_import("newspaper")
 
 
-@cache
 def _trafilatura() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import trafilatura
-
-    _quiet_loggers()
-    return trafilatura
+    return _quiet_import("trafilatura")
 
 
 def _quiet_loggers() -> None:
@@ -136,7 +135,7 @@ def extract(html: bytes | str, url: str, *, thorough: bool = False) -> Article:
     the time); by default a long, clean trafilatura text is taken as it is (F1 0.968).
     """
     if isinstance(html, bytes):
-        html = _decode(html)
+        html = decode_page(html)
     doc = _run_trafilatura(html, url)
     tf_text = (doc.text or "").strip() if doc is not None else ""
     if not thorough and _clean_and_long(tf_text):
@@ -180,7 +179,7 @@ def extract(html: bytes | str, url: str, *, thorough: bool = False) -> Article:
     )
 
 
-def _decode(content: bytes) -> str:
+def decode_page(content: bytes) -> str:
     """UTF-8 when it is valid, else the charset the page declares, else Windows-1252."""
     try:
         return content.decode("utf-8")
