@@ -1,43 +1,85 @@
 """Incremental story clustering: every new article joins the closest live story or starts one.
 
-The rule, in one paragraph: each article is a TF-IDF vector of its title (counted twice) and the
-first `LEAD_WORDS` words of its text, with IDF taken over every article in play. A story is the
-normalised sum of its articles' vectors (its centroid). Articles are taken in time order; each one
-joins the live story whose centroid is most similar, if that cosine similarity reaches
-`threshold`, else it starts a new story. A story is live for an article published less than
-`window_hours` after the story's last article. A second pass then lets every story started in
-this call join an earlier story whose centroid is at least MERGE_THRESHOLD similar to its own
-(a story judged as a whole, not one headline at a time). Pure and deterministic: the same input
-gives the same stories, and a story keeps its id (derived from its first article) across runs.
+The rule (README, "How stories are formed"):
+
+1. Each article is a TF-IDF vector of stemmed words: its title counted TITLE_WEIGHT times and the
+   first LEAD_WORDS words of its text. Names and numbers weigh ENTITY_WEIGHT times more: a
+   name is a word the articles in play mostly write with a capital letter mid-sentence (taken
+   from sentence-case text only, so Title Case headlines do not make every word a name). IDF
+   comes from the articles in play, which the pipeline limits to the live window.
+2. With the optional embeddings (`aibot[embeddings]`), the similarity of an article to a story is
+   a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the story's
+   centroid; otherwise the TF-IDF cosine alone.
+3. Articles are taken in time order. Each joins the live story with the highest similarity if it
+   reaches the threshold, else it starts a new story. Time is a prior: the similarity needed
+   grows with the gap to the story's last article, by up to TIME_PENALTY of the threshold at the
+   end of the window, and a story stops taking articles `window_hours` after its last one.
+4. Merge passes: every story started in this call joins an earlier story (older or new) whose
+   centroid is at least `merge_threshold` similar to its own, repeated until nothing moves.
+   Single headlines judged against a young story miss it when the story's words have not
+   settled yet; whole stories do not. Earlier stories absorb later ones, so ids stay stable.
+
+No number of stories is chosen in advance. Pure and deterministic: the same input in the same
+order gives the same stories, and a story keeps its id (derived from its first article).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import snowballstemmer
 
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.text import words
-from aibot.vectors import Vector, cosine, normalise, tfidf
+from aibot.vectors import Vector, normalise, tfidf
 
 LEAD_WORDS = 100
-# Similarity of two story centroids above which a story started in this run joins an earlier one.
-MERGE_THRESHOLD = 0.3
+# Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: still telling, less so.
+BODY_WORDS = 300
+BODY_WEIGHT = 0.3
+TITLE_WEIGHT = 2
+ENTITY_WEIGHT = 2.0
+NUMBER_WEIGHT = 1.0
+# A word counts as a name when at least this share of its mid-sentence uses are capitalised.
+NAME_SHARE = 0.5
+# Embedding share of the similarity when embeddings are given.
+EMBEDDING_WEIGHT = 0.6
+# The similarity needed at the end of the window, as a share of the threshold, on top of it.
+TIME_PENALTY = 0.5
+MAX_MERGE_PASSES = 5
 # How many of an article's heaviest terms are looked up to find candidate stories.
 QUERY_TERMS = 8
+# How many of a story's heaviest terms it is filed under for that lookup.
+STORY_TERMS = 20
+# How many of a story's heaviest terms stand for it when two stories are compared.
+SUMMARY_TERMS = 40
+# Two stories are compared in the merge pass only when their filed terms alone reach this
+# share of the merge threshold: most pairs that share a few common words are skipped unscored.
+MERGE_SCREEN = 0.5
+MERGE_SHARED = 2
+# A term filed under more stories than this (COMMON_SHARE of them, at least COMMON_MIN) is
+# too common to bring two stories together.
+COMMON_SHARE = 0.02
+COMMON_MIN = 50
 # How many of an article's heaviest terms stand for it at all (see _heaviest).
 VECTOR_TERMS = 60
-TITLE_WEIGHT = 2
-
 
 # A year says when, not what: "2014" must not pull a market report and a TV recap together.
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*", re.I)  # as aibot.text.words splits text
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?:;\"”])\s+|\n+| [-–—|] ")
+_STEMMER = snowballstemmer.stemmer("english")
+
+Embeddings = Mapping[str, Sequence[float]]
 
 
 def story_id_for(first_article_id: str) -> str:
@@ -48,36 +90,41 @@ def cluster(
     articles: Iterable[Article],
     stories: Sequence[Story] = (),
     settings: ClusterConfig | None = None,
+    *,
+    embeddings: Embeddings | None = None,
 ) -> list[Story]:
     """Assign every article not already in `stories` to a story; return all stories.
 
     `articles` must include the articles of the given stories that should count for similarity
     (those missing only lose their vote). Existing stories keep their ids and members.
+    `embeddings` (article id -> unit vector, see aibot.embeddings) adds a semantic signal; an
+    article without one is compared by TF-IDF alone.
     """
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    vectors = {i: _heaviest(v) for i, v in tfidf({i: _bag(a) for i, a in pool.items()}).items()}
-    window = timedelta(hours=settings.window_hours)
+    vectors = article_vectors(pool.values())
+    signals = _Signals(vectors, embeddings or {})
+    window = settings.window_hours * 3600.0
 
-    groups = [_Group(replace(s, article_ids=list(s.article_ids)), vectors) for s in stories]
+    groups = [_Group(replace(s, article_ids=list(s.article_ids)), signals) for s in stories]
     index = _TermIndex()
     for number, group in enumerate(groups):
-        index.add(number, group.total)
+        index.file(number, group.total)
     newcomers = sorted(
         (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
     )
     for article in newcomers:
         vector = vectors[article.id]
-        best, best_score = None, settings.threshold
-        for number in index.candidates(vector):
+        when = article.when.timestamp()
+        best, best_score = None, 0.0
+        for number in index.candidates(itertools.islice(vector, QUERY_TERMS)):
             group = groups[number]
-            if article.when - group.story.last_seen > window:
+            needed = _needed(settings.threshold, group, when, when, window)
+            if needed is None:
                 continue
-            if group.story.first_seen - article.when > window:
-                continue
-            score = group.similarity(vector)
-            if score >= best_score:
+            score = group.similarity(article.id)
+            if score >= needed and score >= best_score:
                 best, best_score = number, score
         if best is None:
             story = Story(
@@ -87,89 +134,300 @@ def cluster(
                 first_seen=article.when,
                 last_seen=article.when,
             )
-            groups.append(_Group(story, vectors))
+            groups.append(_Group(story, signals))
             best = len(groups) - 1
-        index.add(best, groups[best].add(article, vector))
-    kept = _merge_new(groups, len(stories), index, window)
+        groups[best].add(article)
+        if _refile(len(groups[best].story.article_ids)):
+            index.file(best, groups[best].total)
+    kept = _merge_passes(groups, len(stories), index, window, settings.merge_threshold)
     return [g.finish(pool) for g in kept]
 
 
-class _TermIndex:
-    """term -> numbers of the stories using it, to find the few stories worth scoring.
+def article_vectors(articles: Iterable[Article]) -> dict[str, Vector]:
+    """Article id -> unit TF-IDF vector of its stemmed title and lead, names weighted up."""
+    articles = list(articles)
+    names = name_words(t for a in articles for t in (a.title, _lead(a)))
+    bags = {a.id: _bag(a, names) for a in articles}
+    return {i: _heaviest(v) for i, v in tfidf(bags).items()}
 
-    An article (or a story, in the merge pass) is looked up by its QUERY_TERMS heaviest terms:
-    a story that shares none of them cannot come near the threshold in practice, and looking up
-    every term would make each lookup return nearly every story through common words."""
+
+def name_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words (as `aibot.text.words` spells them) written with a capital in at least NAME_SHARE
+    of their mid-sentence uses. Title Case stretches (headlines) are skipped: they capitalise
+    everything."""
+    capital: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for text in texts:
+        for sentence in _SENTENCE_BREAK.split(text):
+            tokens = _TOKEN.findall(sentence)
+            if len(tokens) < 4:
+                continue
+            capitals = [t for t in tokens[1:] if t[0].isupper()]
+            if len(capitals) * 2 > len(tokens) - 1:
+                continue
+            seen.update(_TOKEN.findall(sentence.lower())[1:])
+            capital.update(capitals)
+    by_word: Counter[str] = Counter()
+    capital_by_word: Counter[str] = Counter()
+    for token, count in seen.items():
+        by_word[_term(token)[0]] += count
+    for token, count in capital.items():
+        capital_by_word[_term(token.lower())[0]] += count
+    return frozenset(w for w, n in by_word.items() if w and capital_by_word[w] >= NAME_SHARE * n)
+
+
+def _lead(article: Article) -> str:
+    return " ".join((article.text or article.summary).split()[:LEAD_WORDS])
+
+
+def _bag(article: Article, names: frozenset[str]) -> Counter[str]:
+    body = (article.text or article.summary).split()
+    parts = (
+        (" ".join(body[:LEAD_WORDS]), 1.0),
+        (" ".join(body[LEAD_WORDS:BODY_WORDS]), BODY_WEIGHT),
+        (article.title, TITLE_WEIGHT),
+    )
+    bag: Counter[str] = Counter()
+    for text, weight in parts:
+        for token, count in Counter(_TOKEN.findall(text.lower())).items():
+            word, term, number = _term(token)
+            if term:
+                kind = NUMBER_WEIGHT if number else ENTITY_WEIGHT if word in names else 1.0
+                bag[term] += count * weight * kind
+    return bag
+
+
+@lru_cache(maxsize=500_000)
+def _term(token: str) -> tuple[str, str, bool]:
+    """For a lower-case token: the word `aibot.text.words` makes of it ("" for none), its stem
+    ("" for none or a year) and whether it is a number."""
+    found = words(token)
+    if len(found) != 1:
+        return "", "", False
+    word = found[0]
+    if _YEAR.match(word):
+        return word, "", True
+    return word, _STEMMER.stemWord(word), any(c.isdigit() for c in word)
+
+
+def _heaviest(vector: Vector) -> Vector:
+    """The VECTOR_TERMS heaviest terms, heaviest first, renormalised: the rest weigh little in
+    a cosine and would make every comparison several times slower."""
+    ranked = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) <= VECTOR_TERMS:
+        return dict(ranked)
+    return normalise(dict(ranked[:VECTOR_TERMS]))
+
+
+def _needed(threshold: float, group: _Group, start: float, end: float, window: float):
+    """The similarity something seen from `start` to `end` (POSIX seconds) needs to join the
+    story, or None when the two are further apart than the window (the module's time prior)."""
+    gap = max(start - group.end, group.start - end, 0.0)
+    if gap > window:
+        return None
+    return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
+
+
+@dataclass(frozen=True)
+class _Signals:
+    vectors: dict[str, Vector]
+    embeddings: Embeddings
+
+
+class _TermIndex:
+    """term -> the stories it stands for, with its weight in each, to find the few stories worth
+    scoring.
+
+    A story is filed under the STORY_TERMS heaviest terms of its centroid (refiled as it grows),
+    and an article is looked up by its QUERY_TERMS heaviest terms (a story, in the merge pass,
+    by its STORY_TERMS heaviest): a story that shares none of those cannot come near the
+    threshold in practice, and filing every term would make each lookup return nearly every
+    story through common words."""
 
     def __init__(self) -> None:
-        self.stories: dict[str, list[int]] = defaultdict(list)
+        self.stories: dict[str, dict[int, float]] = defaultdict(dict)
+        self.filed: dict[int, list[str]] = {}
 
-    def add(self, number: int, terms: Iterable[str]) -> None:
+    def file(self, number: int, centroid: Mapping[str, float]) -> None:
+        for term in self.filed.get(number, ()):
+            del self.stories[term][number]
+        terms = _top_terms(centroid, STORY_TERMS)
+        norm = math.sqrt(sum(centroid[t] ** 2 for t in terms)) or 1.0
         for term in terms:
-            self.stories[term].append(number)
+            self.stories[term][number] = centroid[term] / norm
+        self.filed[number] = terms
 
-    def candidates(self, vector: Vector) -> list[int]:
-        heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:QUERY_TERMS]
-        return sorted({n for term, _ in heaviest for n in self.stories.get(term, ())})
+    def forget(self, number: int) -> None:
+        for term in self.filed.pop(number, ()):
+            del self.stories[term][number]
 
+    def candidates(self, terms: Iterable[str]) -> list[int]:
+        found: set[int] = set()
+        for term in terms:
+            found.update(self.stories.get(term, ()))
+        return sorted(found)
 
-def _merge_new(
-    groups: list[_Group], existing: int, index: _TermIndex, window: timedelta
-) -> list[_Group]:
-    """Second pass: a story started in this call joins an earlier story (older or new) whose
-    centroid is at least MERGE_THRESHOLD similar to its own. Single articles judged against a
-    young story miss it when the story's words have not settled yet; whole stories do not.
-    Earlier stories absorb later ones, so existing stories keep their ids."""
-    home = list(range(len(groups)))  # where each group's articles now live
-
-    def resolve(number: int) -> int:
-        while home[number] != number:
-            number = home[number]
-        return number
-
-    for number in range(existing, len(groups)):
-        group = groups[number]
-        centroid = group.centroid
-        target, best = None, MERGE_THRESHOLD
-        for other_number in {resolve(n) for n in index.candidates(centroid) if n < number}:
-            other = groups[other_number]
-            if group.story.first_seen - other.story.last_seen > window:
+    def overlaps(self, vector: Mapping[str, float], terms: int) -> dict[int, float]:
+        """Story -> the cosine of the vector's and the story's heaviest terms alone, for the
+        stories sharing at least MERGE_SHARED of those terms (one shared word is chance)."""
+        top = _top_terms(vector, terms)
+        norm = math.sqrt(sum(vector[t] ** 2 for t in top)) or 1.0
+        scores: dict[int, float] = defaultdict(float)
+        shared: Counter[int] = Counter()
+        common = max(COMMON_MIN, COMMON_SHARE * len(self.filed))
+        for term in top:
+            weight = vector[term] / norm
+            postings = self.stories.get(term, {})
+            if len(postings) > common:
                 continue
-            score = other.similarity(centroid)
-            if score > best or (score == best and target is not None and other_number < target):
-                target, best = other_number, score
-        if target is not None:
-            groups[target].absorb(group)
-            home[number] = target
-    return [g for n, g in enumerate(groups) if home[n] == n]
+            for number, filed in postings.items():
+                scores[number] += weight * filed
+                shared[number] += 1
+        return {n: score for n, score in scores.items() if shared[n] >= MERGE_SHARED}
+
+
+def _refile(size: int) -> bool:
+    """Whether a story that just reached `size` articles is filed anew: always while small,
+    then at every doubling (a big story's heaviest terms hardly move)."""
+    return size <= 8 or size & (size - 1) == 0
+
+
+def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
+    """The `count` heaviest terms; ties go to the term met first (the input order is fixed)."""
+    return heapq.nlargest(count, vector, key=vector.__getitem__)
+
+
+def _merge_passes(
+    groups: list[_Group],
+    existing: int,
+    index: _TermIndex,
+    window: float,
+    threshold: float,
+) -> list[_Group]:
+    """Let stories started in this call join earlier stories until nothing moves.
+
+    After the first pass, a story is scored again only against stories that grew in the pass
+    before: the others compare as they did."""
+    gone: set[int] = set()
+    grown: set[int] | None = None  # None: every story counts as grown (first pass)
+    for _ in range(MAX_MERGE_PASSES):
+        if grown is None:
+            recheck: Iterable[int] = range(existing, len(groups))
+        else:
+            recheck = sorted(
+                {n for g in grown for n in index.overlaps(groups[g].total, STORY_TERMS) if n > g}
+            )
+        now_grown: set[int] = set()
+        for number in recheck:
+            if number in gone or number < existing:
+                continue
+            group = groups[number]
+            target, best = None, 0.0
+            overlaps = index.overlaps(group.total, STORY_TERMS)
+            for other_number in sorted(overlaps):
+                if other_number >= number or (grown is not None and other_number not in grown):
+                    continue
+                if overlaps[other_number] < MERGE_SCREEN * threshold:
+                    continue
+                other = groups[other_number]
+                needed = _needed(threshold, other, group.start, group.end, window)
+                if needed is None:
+                    continue
+                score = other.similarity_to(group)
+                if score >= needed and score > best:
+                    target, best = other_number, score
+            if target is not None:
+                groups[target].absorb(group)
+                index.file(target, groups[target].total)
+                index.forget(number)
+                gone.add(number)
+                now_grown.add(target)
+        if not now_grown:
+            break
+        grown = now_grown
+    return [g for n, g in enumerate(groups) if n not in gone]
 
 
 class _Group:
-    """A story being grown: the running sum of its article vectors and that sum's squared norm,
-    so adding an article and scoring one cost the size of the article, not of the story."""
+    """A story being grown: the running sum of its article vectors (TF-IDF and, when given,
+    embeddings) and the sum's squared norm, so adding an article and scoring one cost the size
+    of the article, not of the story."""
 
-    def __init__(self, story: Story, vectors: dict[str, Vector]) -> None:
+    def __init__(self, story: Story, signals: _Signals) -> None:
         self.story = story
+        self.signals = signals
+        self.start = story.first_seen.timestamp()
+        self.end = story.last_seen.timestamp()
         self.total: dict[str, float] = defaultdict(float)
+        self.norm2 = 0.0
+        self.meaning: list[float] | None = None
+        self._summary: Vector | None = None
         for article_id in story.article_ids:
-            for term, weight in vectors.get(article_id, {}).items():
-                self.total[term] += weight
-        self.norm2 = sum(w * w for w in self.total.values())
+            self._include(article_id)
         self.changed = not story.article_ids
 
-    def similarity(self, vector: Vector) -> float:
-        """Cosine similarity of a unit vector with this story's centroid."""
-        if not self.norm2:
-            return 0.0
-        dot = sum(weight * self.total.get(term, 0.0) for term, weight in vector.items())
-        return dot / math.sqrt(self.norm2)
+    def similarity(self, article_id: str) -> float:
+        """Similarity of an article to this story's centroid (see the module docstring)."""
+        vector = self.signals.vectors.get(article_id, {})
+        lexical = _dot(vector, self.total) / math.sqrt(self.norm2) if self.norm2 else 0.0
+        return self._blend(lexical, self.signals.embeddings.get(article_id))
 
-    def add(self, article: Article, vector: Vector) -> list[str]:
+    def similarity_to(self, other: _Group) -> float:
+        """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
+        lexical = _dot(other.summary, self.summary)
+        return self._blend(lexical, other.meaning and _unit(other.meaning))
+
+    @property
+    def summary(self) -> Vector:
+        if self._summary is None:
+            self._summary = normalise(
+                {t: self.total[t] for t in _top_terms(self.total, SUMMARY_TERMS)}
+            )
+        return self._summary
+
+    def _blend(self, lexical: float, meaning: Sequence[float] | None) -> float:
+        if meaning is None or self.meaning is None:
+            return lexical
+        norm = math.sqrt(sum(x * x for x in self.meaning)) or 1.0
+        semantic = sum(a * b for a, b in zip(meaning, self.meaning, strict=True)) / norm
+        return (1 - EMBEDDING_WEIGHT) * lexical + EMBEDDING_WEIGHT * semantic
+
+    def add(self, article: Article) -> list[str]:
         """Add the article; return the terms this story did not use before."""
         self.story.article_ids.append(article.id)
         self.changed = True
         self.story.first_seen = min(self.story.first_seen, article.when)
         self.story.last_seen = max(self.story.last_seen, article.when)
+        self.start = min(self.start, article.when.timestamp())
+        self.end = max(self.end, article.when.timestamp())
+        return self._include(article.id)
+
+    def absorb(self, other: _Group) -> list[str]:
+        """Take the other story's articles; return the terms this story did not use before."""
+        self.story.article_ids.extend(other.story.article_ids)
+        self.changed = True
+        self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
+        self.story.last_seen = max(self.story.last_seen, other.story.last_seen)
+        self.start = min(self.start, other.start)
+        self.end = max(self.end, other.end)
+        if other.meaning is not None:
+            self._add_meaning(other.meaning)
+        return self._add_terms(other.total)
+
+    def _include(self, article_id: str) -> list[str]:
+        embedding = self.signals.embeddings.get(article_id)
+        if embedding is not None:
+            self._add_meaning(embedding)
+        return self._add_terms(self.signals.vectors.get(article_id, {}))
+
+    def _add_meaning(self, vector: Sequence[float]) -> None:
+        if self.meaning is None:
+            self.meaning = list(vector)
+        else:
+            self.meaning = [a + b for a, b in zip(self.meaning, vector, strict=True)]
+
+    def _add_terms(self, vector: Mapping[str, float]) -> list[str]:
+        self._summary = None
         new_terms = []
         for term, weight in vector.items():
             old = self.total.get(term, 0.0)
@@ -179,49 +437,24 @@ class _Group:
             self.norm2 += (old + weight) ** 2 - old * old
         return new_terms
 
-    def absorb(self, other: _Group) -> None:
-        self.story.article_ids.extend(other.story.article_ids)
-        self.changed = True
-        self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
-        self.story.last_seen = max(self.story.last_seen, other.story.last_seen)
-        for term, weight in other.total.items():
-            old = self.total.get(term, 0.0)
-            self.total[term] = old + weight
-            self.norm2 += (old + weight) ** 2 - old * old
-
-    @property
-    def centroid(self) -> Vector:
-        return normalise(self.total)
-
     def finish(self, pool: dict[str, Article]) -> Story:
         if not self.changed:
             return self.story  # its title was chosen when it last changed
-        members = [pool[i] for i in self.story.article_ids if i in pool]
+        members = [a for a in (pool.get(i) for i in self.story.article_ids) if a and a.title]
         if members:
-            self.story.title = _central_title(members, self.centroid, self.story.title)
+            # The most central headline; ties go to the earliest.
+            best = max(members, key=lambda a: (self.similarity(a.id), -a.when.timestamp()))
+            self.story.title = best.title
         return self.story
 
 
-def _heaviest(vector: Vector) -> Vector:
-    """The VECTOR_TERMS heaviest terms, renormalised: the rest weigh little in a cosine and
-    would make every comparison several times slower."""
-    if len(vector) <= VECTOR_TERMS:
-        return vector
-    return normalise(dict(sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]))
+def _dot(small: Mapping[str, float], large: Mapping[str, float]) -> float:
+    if len(small) > len(large):
+        small, large = large, small
+    # Intersecting the keys first runs in C; most terms of one are not in the other.
+    return sum(small[term] * large[term] for term in small.keys() & large.keys())
 
 
-def _bag(article: Article) -> Counter[str]:
-    lead = " ".join((article.text or article.summary).split()[:LEAD_WORDS])
-    bag = Counter(t for t in words(lead) if not _YEAR.match(t))
-    for token in words(article.title):
-        if not _YEAR.match(token):
-            bag[token] += TITLE_WEIGHT
-    return bag
-
-
-def _central_title(members: list[Article], centroid: Vector, fallback: str) -> str:
-    bags = {a.id: normalise(dict(_bag(a))) for a in members if a.title}
-    if not bags:
-        return fallback
-    best = max(members, key=lambda a: (cosine(bags.get(a.id, {}), centroid), -a.when.timestamp()))
-    return best.title or fallback
+def _unit(vector: Sequence[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]

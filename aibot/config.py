@@ -75,9 +75,11 @@ class CollectConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    threshold: float = 0.25
+    threshold: float = 0.35
+    merge_threshold: float = 0.27
     window_hours: float = 72.0
     min_sources: int = 2
+    embeddings: str = "auto"  # auto: used when aibot[embeddings] is installed; off: never
 
 
 @dataclass(frozen=True)
@@ -249,10 +251,15 @@ def _check_values(config: Config, name: str) -> None:
             f"{name}: writer.backend: expected one of {', '.join(_WRITER_BACKENDS)}"
             f", got {config.writer.backend!r}"
         )
-    if not 0 < config.cluster.threshold < 1:
+    for key in ("threshold", "merge_threshold"):
+        if not 0 < getattr(config.cluster, key) < 1:
+            raise ConfigError(
+                f"{name}: cluster.{key}: expected a number between 0 and 1, "
+                f"got {getattr(config.cluster, key)}"
+            )
+    if config.cluster.embeddings not in ("auto", "off"):
         raise ConfigError(
-            f"{name}: cluster.threshold: expected a number between 0 and 1, "
-            f"got {config.cluster.threshold}"
+            f"{name}: cluster.embeddings: expected auto or off, got {config.cluster.embeddings!r}"
         )
     try:
         ZoneInfo(config.site.timezone)
