@@ -34,6 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 
@@ -63,7 +64,7 @@ STORY_TERMS = 20
 # How many of a story's heaviest terms stand for it when two stories are compared.
 SUMMARY_TERMS = 40
 # Two stories are compared in the merge pass only when their filed terms alone reach this
-# share of the merge threshold: most pairs that share a few common words are skipped unscored.
+# share of the (TF-IDF) merge threshold: pairs sharing a few common words go unscored.
 MERGE_SCREEN = 0.5
 MERGE_SHARED = 2
 # A term filed under more stories than this (COMMON_SHARE of them, at least COMMON_MIN) is
@@ -104,8 +105,11 @@ def cluster(
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
     vectors = article_vectors(pool.values())
-    signals = _Signals(vectors, embeddings or {})
+    signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
+    join, merge = settings.threshold, settings.merge_threshold
+    if embeddings:
+        join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
 
     groups = [_Group(replace(s, article_ids=list(s.article_ids)), signals) for s in stories]
     index = _TermIndex()
@@ -120,7 +124,7 @@ def cluster(
         best, best_score = None, 0.0
         for number in index.candidates(itertools.islice(vector, QUERY_TERMS)):
             group = groups[number]
-            needed = _needed(settings.threshold, group, when, when, window)
+            needed = _needed(join, group, when, when, window)
             if needed is None:
                 continue
             score = group.similarity(article.id)
@@ -139,7 +143,9 @@ def cluster(
         groups[best].add(article)
         if _refile(len(groups[best].story.article_ids)):
             index.file(best, groups[best].total)
-    kept = _merge_passes(groups, len(stories), index, window, settings.merge_threshold)
+    kept = _merge_passes(
+        groups, len(stories), index, window, merge, MERGE_SCREEN * settings.merge_threshold
+    )
     return [g.finish(pool) for g in kept]
 
 
@@ -231,7 +237,7 @@ def _needed(threshold: float, group: _Group, start: float, end: float, window: f
 @dataclass(frozen=True)
 class _Signals:
     vectors: dict[str, Vector]
-    embeddings: Embeddings
+    embeddings: dict[str, Any]
 
 
 class _TermIndex:
@@ -303,6 +309,7 @@ def _merge_passes(
     index: _TermIndex,
     window: float,
     threshold: float,
+    screen: float,
 ) -> list[_Group]:
     """Let stories started in this call join earlier stories until nothing moves.
 
@@ -327,7 +334,7 @@ def _merge_passes(
             for other_number in sorted(overlaps):
                 if other_number >= number or (grown is not None and other_number not in grown):
                     continue
-                if overlaps[other_number] < MERGE_SCREEN * threshold:
+                if overlaps[other_number] < screen:
                     continue
                 other = groups[other_number]
                 needed = _needed(threshold, other, group.start, group.end, window)
@@ -360,7 +367,7 @@ class _Group:
         self.end = story.last_seen.timestamp()
         self.total: dict[str, float] = defaultdict(float)
         self.norm2 = 0.0
-        self.meaning: list[float] | None = None
+        self.meaning: Any = None  # a numpy array: the sum of the member embeddings
         self._summary: Vector | None = None
         for article_id in story.article_ids:
             self._include(article_id)
@@ -375,7 +382,7 @@ class _Group:
     def similarity_to(self, other: _Group) -> float:
         """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
         lexical = _dot(other.summary, self.summary)
-        return self._blend(lexical, other.meaning and _unit(other.meaning))
+        return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
 
     @property
     def summary(self) -> Vector:
@@ -385,11 +392,10 @@ class _Group:
             )
         return self._summary
 
-    def _blend(self, lexical: float, meaning: Sequence[float] | None) -> float:
+    def _blend(self, lexical: float, meaning: Any) -> float:
         if meaning is None or self.meaning is None:
             return lexical
-        norm = math.sqrt(sum(x * x for x in self.meaning)) or 1.0
-        semantic = sum(a * b for a, b in zip(meaning, self.meaning, strict=True)) / norm
+        semantic = float(meaning @ _unit(self.meaning))
         return (1 - EMBEDDING_WEIGHT) * lexical + EMBEDDING_WEIGHT * semantic
 
     def add(self, article: Article) -> list[str]:
@@ -420,11 +426,8 @@ class _Group:
             self._add_meaning(embedding)
         return self._add_terms(self.signals.vectors.get(article_id, {}))
 
-    def _add_meaning(self, vector: Sequence[float]) -> None:
-        if self.meaning is None:
-            self.meaning = list(vector)
-        else:
-            self.meaning = [a + b for a, b in zip(self.meaning, vector, strict=True)]
+    def _add_meaning(self, vector: Any) -> None:
+        self.meaning = vector.copy() if self.meaning is None else self.meaning + vector
 
     def _add_terms(self, vector: Mapping[str, float]) -> list[str]:
         self._summary = None
@@ -455,6 +458,18 @@ def _dot(small: Mapping[str, float], large: Mapping[str, float]) -> float:
     return sum(small[term] * large[term] for term in small.keys() & large.keys())
 
 
-def _unit(vector: Sequence[float]) -> list[float]:
-    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-    return [x / norm for x in vector]
+def _unit(vector: Any) -> Any:
+    norm = float((vector @ vector) ** 0.5)
+    return vector / norm if norm else vector
+
+
+def _as_arrays(embeddings: Embeddings, pool: Mapping[str, Article]) -> dict[str, Any]:
+    """The embeddings of the articles in play as unit numpy arrays (numpy comes with the
+    embeddings extra, the only source of embeddings)."""
+    if not embeddings:
+        return {}
+    import numpy
+
+    return {
+        i: _unit(numpy.asarray(embeddings[i], dtype=numpy.float64)) for i in pool if i in embeddings
+    }

@@ -80,6 +80,9 @@ class ClusterConfig:
     window_hours: float = 72.0
     min_sources: int = 2
     embeddings: str = "auto"  # auto: used when aibot[embeddings] is installed; off: never
+    # With embeddings the similarity is a blend on another scale: its own two thresholds.
+    embedding_threshold: float = 0.4
+    embedding_merge_threshold: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -147,13 +150,22 @@ def config_from_mapping(
     raw: Any, base_dir: Path, name: str = "aibot.yaml", source: Path | None = None
 ) -> Config:
     """Validate an already-parsed mapping; relative paths are resolved against `base_dir`."""
-    config = _build(Config, raw, name, "", skip=("source",))
+    config = _build(Config, _yaml_switches(raw), name, "", skip=("source",))
     _check_values(config, name)
     paths = PathsConfig(
         **{f.name: _resolve(base_dir, getattr(config.paths, f.name)) for f in _fields(PathsConfig)}
     )
     feeds = tuple(dataclasses.replace(f, url=_feed_url(f.url, base_dir)) for f in config.feeds)
     return dataclasses.replace(config, paths=paths, feeds=feeds, source=source)
+
+
+def _yaml_switches(raw: Any) -> Any:
+    """YAML reads a bare `off` as false: take `cluster.embeddings: off` (or on) as meant."""
+    cluster = raw.get("cluster") if isinstance(raw, dict) else None
+    if isinstance(cluster, dict) and isinstance(cluster.get("embeddings"), bool):
+        switch = "auto" if cluster["embeddings"] else "off"
+        return {**raw, "cluster": {**cluster, "embeddings": switch}}
+    return raw
 
 
 def _resolve(base: Path, value: Path) -> Path:
@@ -251,7 +263,7 @@ def _check_values(config: Config, name: str) -> None:
             f"{name}: writer.backend: expected one of {', '.join(_WRITER_BACKENDS)}"
             f", got {config.writer.backend!r}"
         )
-    for key in ("threshold", "merge_threshold"):
+    for key in ("threshold", "merge_threshold", "embedding_threshold", "embedding_merge_threshold"):
         if not 0 < getattr(config.cluster, key) < 1:
             raise ConfigError(
                 f"{name}: cluster.{key}: expected a number between 0 and 1, "

@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aibot import embeddings
 from aibot.build import BuildReport, build_site
 from aibot.cluster import cluster
 from aibot.collect.collector import collect
 from aibot.config import Config
+from aibot.embeddings import Embed
 from aibot.models import Article, Post, Story
 from aibot.posts import (
     draft_to_post,
@@ -40,6 +42,7 @@ WAITING_SHOWN = 5
 class RunReport:
     started: datetime
     writer: str = ""
+    clustering: str = ""  # the similarity signals the cluster stage used
     feeds_ok: int = 0
     feeds_failed: int = 0
     feeds_waiting: int = 0
@@ -90,7 +93,8 @@ class RunReport:
             f"{self.articles_failed} failed, {self.articles_partial} partial (feed text only), "
             f"{self.articles_syndicated} syndicated copies merged",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
-            f"new sources, {self.stories_waiting} waiting for more sources",
+            f"new sources, {self.stories_waiting} waiting for more sources"
+            f"{f' (clustering: {self.clustering})' if self.clustering else ''}",
             f"posts     {self.posts_written} written, {self.posts_updated} updated, "
             f"{self.posts_unchanged} unchanged, {self.posts_kept} kept (edited or locked), "
             f"{self.posts_held} held for review, {self.posts_deferred} deferred"
@@ -157,8 +161,13 @@ def collect_stage(
         report.problem(line)
 
 
-def cluster_stage(config: Config, store: Store, report: RunReport) -> list[Story]:
-    """Attach every unclustered article to a story; return the stories that changed."""
+def cluster_stage(
+    config: Config, store: Store, report: RunReport, *, embed: Embed | None = None
+) -> list[Story]:
+    """Attach every unclustered article to a story; return the stories that changed.
+
+    `embed` replaces the packaged embedding model (tests); by default the model is used when
+    the embeddings extra is installed and `cluster.embeddings` is not off."""
     newcomers = store.unclustered_articles()
     if not newcomers:
         return []
@@ -166,12 +175,35 @@ def cluster_stage(config: Config, store: Store, report: RunReport) -> list[Story
     live = store.live_stories(since=min(a.when for a in newcomers) - window)
     pool = store.articles(i for s in live for i in s.article_ids) + newcomers
     before = {s.id: len(s.article_ids) for s in live}
-    stories = cluster(pool, live, config.cluster)
+    vectors = _embeddings(config, store, report, pool, embed)
+    stories = cluster(pool, live, config.cluster, embeddings=vectors)
     changed = [s for s in stories if len(s.article_ids) != before.get(s.id, -1)]
     store.save_stories(changed)
     report.stories_new += sum(1 for s in changed if s.id not in before)
     report.stories_grown += sum(1 for s in changed if s.id in before)
     return changed
+
+
+def _embeddings(
+    config: Config, store: Store, report: RunReport, pool: list[Article], embed: Embed | None
+) -> dict[str, list[float]] | None:
+    """The pool's sentence embeddings (cached in the store), or None for TF-IDF alone."""
+    report.clustering = "TF-IDF"
+    if config.cluster.embeddings == "off":
+        return None
+    if embed is None:
+        if not embeddings.available():
+            return None
+        embed = embeddings.embed
+    cached = store.embeddings((a.id for a in pool), embeddings.MODEL_NAME)
+    try:
+        everything, fresh = embeddings.embeddings_for(pool, cached, embed)
+    except Exception as exc:  # a broken model install must not stop the run
+        report.problem(f"embeddings: {type(exc).__name__}: {exc}; clustered with TF-IDF alone")
+        return None
+    store.save_embeddings(fresh, embeddings.MODEL_NAME)
+    report.clustering = f"TF-IDF + embeddings ({embeddings.MODEL_NAME})"
+    return everything
 
 
 def write_stage(

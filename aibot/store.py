@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -58,6 +59,12 @@ CREATE TABLE IF NOT EXISTS stories (
     post_slug TEXT
 );
 CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen);
+CREATE TABLE IF NOT EXISTS embeddings (
+    article_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,  -- float32, machine byte order
+    PRIMARY KEY (article_id, model)
+);
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -273,6 +280,29 @@ class Store:
             last_seen=datetime.fromisoformat(row["last_seen"]),
             post_slug=row["post_slug"],
         )
+
+    def embeddings(self, ids: Iterable[str], model: str) -> dict[str, list[float]]:
+        """Article id -> its stored embedding by `model`, for those stored."""
+        found: dict[str, list[float]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT article_id, vector FROM embeddings "
+                f"WHERE model=? AND article_id IN ({marks})",
+                [model, *chunk],
+            )
+            for row in rows:
+                found[row["article_id"]] = array("f", row["vector"]).tolist()
+        return found
+
+    def save_embeddings(self, vectors: dict[str, list[float]], model: str) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                [(i, model, array("f", v).tobytes()) for i, v in vectors.items()],
+            )
 
     def save_stories(self, stories: Iterable[Story]) -> None:
         with self.db:
