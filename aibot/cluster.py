@@ -29,6 +29,7 @@ import hashlib
 import heapq
 import itertools
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,12 +42,14 @@ import snowballstemmer
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.text import words
-from aibot.vectors import Vector, normalise, tfidf
+from aibot.vectors import Vector, normalise
 
 LEAD_WORDS = 100
 # Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: still telling, less so.
 BODY_WORDS = 300
 BODY_WEIGHT = 0.3
+# Names are learnt from the titles and this many words of each text.
+NAME_WORDS = 50
 TITLE_WEIGHT = 2
 ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.0
@@ -66,13 +69,16 @@ SUMMARY_TERMS = 40
 # Two stories are compared in the merge pass only when their filed terms alone reach this
 # share of the (TF-IDF) merge threshold: pairs sharing a few common words go unscored.
 MERGE_SCREEN = 0.5
+# Likewise, an article is scored against a story only when that first look reaches this share
+# of the (TF-IDF) join threshold.
+JOIN_SCREEN = 0.3
 MERGE_SHARED = 2
 # A term filed under more stories than this (COMMON_SHARE of them, at least COMMON_MIN) is
 # too common to bring two stories together.
 COMMON_SHARE = 0.02
 COMMON_MIN = 50
 # How many of an article's heaviest terms stand for it at all (see _heaviest).
-VECTOR_TERMS = 60
+VECTOR_TERMS = 40
 
 # A year says when, not what: "2014" must not pull a market report and a TV recap together.
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -93,18 +99,20 @@ def cluster(
     settings: ClusterConfig | None = None,
     *,
     embeddings: Embeddings | None = None,
+    vectors: Mapping[str, Vector] | None = None,
 ) -> list[Story]:
     """Assign every article not already in `stories` to a story; return all stories.
 
     `articles` must include the articles of the given stories that should count for similarity
     (those missing only lose their vote). Existing stories keep their ids and members.
     `embeddings` (article id -> unit vector, see aibot.embeddings) adds a semantic signal; an
-    article without one is compared by TF-IDF alone.
+    article without one is compared by TF-IDF alone. `vectors` are TF-IDF vectors made earlier
+    by `article_vectors` (the pipeline keeps them in its cache): only the others are made now.
     """
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    vectors = article_vectors(pool.values())
+    vectors = article_vectors(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
     join, merge = settings.threshold, settings.merge_threshold
@@ -122,7 +130,9 @@ def cluster(
         vector = vectors[article.id]
         when = article.when.timestamp()
         best, best_score = None, 0.0
-        for number in index.candidates(itertools.islice(vector, QUERY_TERMS)):
+        for number, partial in sorted(index.partials(vector).items()):
+            if partial < JOIN_SCREEN * settings.threshold:
+                continue
             group = groups[number]
             needed = _needed(join, group, when, when, window)
             if needed is None:
@@ -149,12 +159,33 @@ def cluster(
     return [g.finish(pool) for g in kept]
 
 
-def article_vectors(articles: Iterable[Article]) -> dict[str, Vector]:
-    """Article id -> unit TF-IDF vector of its stemmed title and lead, names weighted up."""
+def article_vectors(
+    articles: Iterable[Article], known: Mapping[str, Vector] | None = None
+) -> dict[str, Vector]:
+    """Article id -> unit TF-IDF vector of its stemmed title and lead, names weighted up,
+    heaviest term first.
+
+    Vectors in `known` are reused as they are. The others get IDF from every article given
+    (a known vector counts with the terms it kept) and names from their own texts: adding a
+    few articles to many costs the few."""
+    known = known or {}
     articles = list(articles)
-    names = name_words(t for a in articles for t in (a.title, _lead(a)))
-    bags = {a.id: _bag(a, names) for a in articles}
-    return {i: _heaviest(v) for i, v in tfidf(bags).items()}
+    fresh = [a for a in articles if a.id not in known]
+    reused = {a.id: known[a.id] for a in articles if a.id in known}
+    if not fresh:
+        return reused
+    names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
+    terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
+    bags = {a.id: _bag(a, names, terms) for a in fresh}
+    df: Counter[str] = Counter()
+    for bag in itertools.chain(bags.values(), reused.values()):
+        df.update(bag.keys())
+    idf_base = math.log(1 + len(articles))
+    idf = {t: idf_base - math.log(1 + n) + 1 for t, n in df.items()}
+    made = {}
+    for article_id, bag in bags.items():
+        made[article_id] = _heaviest({t: (1 + math.log(c)) * idf[t] for t, c in bag.items()})
+    return {**reused, **made}
 
 
 def name_words(texts: Iterable[str]) -> frozenset[str]:
@@ -182,24 +213,31 @@ def name_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for w, n in by_word.items() if w and capital_by_word[w] >= NAME_SHARE * n)
 
 
-def _lead(article: Article) -> str:
-    return " ".join((article.text or article.summary).split()[:LEAD_WORDS])
+def _lead(article: Article, count: int) -> str:
+    return " ".join((article.text or article.summary).split()[:count])
 
 
-def _bag(article: Article, names: frozenset[str]) -> Counter[str]:
+def _bag(
+    article: Article, names: frozenset[str], terms: dict[str, tuple[str, float]]
+) -> dict[str, float]:
     body = (article.text or article.summary).split()
-    parts = (
-        (" ".join(body[:LEAD_WORDS]), 1.0),
+    counts: dict[str, float] = Counter(_TOKEN.findall(" ".join(body[:LEAD_WORDS]).lower()))
+    for text, weight in (
         (" ".join(body[LEAD_WORDS:BODY_WORDS]), BODY_WEIGHT),
         (article.title, TITLE_WEIGHT),
-    )
-    bag: Counter[str] = Counter()
-    for text, weight in parts:
+    ):
         for token, count in Counter(_TOKEN.findall(text.lower())).items():
+            counts[token] = counts.get(token, 0) + count * weight
+    bag: dict[str, float] = {}
+    for token, count in counts.items():
+        known = terms.get(token)
+        if known is None:
             word, term, number = _term(token)
-            if term:
-                kind = NUMBER_WEIGHT if number else ENTITY_WEIGHT if word in names else 1.0
-                bag[term] += count * weight * kind
+            kind = NUMBER_WEIGHT if number else ENTITY_WEIGHT if word in names else 1.0
+            known = terms[token] = (term, kind)
+        term, kind = known
+        if term:
+            bag[term] = bag.get(term, 0.0) + count * kind
     return bag
 
 
@@ -216,13 +254,12 @@ def _term(token: str) -> tuple[str, str, bool]:
     return word, _STEMMER.stemWord(word), any(c.isdigit() for c in word)
 
 
-def _heaviest(vector: Vector) -> Vector:
-    """The VECTOR_TERMS heaviest terms, heaviest first, renormalised: the rest weigh little in
-    a cosine and would make every comparison several times slower."""
-    ranked = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
-    if len(ranked) <= VECTOR_TERMS:
-        return dict(ranked)
-    return normalise(dict(ranked[:VECTOR_TERMS]))
+def _heaviest(weights: Mapping[str, float]) -> Vector:
+    """The VECTOR_TERMS heaviest terms, heaviest first, scaled to unit length: the rest weigh
+    little in a cosine and would make every comparison several times slower."""
+    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]
+    norm = math.sqrt(sum(w * w for _, w in ranked))
+    return {t: w / norm for t, w in ranked} if norm else {}
 
 
 def _needed(threshold: float, group: _Group, start: float, end: float, window: float):
@@ -267,11 +304,16 @@ class _TermIndex:
         for term in self.filed.pop(number, ()):
             del self.stories[term][number]
 
-    def candidates(self, terms: Iterable[str]) -> list[int]:
-        found: set[int] = set()
-        for term in terms:
-            found.update(self.stories.get(term, ()))
-        return sorted(found)
+    def partials(self, vector: Mapping[str, float]) -> dict[int, float]:
+        """Story -> the part of its cosine with the vector (heaviest term first) that their
+        QUERY_TERMS and STORY_TERMS heaviest terms make: a cheap first look at every story
+        filed under one of the vector's heaviest terms."""
+        scores: dict[int, float] = defaultdict(float)
+        for term in itertools.islice(vector, QUERY_TERMS):
+            weight = vector[term]
+            for number, filed in self.stories.get(term, {}).items():
+                scores[number] += weight * filed
+        return scores
 
     def overlaps(self, vector: Mapping[str, float], terms: int) -> dict[int, float]:
         """Story -> the cosine of the vector's and the story's heaviest terms alone, for the
@@ -293,9 +335,9 @@ class _TermIndex:
 
 
 def _refile(size: int) -> bool:
-    """Whether a story that just reached `size` articles is filed anew: always while small,
-    then at every doubling (a big story's heaviest terms hardly move)."""
-    return size <= 8 or size & (size - 1) == 0
+    """Whether a story that just reached `size` articles is filed anew: at every doubling (as
+    a story grows its heaviest terms move less and less)."""
+    return size & (size - 1) == 0
 
 
 def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
@@ -429,16 +471,12 @@ class _Group:
     def _add_meaning(self, vector: Any) -> None:
         self.meaning = vector.copy() if self.meaning is None else self.meaning + vector
 
-    def _add_terms(self, vector: Mapping[str, float]) -> list[str]:
+    def _add_terms(self, vector: Mapping[str, float]) -> None:
         self._summary = None
-        new_terms = []
-        for term, weight in vector.items():
-            old = self.total.get(term, 0.0)
-            if not old:
-                new_terms.append(term)
-            self.total[term] = old + weight
-            self.norm2 += (old + weight) ** 2 - old * old
-        return new_terms
+        total = self.total
+        # |t + v|² = |t|² + 2 t·v + |v|², without a Python step per term for the norm.
+        self.norm2 += 2 * _dot(vector, total) + _dot(vector, vector)
+        total.update({term: total.get(term, 0.0) + weight for term, weight in vector.items()})
 
     def finish(self, pool: dict[str, Article]) -> Story:
         if not self.changed:
@@ -454,8 +492,9 @@ class _Group:
 def _dot(small: Mapping[str, float], large: Mapping[str, float]) -> float:
     if len(small) > len(large):
         small, large = large, small
-    # Intersecting the keys first runs in C; most terms of one are not in the other.
-    return sum(small[term] * large[term] for term in small.keys() & large.keys())
+    # Every step in C: the shared terms, then the products (the hot loop of clustering).
+    shared = small.keys() & large.keys()
+    return sum(map(operator.mul, map(small.__getitem__, shared), map(large.__getitem__, shared)))
 
 
 def _unit(vector: Any) -> Any:

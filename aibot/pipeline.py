@@ -15,7 +15,7 @@ from typing import Any
 
 from aibot import embeddings
 from aibot.build import BuildReport, build_site
-from aibot.cluster import cluster
+from aibot.cluster import article_vectors, cluster
 from aibot.collect.collector import collect
 from aibot.config import Config
 from aibot.embeddings import Embed
@@ -175,8 +175,11 @@ def cluster_stage(
     live = store.live_stories(since=min(a.when for a in newcomers) - window)
     pool = store.articles(i for s in live for i in s.article_ids) + newcomers
     before = {s.id: len(s.article_ids) for s in live}
-    vectors = _embeddings(config, store, report, pool, embed)
-    stories = cluster(pool, live, config.cluster, embeddings=vectors)
+    meanings = _embeddings(config, store, report, pool, embed)
+    known = store.vectors(a.id for a in pool)
+    vectors = article_vectors(pool, known)
+    store.save_vectors({i: v for i, v in vectors.items() if i not in known})
+    stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors)
     changed = [s for s in stories if len(s.article_ids) != before.get(s.id, -1)]
     store.save_stories(changed)
     report.stories_new += sum(1 for s in changed if s.id not in before)

@@ -59,6 +59,11 @@ CREATE TABLE IF NOT EXISTS stories (
     post_slug TEXT
 );
 CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen);
+CREATE TABLE IF NOT EXISTS vectors (
+    article_id TEXT PRIMARY KEY,
+    terms TEXT NOT NULL,  -- space-separated, heaviest first
+    weights BLOB NOT NULL  -- float32 per term, machine byte order
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     article_id TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -280,6 +285,25 @@ class Store:
             last_seen=datetime.fromisoformat(row["last_seen"]),
             post_slug=row["post_slug"],
         )
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, dict[str, float]]:
+        """Article id -> its clustering vector (aibot.cluster.article_vectors), for those kept."""
+        found: dict[str, dict[str, float]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT article_id, terms, weights FROM vectors WHERE article_id IN ({marks})"
+            for article_id, terms, weights in self.db.execute(query, chunk):
+                found[article_id] = dict(zip(terms.split(), array("f", weights), strict=True))
+        return found
+
+    def save_vectors(self, vectors: dict[str, dict[str, float]]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(i, " ".join(v), array("f", v.values()).tobytes()) for i, v in vectors.items()],
+            )
 
     def embeddings(self, ids: Iterable[str], model: str) -> dict[str, list[float]]:
         """Article id -> its stored embedding by `model`, for those stored."""
