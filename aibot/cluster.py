@@ -32,7 +32,7 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -112,14 +112,18 @@ def cluster(
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    vectors = article_vectors(pool.values(), vectors)
+    known, vectors = vectors, article_vectors(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
         join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
 
-    groups = [_Group(replace(s, article_ids=list(s.article_ids)), signals) for s in stories]
+    given = set(known) if known else set()
+    groups = [
+        _Group(replace(s, article_ids=list(s.article_ids), centroid=_kept(s, given)), signals)
+        for s in stories
+    ]
     index = _TermIndex()
     for number, group in enumerate(groups):
         index.file(number, group.total)
@@ -159,6 +163,14 @@ def cluster(
     return [g.finish(pool) for g in kept]
 
 
+def _kept(story: Story, given: Set[str]) -> dict[str, float] | None:
+    """A story's kept centroid, if it still adds up: its articles' vectors were given, not made
+    again now (with another IDF)."""
+    if story.centroid is None or not given.issuperset(story.article_ids):
+        return None
+    return story.centroid
+
+
 def article_vectors(
     articles: Iterable[Article], known: Mapping[str, Vector] | None = None
 ) -> dict[str, Vector]:
@@ -177,11 +189,11 @@ def article_vectors(
     names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
     terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
     bags = {a.id: _bag(a, names, terms) for a in fresh}
-    df: Counter[str] = Counter()
-    for bag in itertools.chain(bags.values(), reused.values()):
+    df = Counter(itertools.chain.from_iterable(reused.values()))  # counted in C
+    for bag in bags.values():
         df.update(bag.keys())
-    idf_base = math.log(1 + len(articles))
-    idf = {t: idf_base - math.log(1 + n) + 1 for t, n in df.items()}
+    base = math.log(1 + len(articles)) + 1
+    idf = {t: base - math.log(1 + df[t]) for bag in bags.values() for t in bag}
     made = {}
     for article_id, bag in bags.items():
         made[article_id] = _heaviest({t: (1 + math.log(c)) * idf[t] for t, c in bag.items()})
@@ -341,8 +353,15 @@ def _refile(size: int) -> bool:
 
 
 def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
-    """The `count` heaviest terms; ties go to the term met first (the input order is fixed)."""
-    return heapq.nlargest(count, vector, key=vector.__getitem__)
+    """The `count` heaviest terms, heaviest first; ties go to the term met first (the input
+    order is fixed). The cut-off weight is found among bare floats, which runs in C."""
+    if len(vector) > count:
+        cut = heapq.nlargest(count, vector.values())[-1]
+        top = [term for term, weight in vector.items() if weight >= cut]
+    else:
+        top = list(vector)
+    top.sort(key=vector.__getitem__, reverse=True)  # stable: ties keep their order
+    return top[:count]
 
 
 def _merge_passes(
@@ -411,8 +430,17 @@ class _Group:
         self.norm2 = 0.0
         self.meaning: Any = None  # a numpy array: the sum of the member embeddings
         self._summary: Vector | None = None
+        total = self.total
+        vectors, meanings = signals.vectors, signals.embeddings
+        if story.centroid is not None:
+            total.update(story.centroid)  # kept from the run that last changed the story
         for article_id in story.article_ids:
-            self._include(article_id)
+            if story.centroid is None:
+                for term, weight in vectors.get(article_id, {}).items():
+                    total[term] += weight
+            if article_id in meanings:
+                self._add_meaning(meanings[article_id])
+        self.norm2 = math.fsum(map(operator.mul, total.values(), total.values()))
         self.changed = not story.article_ids
 
     def similarity(self, article_id: str) -> float:
@@ -481,6 +509,7 @@ class _Group:
     def finish(self, pool: dict[str, Article]) -> Story:
         if not self.changed:
             return self.story  # its title was chosen when it last changed
+        self.story.centroid = dict(self.total)
         members = [a for a in (pool.get(i) for i in self.story.article_ids) if a and a.title]
         if members:
             # The most central headline; ties go to the earliest.

@@ -79,6 +79,9 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     post_slug: str | None = None
+    # The sum of its articles' clustering vectors (aibot.cluster), kept so that a later run need
+    # not add them up again; None when not known.
+    centroid: dict[str, float] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS vectors (
     terms TEXT NOT NULL,  -- space-separated, heaviest first
     weights BLOB NOT NULL  -- float32 per term, machine byte order
 );
+CREATE TABLE IF NOT EXISTS centroids (
+    story_id TEXT PRIMARY KEY,
+    terms TEXT NOT NULL,  -- space-separated
+    weights BLOB NOT NULL  -- float64 per term, machine byte order
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     article_id TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -277,6 +282,9 @@ class Store:
                 "SELECT id FROM articles WHERE story_id=? ORDER BY published, id", (row["id"],)
             )
         ]
+        centroid = self.db.execute(
+            "SELECT terms, weights FROM centroids WHERE story_id=?", (row["id"],)
+        ).fetchone()
         return Story(
             id=row["id"],
             article_ids=ids,
@@ -284,6 +292,7 @@ class Store:
             first_seen=datetime.fromisoformat(row["first_seen"]),
             last_seen=datetime.fromisoformat(row["last_seen"]),
             post_slug=row["post_slug"],
+            centroid=_terms(centroid["terms"], centroid["weights"], "d") if centroid else None,
         )
 
     def vectors(self, ids: Iterable[str]) -> dict[str, dict[str, float]]:
@@ -295,7 +304,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             query = f"SELECT article_id, terms, weights FROM vectors WHERE article_id IN ({marks})"
             for article_id, terms, weights in self.db.execute(query, chunk):
-                found[article_id] = dict(zip(terms.split(), array("f", weights), strict=True))
+                found[article_id] = _terms(terms, weights, "f")
         return found
 
     def save_vectors(self, vectors: dict[str, dict[str, float]]) -> None:
@@ -348,6 +357,15 @@ class Store:
                     "UPDATE articles SET story_id=? WHERE id=?",
                     [(story.id, article_id) for article_id in story.article_ids],
                 )
+                if story.centroid is not None:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO centroids VALUES (?, ?, ?)",
+                        (
+                            story.id,
+                            " ".join(story.centroid),
+                            array("d", story.centroid.values()).tobytes(),
+                        ),
+                    )
 
     def set_post_slug(self, story_id: str, slug: str) -> None:
         with self.db:
@@ -415,3 +433,8 @@ def _move_aside(path: Path) -> Path:
         if old.exists():
             old.replace(Path(str(aside) + suffix))
     return aside
+
+
+def _terms(terms: str, weights: bytes, kind: str) -> dict[str, float]:
+    """A term vector stored as its space-separated terms and packed weights."""
+    return dict(zip(terms.split(), array(kind, weights), strict=True))

@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from aibot.cluster import cluster
 from aibot.config import ClusterConfig
 from aibot.models import Story
@@ -68,3 +70,37 @@ def test_an_article_outside_the_window_starts_a_new_story(demo_articles) -> None
     assert len(stories) == 2
     together = cluster([first, echo], settings=ClusterConfig(window_hours=24 * 60))
     assert len(together) == 1
+
+
+def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_path) -> None:
+    from aibot.cluster import article_vectors
+    from aibot.store import Store
+
+    articles, _ = demo_articles
+    ordered = sorted(articles, key=lambda a: (a.when, a.id))
+    earlier, later = ordered[:20], ordered[20:]
+    vectors = article_vectors(earlier)
+    before = cluster(earlier, vectors=vectors)
+    assert all(s.centroid for s in before)
+    with Store(tmp_path / "cache.sqlite") as store:
+        store.save_vectors(vectors)
+        for article in earlier:
+            store.add_article(article)
+        store.save_stories(before)
+        kept = store.all_stories()
+        assert [s.id for s in kept] == [s.id for s in before]
+        for stored, made in zip(kept, before, strict=True):
+            assert stored.centroid == pytest.approx(made.centroid, rel=1e-12)
+        known = store.vectors(a.id for a in earlier)
+    assert known.keys() == vectors.keys()
+    for article_id, vector in vectors.items():
+        assert list(known[article_id]) == list(vector)  # heaviest first, as made
+        assert known[article_id] == pytest.approx(vector, rel=1e-6)
+
+    # The next run, from what the cache kept, groups the later articles as a run from
+    # recomputed vectors and summed centroids does.
+    from_cache = cluster(ordered, kept, vectors=article_vectors(ordered, known))
+    plain = cluster(ordered, [replace(s, centroid=None) for s in before], vectors=vectors)
+    assert _partition(from_cache) == _partition(plain)
+    assert [s.id for s in from_cache[: len(before)]] == [s.id for s in before]
+    assert len(later) > 0
