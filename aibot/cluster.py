@@ -189,14 +189,23 @@ def article_vectors(
     names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
     terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
     bags = {a.id: _bag(a, names, terms) for a in fresh}
-    df = Counter(itertools.chain.from_iterable(reused.values()))  # counted in C
-    for bag in bags.values():
-        df.update(bag.keys())
+    # Counted in C: every term of every bag and kept vector.
+    df = Counter(itertools.chain.from_iterable(itertools.chain(bags.values(), reused.values())))
     base = math.log(1 + len(articles)) + 1
-    idf = {t: base - math.log(1 + df[t]) for bag in bags.values() for t in bag}
+    wanted = set().union(*bags.values()) if len(bags) * 4 < len(articles) else df.keys()
+    idf = {t: base - math.log(1 + df[t]) for t in wanted}
+    # Weighted count -> sublinear tf: 1 + log(count) from 1 up, the count itself below 1 (a
+    # word met once at a weight under 1 must not weigh less than nothing). Few distinct counts.
+    tf: dict[float, float] = {}
     made = {}
     for article_id, bag in bags.items():
-        made[article_id] = _heaviest({t: (1 + math.log(c)) * idf[t] for t, c in bag.items()})
+        weights = {}
+        for term, count in bag.items():
+            scale = tf.get(count)
+            if scale is None:
+                scale = tf[count] = 1 + math.log(count) if count >= 1 else count
+            weights[term] = scale * idf[term]
+        made[article_id] = _heaviest(weights)
     return {**reused, **made}
 
 
@@ -269,7 +278,8 @@ def _term(token: str) -> tuple[str, str, bool]:
 def _heaviest(weights: Mapping[str, float]) -> Vector:
     """The VECTOR_TERMS heaviest terms, heaviest first, scaled to unit length: the rest weigh
     little in a cosine and would make every comparison several times slower."""
-    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]
+    # Ties keep their order of first use in the text (the sort is stable).
+    ranked = sorted(weights.items(), key=operator.itemgetter(1), reverse=True)[:VECTOR_TERMS]
     norm = math.sqrt(sum(w * w for _, w in ranked))
     return {t: w / norm for t, w in ranked} if norm else {}
 

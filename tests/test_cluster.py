@@ -104,3 +104,27 @@ def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_pat
     assert _partition(from_cache) == _partition(plain)
     assert [s.id for s in from_cache[: len(before)]] == [s.id for s in before]
     assert len(later) > 0
+
+
+def test_vectors_are_unit_length_heaviest_first_and_never_negative(demo_articles) -> None:
+    import math
+
+    from aibot.cluster import VECTOR_TERMS, article_vectors
+
+    articles, _ = demo_articles
+    vectors = article_vectors(articles)
+    assert vectors.keys() == {a.id for a in articles}
+    for vector in vectors.values():
+        weights = list(vector.values())
+        assert 0 < len(weights) <= VECTOR_TERMS
+        assert math.isclose(sum(w * w for w in weights), 1.0, rel_tol=1e-9)
+        assert weights == sorted(weights, reverse=True)
+        assert min(weights) > 0
+
+    # A word met only once past the lead weighs little, never less than nothing.
+    lead = " ".join(["harbour crane strike"] * 34)  # 102 words
+    first = replace(articles[0], text=f"{lead} ferry timetable", title="Crane strike")
+    second = replace(articles[1], text=lead, title="Crane strike")
+    vector = article_vectors([first, second])[first.id]
+    assert {"ferri", "timet"} <= vector.keys()
+    assert min(vector.values()) > 0
