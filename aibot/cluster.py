@@ -2,11 +2,12 @@
 
 The rule (README, "How stories are formed"):
 
-1. Each article is a TF-IDF vector of stemmed words: its title counted TITLE_WEIGHT times and the
-   first LEAD_WORDS words of its text. Names and numbers weigh ENTITY_WEIGHT times more: a
-   name is a word the articles in play mostly write with a capital letter mid-sentence (taken
-   from sentence-case text only, so Title Case headlines do not make every word a name). IDF
-   comes from the articles in play, which the pipeline limits to the live window.
+1. Each article is a TF-IDF vector of stemmed words: its title counted TITLE_WEIGHT times, the
+   first LEAD_WORDS words of its text, and the words up to BODY_WORDS at BODY_WEIGHT. Names
+   weigh ENTITY_WEIGHT times more: a name is a word the articles in play mostly write with a
+   capital letter mid-sentence (taken from sentence-case text only, so Title Case headlines do
+   not make every word a name). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
+   strong). IDF comes from the articles in play, which the pipeline limits to the live window.
 2. With the optional embeddings (`aibot[embeddings]`), the similarity of an article to a story is
    a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the story's
    centroid; otherwise the TF-IDF cosine alone.
@@ -15,7 +16,8 @@ The rule (README, "How stories are formed"):
    grows with the gap to the story's last article, by up to TIME_PENALTY of the threshold at the
    end of the window, and a story stops taking articles `window_hours` after its last one.
 4. Merge passes: every story started in this call joins an earlier story (older or new) whose
-   centroid is at least `merge_threshold` similar to its own, repeated until nothing moves.
+   centroid is at least `merge_threshold` similar to its own (with the same time prior), if
+   the two share MERGE_SHARED of their filed terms, repeated until nothing moves.
    Single headlines judged against a young story miss it when the story's words have not
    settled yet; whole stories do not. Earlier stories absorb later ones, so ids stay stable.
 
