@@ -162,3 +162,38 @@ def test_every_problem_is_listed():
         Paragraph("No source here.", []),
     )
     assert len(verify(draft, ARTICLES).notes) == 2
+
+
+def _one(text: str, *sources: Article) -> list[str]:
+    cited = sources or (GAZETTE,)
+    return verify(draft_of(Paragraph(text, [a.id for a in cited])), ARTICLES).notes
+
+
+def test_amounts_match_by_value_whatever_their_spelling():
+    for same in ("$4.2 billion", "4.2bn dollars", "US$4.2 billion", "4,200 million dollars"):
+        assert _one(f"Repairs will cost {same}.") == [], same
+    assert _one("Repairs will cost $4.7 billion.") == [
+        "section 1 (The floods), paragraph 1: number(s) not in the cited sources: 4.7 billion"
+    ]
+
+
+def test_spelled_out_numbers_are_checked_as_numbers():
+    assert _one("Floods closed two thousand three hundred homes.") == []
+    notes = _one("Floods closed twenty-four hundred homes.")
+    assert notes and "twenty-four hundred" in notes[0]
+
+
+def test_a_changed_weekday_or_month_is_flagged():
+    assert _one("Floods closed 2,300 homes on Monday.") == []
+    assert _one("Floods closed 2,300 homes on Sunday.") == [
+        "section 1 (The floods), paragraph 1: date(s) not in the cited sources: Sunday"
+    ]
+
+
+def test_a_name_no_cited_source_mentions_is_flagged_but_outlets_are_known():
+    assert _one("The Harbour Gazette said harbour master Ines Calder saw the water.") == []
+    assert _one("Harbour master Ines Marlow said the water was high.") == [
+        "section 1 (The floods), paragraph 1: name(s) not in the cited sources: Marlow"
+    ]
+    # A name from another source of the story is still not in the cited one.
+    assert "Calder" in _one("Ines Calder welcomed 1500 volunteers.", COURIER)[-1]

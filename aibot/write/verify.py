@@ -1,36 +1,97 @@
-"""Grounding checks: every number and quotation in a paragraph must appear in the sources it cites.
+"""Grounding checks: what a paragraph states must be found in the sources it cites.
 
-A first, strict-but-simple version: numbers are compared after removing thousands separators and
-currency signs; quotations after folding curly quotes and whitespace. Paragraphs citing no source,
-or citing an article that is not among the story's sources, are flagged.
+For every paragraph of a draft:
+- every number, amount and percentage must be in a cited source, compared by value: "1,000" =
+  "1000" = "one thousand", "$5.6 billion" = "5.6bn dollars" = "US$5.6 billion" = "5,600 million";
+- every quotation (12 characters or more between quotes) must be in a cited source, with curly
+  and straight quotes and white space folded;
+- every month and weekday named must be in a cited source (a changed date changes one of them or
+  a number);
+- every name (a capitalised word in mid-sentence) must be in a cited source or be the name of
+  a cited outlet;
+- a paragraph must cite at least one source, and only sources of the story.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from aibot.models import Article, Draft
+from aibot.text import STOPWORDS
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_QUOTED = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
+    re.I,
+)
+_SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
+    "billion": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12,
+}  # fmt: skip
+_UNITS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    w: 10 * n
+    for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_WORD_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_NUMBER_WORD = re.compile(
+    r"\b(?:(?:{})(?:[\s-]+(?:and[\s-]+)?)?)+".format(
+        "|".join([*_UNITS, *_TENS, *_WORD_SCALES, "a"])
+    ),
+    re.I,
+)
+_QUOTED = re.compile(r"[\"“]([^\"“”]{2,}?)[\"”]")
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# Before a word that starts a sentence or a quotation (a straight quote opens one only when it
+# stands right before the word).
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[“(‘]\s*|(?:^|\s)[\"'])$")
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = {m[:3]: n for n, m in enumerate(_MONTH_NAMES.split(), 1)}
+_MONTH_DAY = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d)"
+    r"|(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    re.I,
+)
+# A number under this is common enough to be found anywhere: it must come with the same word
+# before or after it as in a source ("8 p.m." is not "6 p.m. ... 8 people").
+SMALL = 100
+# Words that often open a sentence and are no names, for the sentence-initial check.
+_COMMON_OPENERS = frozenset(
+    """meanwhile however still also but and or so yet thus instead later earlier today yesterday
+    tomorrow now then after before while when since although though despite according officials
+    police authorities residents critics analysts experts investigators prosecutors lawmakers
+    witnesses neighbors neighbours researchers scientists doctors both many most some several few
+    all each every other others one two three four five six seven eight nine ten first second
+    third last next new once in on at by for from with without under over about as if what who
+    why how where which whose""".split()
+)
+# Capitalised words that are not names wherever they stand.
+_NOT_NAMES = frozenset(
+    """i a an the he she it we they you his her its our their this that these those there here
+    mr mrs ms dr prof sir madam st""".split()
+)
 
 
 @dataclass
 class Review:
     status: Literal["passed", "flagged"]
     notes: list[str] = field(default_factory=list)
-
-
-def _fold(text: str) -> str:
-    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
-    return " ".join(text.split()).lower()
-
-
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
 def verify(draft: Draft, articles: Sequence[Article]) -> Review:
@@ -46,18 +107,209 @@ def verify(draft: Draft, articles: Sequence[Article]) -> Review:
             unknown = [i for i in paragraph.sources if i not in by_id]
             if unknown:
                 notes.append(f"{where}: cites unknown source(s) {', '.join(unknown)}")
-            cited = " \n ".join(
-                f"{by_id[i].title}\n{by_id[i].text}" for i in paragraph.sources if i in by_id
-            )
-            if not cited:
-                continue
-            missing_numbers = sorted(_numbers(paragraph.text) - _numbers(cited))
-            if missing_numbers:
-                notes.append(
-                    f"{where}: number(s) not in the cited sources: {', '.join(missing_numbers)}"
-                )
-            folded = _fold(cited)
-            for quote in _QUOTED.findall(paragraph.text):
-                if _fold(quote) not in folded:
-                    notes.append(f"{where}: quotation not in the cited sources: “{quote}”")
+            cited = [by_id[i] for i in paragraph.sources if i in by_id]
+            if cited:
+                notes += [f"{where}: {note}" for note in unsupported(paragraph.text, cited)]
     return Review(status="flagged" if notes else "passed", notes=notes)
+
+
+def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
+    """What `text` states that the cited articles do not: one note per kind of claim."""
+    facts = _facts(" \n ".join(f"{a.source}\n{a.title}\n{a.text}" for a in cited))
+    notes = []
+    missing = [
+        raw
+        for raw, value, before, after in _amounts(text)
+        if value not in facts.values
+        or (
+            value < SMALL
+            and (value, after) not in facts.contexts
+            and (before, value) not in facts.contexts
+        )
+    ]
+    if missing:
+        notes.append(f"number(s) not in the cited sources: {', '.join(_unique(missing))}")
+    for quote in _QUOTED.findall(text):
+        if _fold(quote) not in facts.folded:
+            notes.append(f"quotation not in the cited sources: “{quote}”")
+    calendar = [
+        w for w in (_bare(m) for m in _WORD.findall(text))
+        if w.lower() in _CALENDAR and w[0].isupper()
+    ]  # fmt: skip
+    changed = [w for w in calendar if w.lower() not in facts.words]
+    changed += [raw for raw, pair in _month_days_written(text) if pair not in facts.days]
+    if changed:
+        notes.append(f"date(s) not in the cited sources: {', '.join(_unique(changed))}")
+    names = [w for w in _names(text, facts.lower_words) if w.lower() not in facts.words]
+    if names:
+        notes.append(f"name(s) not in the cited sources: {', '.join(_unique(names))}")
+    return notes
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the cited sources hold, read once per set of sources."""
+
+    values: frozenset[float]
+    contexts: frozenset[tuple[object, object]]
+    folded: str
+    words: frozenset[str]  # lower-cased
+    lower_words: frozenset[str]  # the words the sources write in lower case
+    days: frozenset[tuple[int, int]]
+
+
+@lru_cache(maxsize=256)
+def _facts(source: str) -> _Facts:
+    words = _WORD.findall(source)
+    return _Facts(
+        values=frozenset(_values(source)),
+        contexts=frozenset(_contexts(source)),
+        folded=_fold(source),
+        words=frozenset(_bare(w).lower() for w in words),
+        lower_words=frozenset(_bare(w) for w in words if w.islower()),
+        days=frozenset(_month_days(source)),
+    )
+
+
+def _amounts(text: str) -> list[tuple[str, float, str, str]]:
+    """(as written, value, word before, word after) for every number in the text, spelled-out
+    ones included."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        digits, scale = match.group(1), (match.group(2) or "").lower()
+        value = _parse(digits)
+        if value is None:
+            continue
+        if scale == "m" and not _is_money(text, match.start()):
+            scale = ""  # "5 m" is metres unless it follows a currency sign
+        value = round(value * _SCALES.get(scale, 1), 6)
+        found.append((match.group(0).strip(), value, *_around(text, match.start(), match.end())))
+    for match in _NUMBER_WORD.finditer(text):
+        words = match.group(0).strip()
+        if re.search(r"\d\s*$", text[: match.start()]):
+            continue  # the scale word of "4.2 billion", read above
+        value = _spelled(words)
+        if value is not None and value >= 2:  # "one of the" says no number
+            found.append((words, float(value), *_around(text, match.start(), match.end())))
+    return found
+
+
+def _around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words just before and just after a span, lower-cased."""
+    before = _WORD.findall(text[max(0, start - 40) : start])
+    after = _WORD.findall(text[end : end + 40])
+    return (_bare(before[-1]).lower() if before else "", _bare(after[0]).lower() if after else "")
+
+
+def _contexts(text: str) -> set[tuple[object, object]]:
+    """(value, word after) and (word before, value) for every number in the text."""
+    out: set[tuple[object, object]] = set()
+    for _, value, before, after in _amounts(text):
+        out.add((value, after))
+        out.add((before, value))
+    return out
+
+
+def _values(text: str) -> set[float]:
+    """Every value a number in the source can be read as: with and without its scale word."""
+    values = {value for _, value, _, _ in _amounts(text)}
+    for match in _NUMBER.finditer(text):
+        value = _parse(match.group(1))
+        if value is not None:
+            values.add(round(value, 6))
+    return values
+
+
+def _parse(digits: str) -> float | None:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
+        digits = digits.replace(",", "")
+    elif "," in digits:
+        digits = digits.replace(",", ".", 1) if digits.count(",") == 1 else digits
+    try:
+        return float(digits.rstrip("."))
+    except ValueError:
+        return None
+
+
+def _is_money(text: str, start: int) -> bool:
+    return bool(re.search(r"[$£€¥]\s*$", text[max(0, start - 4) : start]))
+
+
+def _spelled(words: str) -> int | None:
+    """The value of spelled-out numbers such as "one thousand" or "twenty-five million"."""
+    total, current, seen = 0, 0, False
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word in ("and", ""):
+            continue
+        if word == "a":
+            current = current or 1
+            seen = False  # "a" alone is no number; "a thousand" is
+        elif word in _UNITS:
+            current += _UNITS[word]
+            seen = True
+        elif word in _TENS:
+            current += _TENS[word]
+            seen = True
+        elif word == "hundred":
+            current = (current or 1) * 100
+            seen = True
+        elif word in _WORD_SCALES:
+            if not current:
+                return None  # a bare "million" says no amount
+            total += current * int(_WORD_SCALES[word])
+            current = 0
+            seen = True
+    return total + current if seen else None
+
+
+def _month_days_written(text: str) -> list[tuple[str, tuple[int, int]]]:
+    out = []
+    for match in _MONTH_DAY.finditer(text):
+        month = (match.group(1) or match.group(4)).lower()[:3]
+        day = int(match.group(2) or match.group(3))
+        out.append((match.group(0), (_MONTHS[month], day)))
+    return out
+
+
+def _month_days(text: str) -> set[tuple[int, int]]:
+    return {pair for _, pair in _month_days_written(text)}
+
+
+def _names(text: str, common: Iterable[str] = ()) -> list[str]:
+    """The names a paragraph mentions: capitalised words in mid-sentence, and a capitalised
+    word opening a sentence when the sources never use it in lower case and it is no common
+    opener ("Meanwhile", "Officials")."""
+    common = set(common)
+    out = []
+    for match in _WORD.finditer(text):
+        word = _bare(match.group(0))
+        if not word or not word[0].isupper() or word.lower() in _NOT_NAMES:
+            continue
+        if word.lower() in _CALENDAR:
+            continue
+        if _SENTENCE_START.search(text[: match.start()]):
+            lower = word.lower()
+            if lower in common or lower in _COMMON_OPENERS or lower in STOPWORDS:
+                continue
+        if text[match.end() : match.end() + 1] == "$":
+            continue  # US$, A$, HK$: a currency
+        out.append(word)
+    return out
+
+
+def _bare(word: str) -> str:
+    """A word without a trailing full stop, dash or possessive."""
+    word = word.rstrip(".-")
+    for ending in ("'s", "’s", "'", "’"):
+        if word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def _fold(text: str) -> str:
+    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    return " ".join(text.split()).lower()
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
