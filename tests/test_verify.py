@@ -197,3 +197,24 @@ def test_a_name_no_cited_source_mentions_is_flagged_but_outlets_are_known():
     ]
     # A name from another source of the story is still not in the cited one.
     assert "Calder" in _one("Ines Calder welcomed 1500 volunteers.", COURIER)[-1]
+
+
+def test_a_spelled_number_before_and_a_half_is_still_checked():
+    boy = Article(
+        "https://gazette.example.org/boy",
+        "Harbour Gazette",
+        "Boy rescued",
+        "A two and a half year old boy was rescued from the harbour by a crew of 12.",
+        WHEN,
+    )
+    cited = [boy.id]
+    assert (
+        verify(
+            draft_of(Paragraph("A two and a half year old boy was rescued.", cited)), [boy]
+        ).notes
+        == []
+    )
+    notes = verify(
+        draft_of(Paragraph("A nine and a half year old boy was rescued.", cited)), [boy]
+    ).notes
+    assert notes and "nine" in notes[0]

@@ -242,8 +242,8 @@ def _spelled(words: str) -> int | None:
         if word in ("and", ""):
             continue
         if word == "a":
-            current = current or 1
-            seen = False  # "a" alone is no number; "a thousand" is
+            if not current:
+                current = 1  # "a thousand" is a number; "a" alone (seen stays False) is not
         elif word in _UNITS:
             current += _UNITS[word]
             seen = True
