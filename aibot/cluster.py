@@ -480,18 +480,17 @@ class _Group:
         semantic = float(meaning @ _unit(self.meaning))
         return (1 - EMBEDDING_WEIGHT) * lexical + EMBEDDING_WEIGHT * semantic
 
-    def add(self, article: Article) -> list[str]:
-        """Add the article; return the terms this story did not use before."""
+    def add(self, article: Article) -> None:
         self.story.article_ids.append(article.id)
         self.changed = True
         self.story.first_seen = min(self.story.first_seen, article.when)
         self.story.last_seen = max(self.story.last_seen, article.when)
         self.start = min(self.start, article.when.timestamp())
         self.end = max(self.end, article.when.timestamp())
-        return self._include(article.id)
+        self._include(article.id)
 
-    def absorb(self, other: _Group) -> list[str]:
-        """Take the other story's articles; return the terms this story did not use before."""
+    def absorb(self, other: _Group) -> None:
+        """Take the other story's articles."""
         self.story.article_ids.extend(other.story.article_ids)
         self.changed = True
         self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
@@ -500,13 +499,13 @@ class _Group:
         self.end = max(self.end, other.end)
         if other.meaning is not None:
             self._add_meaning(other.meaning)
-        return self._add_terms(other.total)
+        self._add_terms(other.total)
 
-    def _include(self, article_id: str) -> list[str]:
+    def _include(self, article_id: str) -> None:
         embedding = self.signals.embeddings.get(article_id)
         if embedding is not None:
             self._add_meaning(embedding)
-        return self._add_terms(self.signals.vectors.get(article_id, {}))
+        self._add_terms(self.signals.vectors.get(article_id, {}))
 
     def _add_meaning(self, vector: Any) -> None:
         self.meaning = vector.copy() if self.meaning is None else self.meaning + vector
