@@ -566,32 +566,7 @@ def _drop_leading_titles(paragraphs: list[str], context: _Context) -> list[str]:
 
 # --- stubs ----------------------------------------------------------------------------------
 
-_PAYWALL = (
-    "subscribe to continue reading",
-    "subscribe to read",
-    "subscribe to keep reading",
-    "subscribe now to continue",
-    "subscribe to unlock",
-    "this article is for subscribers",
-    "this content is for subscribers",
-    "exclusive to subscribers",
-    "already a subscriber",
-    "become a subscriber to",
-    "become a member to read",
-    "sign in to continue reading",
-    "sign in to read",
-    "log in to continue reading",
-    "log in to read",
-    "register to continue reading",
-    "continue reading with a subscription",
-    "you have reached your limit",
-    "you've reached your limit",
-    "you have reached your free article limit",
-    "you've used all your free articles",
-    "free articles remaining",
-    "start your free trial to read",
-)
-# The phrases of _PAYWALL that say the text stops here (not a "Log in" link in a header).
+# Paywall phrases that say the text stops here (not a "Log in" link in a header).
 _PAYWALL_CUT = (
     "subscribe to continue reading",
     "subscribe to read",
@@ -608,6 +583,18 @@ _PAYWALL_CUT = (
     "you've used all your free articles",
     "this article is for subscribers",
     "this content is for subscribers",
+)
+# Every paywall phrase: those, and ones that only mark a paywall in a short text.
+_PAYWALL = (
+    *_PAYWALL_CUT,
+    "exclusive to subscribers",
+    "already a subscriber",
+    "become a subscriber to",
+    "become a member to read",
+    "sign in to read",
+    "log in to read",
+    "free articles remaining",
+    "start your free trial to read",
 )
 _COOKIE_WALL = (
     "accept all cookies",
