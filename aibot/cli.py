@@ -6,6 +6,7 @@ errors (click's convention for usage).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -52,6 +53,19 @@ def _load(config_path: Path | None, demo: bool) -> Config:
         sys.exit(2)
 
 
+def _writer_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--writer", "backend", type=click.Choice(["auto", "claude", "extractive"]), default=None,
+        help="Override writer.backend for this run.",
+    )(func)  # fmt: skip
+
+
+def _with_backend(config: Config, backend: str | None) -> Config:
+    if backend is None:
+        return config
+    return dataclasses.replace(config, writer=dataclasses.replace(config.writer, backend=backend))
+
+
 def _print_problems(problems: list[str]) -> None:
     for line in problems:
         click.echo(f"problem: {line}")
@@ -69,12 +83,13 @@ def main() -> None:
 
 @main.command()
 @_config_options
+@_writer_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
-def run(config_path: Path | None, demo: bool, as_json: bool) -> None:
+def run(config_path: Path | None, demo: bool, backend: str | None, as_json: bool) -> None:
     """Collect, cluster, write and build, then print the run report."""
     from aibot.pipeline import run as run_pipeline
 
-    config = _load(config_path, demo)
+    config = _with_backend(_load(config_path, demo), backend)
     with progress_reporter() as progress:
         report = run_pipeline(config, progress=progress)
     if as_json:
@@ -127,16 +142,19 @@ def cluster_command(config_path: Path | None, demo: bool) -> None:
 
 @main.command()
 @_config_options
-def write(config_path: Path | None, demo: bool) -> None:
+@_writer_option
+def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
     """Write or refresh posts for stories that are ready."""
     from aibot.pipeline import RunReport, write_stage
     from aibot.store import Store
 
-    config = _load(config_path, demo)
+    config = _with_backend(_load(config_path, demo), backend)
     report = RunReport(started=datetime.now(UTC))
     with Store(config.cache_file) as store:
         write_stage(config, store, report)
-    click.echo(report.lines()[3])
+    for line in report.lines():
+        if line.startswith(("posts ", "model ")):
+            click.echo(line)
     for note in report.notes:
         click.echo(f"note: {note}")
     _print_problems(report.problems)
@@ -244,8 +262,11 @@ def feeds_import(obj: tuple[Path | None, bool] | None, opml_file: Path) -> None:
 
 @main.command()
 @_config_options
-def report(config_path: Path | None, demo: bool) -> None:
-    """Print the report of the last run from the cache."""
+@click.option("--runs", default=10, show_default=True, help="Runs listed in the cost ledger.")
+@click.option("--json", "as_json", is_flag=True, help="Print the last run and the ledger as JSON.")
+def report(config_path: Path | None, demo: bool, runs: int, as_json: bool) -> None:
+    """Print the last run's report and the cost ledger of model calls."""
+    from aibot.report import RunReport
     from aibot.store import Store
 
     config = _load(config_path, demo)
@@ -254,7 +275,40 @@ def report(config_path: Path | None, demo: bool) -> None:
         sys.exit(1)
     with Store(config.cache_file) as store:
         last = store.last_run()
-    if last is None:
+        by_run = store.ledger_by_run(runs)
+        total = store.ledger_total()
+    if last is None and not total["calls"]:
         click.echo("no run recorded yet")
         sys.exit(1)
-    click.echo(json.dumps(last, indent=2, default=str))
+    if as_json:
+        click.echo(json.dumps({"last_run": last, "ledger": by_run, "total": total}, indent=2))
+        return
+    if last is not None:
+        click.echo(f"last run {last['started']}")
+        click.echo("\n".join(RunReport.from_dict(last).lines()))
+        click.echo("")
+    click.echo("\n".join(ledger_table(by_run, total)))
+
+
+def ledger_table(by_run: list[dict[str, Any]], total: dict[str, Any]) -> list[str]:
+    """The cost ledger as a text table, newest run first, then the total of every run."""
+    if not total["calls"]:
+        return ["cost ledger: no model calls yet (the extractive writer costs nothing)"]
+    rows = [("run started (UTC)", "calls", "input", "cached", "output", "cost (US$)", "models")]
+    for run in by_run:
+        rows.append((
+            str(run["started"])[:16].replace("T", " "), f"{run['calls']}",
+            f"{run['input_tokens'] + run['cache_write_tokens']:,}", f"{run['cache_read_tokens']:,}",
+            f"{run['output_tokens']:,}", f"{run['cost']:.4f}",
+            str(run["models"]) + (f" ({run['batch_calls']} batched)" if run["batch_calls"] else ""),
+        ))  # fmt: skip
+    rows.append((
+        f"all {total['runs']} run(s)", f"{total['calls']}",
+        f"{total['input_tokens'] + total['cache_write_tokens']:,}",
+        f"{total['cache_read_tokens']:,}", f"{total['output_tokens']:,}",
+        f"{total['cost']:.4f}", "",
+    ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["cost ledger (tokens; priced from writer.prices, batched calls at half price)"]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return lines

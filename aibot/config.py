@@ -86,12 +86,50 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class PriceConfig:
+    """US dollars per million tokens for every model id containing `model`."""
+
+    model: str
+    input: float
+    output: float
+    # Unset: a tenth of `input` for cache reads, 1.25 times `input` for cache writes.
+    cache_read: float | None = None
+    cache_write: float | None = None
+
+
+DEFAULT_PRICES = (
+    PriceConfig("opus", 5.0, 25.0),
+    PriceConfig("sonnet", 3.0, 15.0),
+    PriceConfig("haiku", 1.0, 5.0),
+)
+
+
+@dataclass(frozen=True)
 class WriterConfig:
     backend: str = "auto"
-    model: str = "claude-sonnet-5-5"
+    # Empty: the newest Sonnet (model) and Haiku (small_model) the installed SDK lists that its
+    # deprecation table does not name.
+    model: str = ""
+    small_model: str = ""
     max_posts_per_run: int = 20
     max_input_tokens: int = 12_000
     max_output_tokens: int = 4_000
+    # The SDK retries 408, 409, 429, 5xx and 529 answers and timeouts with exponential backoff.
+    max_retries: int = 4
+    timeout_s: float = 120.0
+    # Several API failures in a row mean the service is down: the rest wait for the next run.
+    max_failures_in_a_row: int = 3
+    # One cheap call with the small model rewrites the paragraphs the verifier flagged.
+    repair: bool = True
+    # The Message Batches API: half price, results within minutes to hours.
+    batch: bool = False
+    batch_wait_s: float = 900.0
+    batch_poll_s: float = 20.0
+    # 0 means no limit.
+    max_cost_per_run: float = 2.0
+    prices: tuple[PriceConfig, ...] = DEFAULT_PRICES
+    # Length of the extractive writer's posts, in words.
+    target_words: tuple[int, ...] = (250, 400)
 
 
 @dataclass(frozen=True)
@@ -269,6 +307,7 @@ def _check_values(config: Config, name: str) -> None:
                 f"{name}: cluster.{key}: expected a number between 0 and 1, "
                 f"got {getattr(config.cluster, key)}"
             )
+    _check_writer(config.writer, name)
     if config.cluster.embeddings not in ("auto", "off"):
         raise ConfigError(
             f"{name}: cluster.embeddings: expected auto or off, got {config.cluster.embeddings!r}"
@@ -285,6 +324,28 @@ def _check_values(config: Config, name: str) -> None:
             raise ConfigError(
                 f"{name}: collect.{key}: expected at least 1, got {getattr(config.collect, key)}"
             )
+
+
+def _check_writer(writer: WriterConfig, name: str) -> None:
+    for key in ("max_posts_per_run", "max_input_tokens", "max_output_tokens"):
+        if getattr(writer, key) < 1:
+            raise ConfigError(
+                f"{name}: writer.{key}: expected at least 1, got {getattr(writer, key)}"
+            )
+    for key in ("max_retries", "timeout_s", "batch_wait_s", "batch_poll_s", "max_cost_per_run"):
+        if getattr(writer, key) < 0:
+            raise ConfigError(
+                f"{name}: writer.{key}: expected 0 or more, got {getattr(writer, key)}"
+            )
+    words = writer.target_words
+    if len(words) != 2 or not 0 < words[0] <= words[1]:
+        raise ConfigError(
+            f"{name}: writer.target_words: expected [least, most] words, e.g. [250, 400], "
+            f"got {list(words)}"
+        )
+    for i, price in enumerate(writer.prices):
+        if min(price.input, price.output) < 0:
+            raise ConfigError(f"{name}: writer.prices[{i}]: prices cannot be negative")
 
 
 def _join(key: str, sub: str) -> str:

@@ -1,4 +1,4 @@
-"""The SQLite cache under `.aibot/`: articles, stories, feed state and the run log.
+"""The SQLite cache under `.aibot/`: articles, stories, feed state, the run log, the cost ledger.
 
 It is only a cache: `content/` is the truth. A database that is unreadable or from another schema
 version is moved aside and started afresh.
@@ -11,11 +11,14 @@ import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aibot.models import Article, Story
+
+if TYPE_CHECKING:
+    from aibot.write.cost import Usage
 
 SCHEMA_VERSION = 2
 
@@ -88,6 +91,25 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started TEXT NOT NULL,
     report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (  -- one row per model call, failed answers included
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run TEXT NOT NULL,  -- the run's id (RunReport.run_id)
+    at TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,  -- write or repair
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    cost REAL NOT NULL  -- US dollars, priced from writer.prices when the call was made
+);
+CREATE TABLE IF NOT EXISTS batches (  -- Message Batches sent and not yet collected
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    requests TEXT NOT NULL  -- JSON: custom_id -> {story, articles}
 );
 """
 
@@ -402,6 +424,68 @@ class Store:
                 "INSERT INTO runs (started, report) VALUES (?, ?)",
                 (started.isoformat(), json.dumps(report, default=str)),
             )
+
+    # The cost ledger
+
+    def record_call(self, run: str, story_id: str, purpose: str, usage: Usage, cost: float) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO ledger (run, at, story_id, purpose, model, input_tokens, "
+                "cache_read_tokens, cache_write_tokens, output_tokens, batch, cost) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run, datetime.now(UTC).isoformat(), story_id, purpose,
+                    usage.model, usage.input_tokens, usage.cache_read_input_tokens,
+                    usage.cache_creation_input_tokens, usage.output_tokens, int(usage.batch), cost,
+                ),
+            )  # fmt: skip
+
+    def ledger_by_run(self, limit: int = 0) -> list[dict[str, Any]]:
+        """Per run, newest first: calls, tokens and dollars."""
+        rows = self.db.execute(
+            "SELECT run, MIN(at) AS started, COUNT(*) AS calls, SUM(input_tokens) AS input_tokens, "
+            "SUM(cache_read_tokens) AS cache_read_tokens, "
+            "SUM(cache_write_tokens) AS cache_write_tokens, "
+            "SUM(output_tokens) AS output_tokens, SUM(batch) AS batch_calls, SUM(cost) AS cost, "
+            "GROUP_CONCAT(DISTINCT model) AS models "
+            "FROM ledger GROUP BY run ORDER BY MIN(at) DESC LIMIT ?",
+            (limit or -1,),
+        )
+        return [dict(r) for r in rows]
+
+    def ledger_total(self) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT COUNT(DISTINCT run) AS runs, COUNT(*) AS calls, "
+            "COALESCE(SUM(input_tokens), 0) AS input_tokens, "
+            "COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens, "
+            "COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, "
+            "COALESCE(SUM(output_tokens), 0) AS output_tokens, "
+            "COALESCE(SUM(cost), 0) AS cost FROM ledger"
+        ).fetchone()
+        return dict(row)
+
+    def run_cost(self, run: str) -> float:
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(cost), 0) FROM ledger WHERE run=?", (run,)
+        ).fetchone()
+        return float(row[0])
+
+    # Message Batches in flight
+
+    def open_batches(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        rows = self.db.execute("SELECT id, requests FROM batches ORDER BY created, id")
+        return [(r["id"], json.loads(r["requests"])) for r in rows]
+
+    def save_batch(self, batch_id: str, requests: dict[str, dict[str, Any]]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO batches VALUES (?, ?, ?)",
+                (batch_id, datetime.now(UTC).isoformat(), json.dumps(requests)),
+            )
+
+    def close_batch(self, batch_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM batches WHERE id=?", (batch_id,))
 
     def last_run(self) -> dict[str, Any] | None:
         row = self.db.execute("SELECT report FROM runs ORDER BY id DESC LIMIT 1").fetchone()

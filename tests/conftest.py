@@ -99,3 +99,28 @@ def feeds_over_http(demo: Path, base: str, allow_private: bool, extra: Sequence[
     raw["collect"]["allow_private_hosts"] = allow_private
     config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
     return config_file
+
+
+def _load_stub():
+    """examples/anthropic_stub.py as a module (examples/ is not a package)."""
+    import importlib.util
+    import sys
+
+    if "anthropic_stub" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "anthropic_stub", REPO / "examples" / "anthropic_stub.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["anthropic_stub"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["anthropic_stub"]
+
+
+anthropic_stub = _load_stub()
+
+
+@pytest.fixture
+def claude_api() -> Iterator[tuple[object, str]]:
+    """The stub Messages API on 127.0.0.1: (StubAPI, base URL)."""
+    with anthropic_stub.serving() as served:
+        yield served

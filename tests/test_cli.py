@@ -70,7 +70,8 @@ def test_stages_run_one_by_one(demo_dir: Path) -> None:
     report = run_cli("report", "-c", config)
     assert report.exit_code == 1  # stages alone log no run
     assert run_cli("run", "-c", config).exit_code == 0
-    assert '"posts_written": 0' in run_cli("report", "-c", config).output
+    assert '"posts_written": 0' in run_cli("report", "-c", config, "--json").output
+    assert "posts     0 written" in run_cli("report", "-c", config).output
 
 
 def test_run_json_report(demo_dir: Path) -> None:

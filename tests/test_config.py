@@ -280,3 +280,38 @@ def test_dump_yaml_keeps_key_order_and_unicode():
     text = dump_yaml({"zeta": 1, "alpha": "Zürich"})
     assert text.index("zeta") < text.index("alpha")
     assert "Zürich" in text
+
+
+# Writer settings
+
+
+def test_a_price_table_and_word_range_are_read_from_the_file(tmp_path):
+    config = load_config(
+        write_config(
+            tmp_path,
+            "writer:\n  target_words: [150, 200]\n  max_cost_per_run: 0.5\n  prices:\n"
+            "    - {model: sonnet, input: 2.5, output: 12, cache_read: 0.2}\n",
+        )
+    )
+    assert config.writer.target_words == (150, 200)
+    assert config.writer.max_cost_per_run == 0.5
+    (price,) = config.writer.prices
+    assert (price.model, price.input, price.output, price.cache_read, price.cache_write) == (
+        "sonnet", 2.5, 12.0, 0.2, None,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("writer: {target_words: [400, 250]}", "writer.target_words: expected [least, most]"),
+        ("writer: {target_words: [300]}", "writer.target_words: expected [least, most]"),
+        ("writer: {max_cost_per_run: -1}", "writer.max_cost_per_run: expected 0 or more"),
+        ("writer: {max_input_tokens: 0}", "writer.max_input_tokens: expected at least 1"),
+        ("writer: {prices: [{model: x, input: -1, output: 1}]}", "writer.prices[0]: prices cannot"),
+        ("writer: {prices: [{model: x, output: 1}]}", "writer.prices[0].input: required key"),
+        ("writer: {batch: yes please}", "writer.batch: expected true or false"),
+    ],
+)
+def test_bad_writer_settings_name_their_key(tmp_path, text, expected):
+    assert expected in config_error(write_config(tmp_path, text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,7 +119,9 @@ def test_an_edited_post_survives_runs_and_new_sources(demo_dir: Path) -> None:
     story_key = _labels(demo_dir)[extra_page]
     sibling = next(p for p, s in _labels(demo_dir).items() if s == story_key and p != extra_page)
     target = _post_of_story(demo_dir, _story_of_page(demo_dir, sibling))
-    edited = target.read_text().replace("## What happened", "## What happened\n\nEDITOR'S NOTE.")
+    original = target.read_text()
+    heading = re.search(r"^## .*$", original, re.M).group(0)
+    edited = original.replace(heading, f"{heading}\n\nEDITOR'S NOTE.", 1)
     assert edited != target.read_text()
     target.write_text(edited)
 

@@ -1,20 +1,75 @@
-"""The offline writer on the demo sample: grounded, cited, readable drafts."""
+"""The offline writer on the demo sample and on invented fixture stories: grounded, cited,
+readable drafts - a lede, sections under headings drawn from their content, no repeats, no
+dangling pronouns, whole quotations, the length asked for."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
 
 from aibot.cluster import cluster
-from aibot.text import sentences
+from aibot.models import Article, Draft, Story
+from aibot.text import sentences, words
 from aibot.write.extractive import ExtractiveWriter, clean_headline
 from aibot.write.verify import verify
+
+FIXTURE = Path(__file__).parent / "fixtures" / "summarize_stories.json"
+# The labels the writer used before headings were drawn from the content.
+FIXED_HEADINGS = {"what happened", "what they said", "key details", "background"}
+LEANING = re.compile(r"^[\"“]?(He|She|They|It|His|Her|Their|This|These|Those|But|And)\b")
 
 
 def _stories(demo_articles):
     articles, _ = demo_articles
     by_id = {a.id: a for a in articles}
     return [(s, [by_id[i] for i in s.article_ids]) for s in cluster(articles)]
+
+
+def _multi_source(demo_articles):
+    return [(s, a) for s, a in _stories(demo_articles) if len({x.source for x in a}) >= 2]
+
+
+def _fixture(key: str) -> tuple[Story, list[Article]]:
+    raw = json.loads(FIXTURE.read_text())[key]
+    articles = [
+        Article(
+            url=r["url"],
+            source=r["source"],
+            title=r["title"],
+            text=r["text"],
+            published=datetime.fromisoformat(r["published"]),
+        )
+        for r in raw
+    ]
+    story = Story(key, [a.id for a in articles], key, articles[0].when, articles[-1].when)
+    return story, articles
+
+
+def _size(draft: Draft) -> int:
+    return len(draft.text().split())
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _paragraph_sentences(draft: Draft):
+    for section in draft.sections:
+        for paragraph in section.paragraphs:
+            yield section, paragraph, sentences(paragraph.text)
+
+
+def _all_drafts(demo_articles, **options):
+    pairs = _multi_source(demo_articles) + [_fixture("flood"), _fixture("library")]
+    return [(ExtractiveWriter(**options).write(s, a), a) for s, a in pairs]
+
+
+# --- the existing contract -----------------------------------------------------------------
 
 
 def test_every_draft_cites_only_its_own_sources_and_passes_verification(demo_articles) -> None:
@@ -64,3 +119,193 @@ def test_clean_headline_drops_the_outlet_suffix() -> None:
     assert clean_headline("Port reopens - The Ledger Daily", "The Ledger Daily") == "Port reopens"
     assert clean_headline("Port reopens | Ledger", "Ledger") == "Port reopens"
     assert clean_headline("Port reopens: what next", "Ledger") == "Port reopens: what next"
+
+
+# --- a news story: lede, headline, headings --------------------------------------------------
+
+
+def test_the_lede_opens_the_draft_alone_and_is_an_opening_sentence(demo_articles) -> None:
+    for draft, sources in _all_drafts(demo_articles):
+        first = draft.sections[0].paragraphs[0]
+        assert draft.summary == first.text
+        (article,) = [a for a in sources if a.id in first.sources]
+        opening = [s for line in article.text.split("\n") for s in sentences(line.strip())][:2]
+        assert first.text in opening, first.text
+
+
+def test_the_headline_is_a_source_title_without_its_outlet() -> None:
+    story, sources = _fixture("flood")
+    draft = ExtractiveWriter().write(story, sources)
+    assert draft.title in {clean_headline(a.title, a.source) for a in sources}
+    assert not any(a.source in draft.title for a in sources)
+    assert not re.search(r"\s[-|]\s", draft.title)
+
+
+def test_headings_are_drawn_from_their_section(demo_articles) -> None:
+    for draft, _ in _all_drafts(demo_articles):
+        headings = [s.heading for s in draft.sections]
+        assert len(headings) == len(set(headings)), headings
+        for section in draft.sections:
+            assert 2 <= len(section.heading.split()) <= 6, section.heading
+            assert section.heading.lower() not in FIXED_HEADINGS
+            body = set(words(" ".join(p.text for p in section.paragraphs)))
+            own = set(words(section.heading)) - {"focus"}
+            assert own and own <= body, (section.heading, own - body)
+
+
+def test_headings_differ_between_stories(demo_articles) -> None:
+    drafts = [d for d, _ in _all_drafts(demo_articles)]
+    first_headings = [d.sections[0].heading for d in drafts]
+    assert len(set(first_headings)) == len(first_headings), first_headings
+    every = [s.heading for d in drafts for s in d.sections]
+    assert len(set(every)) >= 0.9 * len(every), every
+
+
+def test_long_drafts_are_split_into_sub_topics(demo_articles) -> None:
+    drafts = [d for d, _ in _all_drafts(demo_articles)]
+    assert sum(len(d.sections) >= 2 for d in drafts) >= 0.8 * len(drafts)
+    for draft in drafts:
+        assert all(s.paragraphs for s in draft.sections)
+
+
+# --- length --------------------------------------------------------------------------------
+
+
+def test_word_count_is_within_the_default_target_when_sources_are_long(demo_articles) -> None:
+    for story, sources in _multi_source(demo_articles) + [_fixture("flood")]:
+        assert sum(len(a.text.split()) for a in sources) > 500
+        size = _size(ExtractiveWriter().write(story, sources))
+        assert 250 <= size <= 400, (story.title, size)
+
+
+def test_short_sources_give_a_short_draft_below_the_maximum() -> None:
+    for key in ("short", "library"):
+        story, sources = _fixture(key)
+        draft = ExtractiveWriter().write(story, sources)
+        assert 0 < _size(draft) <= min(400, sum(len(a.text.split()) for a in sources))
+        assert verify(draft, sources).status == "passed"
+
+
+def test_target_words_setting_is_respected(demo_articles) -> None:
+    for story, sources in _multi_source(demo_articles) + [_fixture("flood")]:
+        short = _size(ExtractiveWriter(target_words=(100, 150)).write(story, sources))
+        default = _size(ExtractiveWriter().write(story, sources))
+        assert 100 <= short <= 150 < default, (story.title, short, default)
+        assert 200 <= _size(ExtractiveWriter(target_words=200).write(story, sources)) <= 220
+
+
+def test_target_words_accepts_the_old_name_and_rejects_nonsense() -> None:
+    assert ExtractiveWriter().target_words == (250, 400)
+    assert ExtractiveWriter(word_budget=300).target_words == (300, 330)
+    assert ExtractiveWriter(target_words=[120, 180]).target_words == (120, 180)
+    for wrong in ((300, 200), (0, 100), (1, 2, 3)):
+        with pytest.raises(ValueError, match="target_words"):
+            ExtractiveWriter(target_words=wrong)
+
+
+# --- grounding: quotations, pronouns, repeats, order -----------------------------------------
+
+
+def test_quotations_are_whole_and_cite_the_outlet_that_reported_them(demo_articles) -> None:
+    for draft, sources in _all_drafts(demo_articles):
+        by_id = {a.id: a for a in sources}
+        for _, paragraph, _ in _paragraph_sentences(draft):
+            text = paragraph.text
+            assert text.count('"') % 2 == 0 and text.count("“") == text.count("”"), text
+            cited = [_flat(by_id[i].text) for i in paragraph.sources]
+            for quote in re.findall(r"[\"“]([^\"”]+)[\"”]", text):
+                assert any(quote in source for source in cited), quote
+
+
+def test_a_quotation_running_over_two_sentences_is_never_cut() -> None:
+    story, sources = _fixture("flood")
+    whole = 'from the break. "The whole of Mill Street was a river by midnight."'
+    texts = [
+        ExtractiveWriter(target_words=target).write(story, sources).text()
+        for target in ((100, 150), (250, 400), (400, 600))
+    ]
+    assert any(whole in text for text in texts)
+    for text in texts:
+        assert text.count("a river by midnight") == text.count(whole)
+
+
+def test_no_sentence_leans_on_one_the_draft_does_not_give(demo_articles) -> None:
+    for draft, sources in _all_drafts(demo_articles, target_words=(250, 600)):
+        by_id = {a.id: a for a in sources}
+        for _, paragraph, found in _paragraph_sentences(draft):
+            cited = [_flat(by_id[i].text) for i in paragraph.sources]
+            for before, sentence in zip([None, *found], found, strict=False):
+                if LEANING.match(sentence):
+                    assert before is not None, sentence
+                    assert any(f"{before} {sentence}" in source for source in cited), sentence
+
+
+def test_two_outlets_saying_the_same_thing_appear_once() -> None:
+    story, sources = _fixture("flood")
+    # The Riverside Post and the Vale Evening News open with nearly the same sentence.
+    for target in ((100, 150), (250, 400), (400, 600)):
+        text = ExtractiveWriter(target_words=target).write(story, sources).text()
+        assert text.count("forcing families to leave as water rose above their front steps") == 1
+
+
+def test_a_figure_already_given_is_not_given_again() -> None:
+    when = datetime.fromisoformat("2026-03-05T06:00:00+00:00")
+    valley = Article(
+        "https://valley.example/wrenby",
+        "Valley Courier",
+        "Wrenby evacuated as river bursts its banks",
+        "About 1,200 homes in Wrenby were evacuated overnight after the River Tamm burst its "
+        "banks during heavy rain, the county council said.\n\n"
+        "Firefighters used boats to reach residents on Mill Row and Ferry Lane, where the "
+        "water was waist-deep by 2am.\n\n"
+        "The river peaked at 4.9 metres on the gauge at Bridge Street, a new record.\n\n"
+        "Rail services between Wrenby and Ashcombe were suspended because water covered the "
+        "line near the station.",
+        when,
+    )
+    metro = Article(
+        "https://metro.example/wrenby-flood",
+        "Metro Bulletin",
+        "Wrenby flood: hundreds spend night in rest centres",
+        "Rest centres opened at the leisure centre and St Aidan's church hall as the town "
+        "emptied overnight.\n\n"
+        "More than 1,100 homes were evacuated as water poured through the town centre and "
+        "into streets that had never flooded before.\n\n"
+        "Volunteers handed out hot meals and blankets until the early hours of the morning.\n\n"
+        "Southern Power Networks said 4,000 homes in the valley were without electricity "
+        "after a substation was switched off as a precaution.",
+        when.replace(hour=8),
+    )
+    story = Story("wrenby", [valley.id, metro.id], "Wrenby", when, when)
+    text = ExtractiveWriter(target_words=(80, 150)).write(story, [valley, metro]).text()
+    assert ("About 1,200 homes" in text) + ("More than 1,100 homes" in text) == 1, text
+
+
+def test_sentences_within_a_section_follow_time_then_position(demo_articles) -> None:
+    for draft, sources in _all_drafts(demo_articles):
+        by_id = {a.id: a for a in sources}
+        for index, section in enumerate(draft.sections):
+            paragraphs = section.paragraphs[1:] if index == 0 else section.paragraphs
+            keys = []
+            for paragraph in paragraphs:
+                (article,) = [by_id[i] for i in paragraph.sources]
+                own = [_flat(s) for line in article.text.split("\n") for s in sentences(line)]
+                for sentence in sentences(paragraph.text):
+                    position = next(i for i, s in enumerate(own) if sentence in s)
+                    keys.append((article.when, article.id, position))
+            assert keys == sorted(keys), section.heading
+
+
+def test_a_story_without_usable_sentences_still_gets_a_grounded_draft() -> None:
+    stub = Article(
+        "https://stub.example/a",
+        "Stub News",
+        "Council meets on Monday",
+        "",
+        datetime.fromisoformat("2026-03-06T09:00:00+00:00"),
+    )
+    story = Story("stub", [stub.id], "Council meets", stub.when, stub.when)
+    draft = ExtractiveWriter().write(story, [stub])
+    assert draft.text() == "Council meets on Monday"
+    assert draft.sections[0].paragraphs[0].sources == [stub.id]
+    assert verify(draft, [stub]).status == "passed"

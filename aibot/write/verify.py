@@ -9,6 +9,9 @@ For every paragraph of a draft:
   a number);
 - every name (a capitalised word in mid-sentence) must be in a cited source or be the name of
   a cited outlet;
+- most of a paragraph's words (stemmed, stop words aside) must be in its cited sources: a
+  paragraph on another subject (a model that followed an instruction planted in an article) has
+  no number or name to catch, but its words give it away;
 - a paragraph must cite at least one source, and only sources of the story.
 """
 
@@ -19,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
+
+import snowballstemmer
 
 from aibot.models import Article, Draft
 from aibot.text import STOPWORDS
@@ -68,6 +73,11 @@ _MONTH_DAY = re.compile(
     r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
     re.I,
 )
+# A paragraph of at least OFF_SOURCE_MIN_WORDS content words is off-source when fewer than
+# OFF_SOURCE_SHARE of them (stemmed) are in its cited sources.
+OFF_SOURCE_MIN_WORDS = 8
+OFF_SOURCE_SHARE = 0.5
+_STEMMER = snowballstemmer.stemmer("english")
 # A number under this is common enough to be found anywhere: it must come with the same word
 # before or after it as in a source ("8 p.m." is not "6 p.m. ... 8 people").
 SMALL = 100
@@ -96,21 +106,34 @@ class Review:
 
 def verify(draft: Draft, articles: Sequence[Article]) -> Review:
     """Check `draft` against `articles`; a flagged review lists each unsupported claim."""
+    notes = [
+        f"section {s + 1} ({draft.sections[s].heading}), paragraph {p + 1}: {note}"
+        for (s, p), found in paragraph_problems(draft, articles).items()
+        for note in found
+    ]
+    return Review(status="flagged" if notes else "passed", notes=notes)
+
+
+def paragraph_problems(
+    draft: Draft, articles: Sequence[Article]
+) -> dict[tuple[int, int], list[str]]:
+    """(section, paragraph) indexes, from 0, of every flagged paragraph -> its notes."""
     by_id = {a.id: a for a in articles}
-    notes: list[str] = []
-    for s_index, section in enumerate(draft.sections, start=1):
-        for p_index, paragraph in enumerate(section.paragraphs, start=1):
-            where = f"section {s_index} ({section.heading}), paragraph {p_index}"
+    problems: dict[tuple[int, int], list[str]] = {}
+    for s_index, section in enumerate(draft.sections):
+        for p_index, paragraph in enumerate(section.paragraphs):
+            notes: list[str] = []
             if not paragraph.sources:
-                notes.append(f"{where}: cites no source")
-                continue
+                notes.append("cites no source")
             unknown = [i for i in paragraph.sources if i not in by_id]
             if unknown:
-                notes.append(f"{where}: cites unknown source(s) {', '.join(unknown)}")
+                notes.append(f"cites unknown source(s) {', '.join(unknown)}")
             cited = [by_id[i] for i in paragraph.sources if i in by_id]
             if cited:
-                notes += [f"{where}: {note}" for note in unsupported(paragraph.text, cited)]
-    return Review(status="flagged" if notes else "passed", notes=notes)
+                notes += unsupported(paragraph.text, cited)
+            if notes:
+                problems[(s_index, p_index)] = notes
+    return problems
 
 
 def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
@@ -143,6 +166,14 @@ def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
     names = [w for w in _names(text, facts.lower_words) if w.lower() not in facts.words]
     if names:
         notes.append(f"name(s) not in the cited sources: {', '.join(_unique(names))}")
+    content = [w for w in (_bare(m).lower() for m in _WORD.findall(text)) if w not in STOPWORDS]
+    if len(content) >= OFF_SOURCE_MIN_WORDS:
+        absent = [w for w in content if _STEMMER.stemWord(w) not in facts.stems]
+        if len(absent) > (1 - OFF_SOURCE_SHARE) * len(content):
+            notes.append(
+                f"off-source: {len(absent)} of {len(content)} words are not in the cited "
+                f"sources ({', '.join(_unique(absent)[:6])})"
+            )
     return notes
 
 
@@ -156,6 +187,7 @@ class _Facts:
     words: frozenset[str]  # lower-cased
     lower_words: frozenset[str]  # the words the sources write in lower case
     days: frozenset[tuple[int, int]]
+    stems: frozenset[str]
 
 
 @lru_cache(maxsize=256)
@@ -168,6 +200,7 @@ def _facts(source: str) -> _Facts:
         words=frozenset(_bare(w).lower() for w in words),
         lower_words=frozenset(_bare(w) for w in words if w.islower()),
         days=frozenset(_month_days(source)),
+        stems=frozenset(_STEMMER.stemWords([_bare(w).lower() for w in words])),
     )
 
 

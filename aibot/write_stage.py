@@ -1,0 +1,446 @@
+"""The write stage: which stories get a post, drafting them, checking the drafts, saving the posts.
+
+1. Plan: every story ready for a post (enough independent outlets, within
+   `writer.max_posts_per_run`) and every unedited post whose story gained sources becomes a job.
+2. Draft: one writer call per job, or, with `writer.batch`, one Message Batch for all jobs that
+   is collected in this run if it ends within `writer.batch_wait_s`, else by a later run.
+   Before each call the writer's worst-case cost is checked against what is left of
+   `writer.max_cost_per_run`; several API failures in a row end drafting for this run.
+3. Finish: verify each draft; a flagged draft gets one repair attempt when the writer offers one;
+   the post is saved atomically, as a draft for review if still flagged.
+
+A job that is not finished (API down, cost cap, batch still running) leaves no file behind and is
+planned again by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aibot.config import Config
+from aibot.models import Article, Draft, Post, Story
+from aibot.posts import draft_to_post, is_protected, load_posts, post_path, related_slugs, save_post
+from aibot.report import RunReport
+from aibot.store import Store
+from aibot.write.base import ServiceError, Writer, WriterError
+from aibot.write.cost import Budget, Usage, cost_of, upper_bound
+from aibot.write.extractive import ExtractiveWriter
+from aibot.write.verify import Review, paragraph_problems, verify
+
+
+def choose_writer(config: Config) -> Writer:
+    """Claude when configured and a key is set; the extractive writer otherwise."""
+    backend = config.writer.backend
+    has_key = bool(os.environ.get("ANTHROPIC_API_KEY"))
+    if backend == "claude" or (backend == "auto" and has_key):
+        from aibot.write.claude import ClaudeWriter
+
+        return ClaudeWriter.from_config(config)
+    return ExtractiveWriter(target_words=config.writer.target_words)
+
+
+@dataclass
+class Job:
+    """One story to draft: a new post when `existing` is None, else an update of `existing`."""
+
+    story: Story
+    articles: list[Article]
+    existing: Post | None = None
+
+
+def write_stage(
+    config: Config,
+    store: Store,
+    report: RunReport,
+    *,
+    writer: Writer | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Write a post for every ready story without one; refresh unedited posts that grew."""
+    now = now or datetime.now(UTC)
+    if writer is None:
+        try:
+            writer = choose_writer(config)
+        except WriterError as exc:
+            report.problem(f"writer: {exc}; using the extractive writer")
+            writer = ExtractiveWriter(target_words=config.writer.target_words)
+    report.writer = writer.name
+    stage = _Stage(config, store, report, writer, now)
+    if config.writer.batch and _can_batch(writer):
+        stage.collect_batches()
+    jobs = stage.plan()
+    if config.writer.batch and _can_batch(writer):
+        stage.draft_in_batch(jobs)
+    else:
+        stage.draft_one_by_one(jobs)
+
+
+def _can_batch(writer: Writer) -> bool:
+    return hasattr(writer, "request") and hasattr(writer, "draft_from_message")
+
+
+class _Stage:
+    def __init__(
+        self, config: Config, store: Store, report: RunReport, writer: Writer, now: datetime
+    ) -> None:
+        self.config, self.store, self.report, self.writer, self.now = (
+            config, store, report, writer, now
+        )  # fmt: skip
+        loaded, errors = load_posts(config.posts_dir)
+        self.posts = _Posts(loaded)
+        for error in errors:
+            report.problem(f"post {error}")
+        # A post that cannot be read may still be a story's post: its raw text is searched for
+        # the story's source URLs, so that a broken file never leads to a duplicate post.
+        self.broken = {e.path: _raw_text(e.path) for e in errors}
+        cap = config.writer.max_cost_per_run or None
+        report.cost_cap_usd = cap
+        self.budget = Budget(cap, store.run_cost(report.run_id))
+        self.in_batch: set[str] = set()  # story ids waiting in a Message Batch
+        self.story_id = ""  # the story the next ledger entries belong to
+        if hasattr(writer, "on_usage"):
+            writer.on_usage = self.record_call  # type: ignore[attr-defined]
+
+    # Plan
+
+    def plan(self) -> list[Job]:
+        config, report = self.config, self.report
+        trusted = {f.url for f in config.feeds if f.trusted_single_source}
+        stories = self.store.all_stories()
+        report.stories = len(stories)
+        jobs: list[Job] = []
+        new_posts = 0
+        for story in stories:
+            if story.id in self.in_batch:
+                continue
+            articles = self.store.articles(story.article_ids)
+            if not articles:
+                continue
+            existing = self.posts.find(story, articles)
+            if existing is None and _in_broken_post(articles, self.broken):
+                report.posts_kept += 1
+                continue
+            if existing is not None:
+                job = self._update(story, articles, existing)
+                if job is not None:
+                    jobs.append(job)
+                continue
+            outlets = {a.source for a in articles}
+            if len(outlets) < config.cluster.min_sources and not trusted & {
+                a.feed_url for a in articles
+            }:
+                report.stories_waiting += 1
+                report.waiting.append({
+                    "story": story.id, "title": story.title, "independent": len(outlets),
+                    "outlets": sorted({o for a in articles for o in a.outlets}),
+                    "needed": config.cluster.min_sources,
+                })  # fmt: skip
+                continue
+            if new_posts >= config.writer.max_posts_per_run:
+                report.posts_deferred += 1
+                continue
+            new_posts += 1
+            jobs.append(Job(story, articles))
+        return jobs
+
+    def _update(self, story: Story, articles: list[Article], existing: Post) -> Job | None:
+        if story.post_slug != existing.slug:
+            self.store.set_post_slug(story.id, existing.slug)
+        fresh = [a for a in articles if a.canonical_url not in existing.source_urls]
+        if not fresh:
+            self.report.posts_unchanged += 1
+            return None
+        if is_protected(existing):
+            self.report.posts_kept += 1
+            self.report.notes.append(
+                f"story {story.id} has {len(fresh)} new source(s); post {existing.slug} is "
+                f"{'locked' if existing.meta.get('locked') else 'edited'}, not updated"
+            )
+            return None
+        return Job(story, _union(existing, articles, self.store), existing)
+
+    # Draft, one call per story
+
+    def draft_one_by_one(self, jobs: list[Job]) -> None:
+        failures = 0
+        for n, job in enumerate(jobs):
+            if not self._affordable(job):
+                self._stop_for_cost(jobs[n:])
+                return
+            self.story_id = job.story.id
+            try:
+                draft = self.writer.write(job.story, job.articles)
+            except ServiceError as exc:
+                failures += 1
+                self._failed(job, exc)
+                if exc.fatal or failures >= self.config.writer.max_failures_in_a_row:
+                    self._stop_for_service(jobs[n + 1 :], exc, failures)
+                    return
+                continue
+            except Exception as exc:  # noqa: BLE001 - one story's failure is reported, not fatal
+                self._failed(job, exc)
+                continue
+            failures = 0
+            self.finish(job, draft)
+
+    def _affordable(self, job: Job) -> bool:
+        return self.budget.allows(self._worst_case(job, batch=False))
+
+    def _worst_case(self, job: Job, *, batch: bool) -> float:
+        count = getattr(self.writer, "input_tokens", None)
+        if count is None:
+            return 0.0
+        return upper_bound(
+            self.writer.model,
+            count(job.articles),
+            self.config.writer.max_output_tokens,
+            self.config.writer.prices,
+            batch=batch,
+        )
+
+    def _stop_for_cost(self, left: Sequence[Job]) -> None:
+        self.report.posts_deferred += len(left)
+        self.report.notes.append(
+            f"cost cap reached: ${self.budget.spent:.4f} spent of writer.max_cost_per_run "
+            f"${self.budget.cap:.2f}; {len(left)} story(ies) left for the next run"
+        )
+
+    def _stop_for_service(self, left: Sequence[Job], exc: ServiceError, failures: int) -> None:
+        why = "it cannot succeed this run" if exc.fatal else f"{failures} failures in a row"
+        self.report.problem(
+            f"writer {self.writer.name}: stopped after {why} ({exc}); "
+            f"{len(left)} more story(ies) left for the next run"
+        )
+
+    def _failed(self, job: Job, exc: Exception) -> None:
+        what = exc if isinstance(exc, WriterError) else f"{type(exc).__name__}: {exc}"
+        self.report.problem(
+            f"story {job.story.id} ({job.story.title[:60]}): writer {self.writer.name} failed: "
+            f"{what}; tried again next run"
+        )
+
+    # Draft, one Message Batch for all
+
+    def draft_in_batch(self, jobs: list[Job]) -> None:
+        from aibot.write import batch
+
+        affordable: list[Job] = []
+        for n, job in enumerate(jobs):
+            estimate = self._worst_case(job, batch=True)
+            if not self.budget.allows(estimate):
+                self._stop_for_cost(jobs[n:])
+                break
+            self.budget.spend(estimate)  # reserved until the results come in
+            affordable.append(job)
+        if not affordable:
+            return
+        requests = {
+            job.story.id: self.writer.request(job.articles)  # type: ignore[attr-defined]
+            for job in affordable
+        }
+        try:
+            batch_id = batch.submit(self.writer.client, requests)  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            self._stop_for_service(affordable, exc, 1)
+            return
+        self.store.save_batch(
+            batch_id,
+            {job.story.id: {"articles": [a.id for a in job.articles]} for job in affordable},
+        )
+        self.report.batches.append(batch_id)
+        self.budget.spent = self.store.run_cost(self.report.run_id)
+        self.collect_batches(wait=True)
+
+    def collect_batches(self, *, wait: bool = False) -> None:
+        """Finish the jobs of every batch that has ended; note the ones still running."""
+        from aibot.write import batch
+
+        client = self.writer.client  # type: ignore[attr-defined]
+        for batch_id, requests in self.store.open_batches():
+            try:
+                ended = batch.wait(
+                    client,
+                    batch_id,
+                    self.config.writer.batch_wait_s if wait else 0.0,
+                    self.config.writer.batch_poll_s,
+                )
+                results = batch.results(client, batch_id) if ended else None
+            except ServiceError as exc:
+                self.report.problem(f"batch {batch_id}: {exc}; asked again next run")
+                self.in_batch.update(requests)
+                continue
+            if results is None:
+                self.in_batch.update(requests)
+                self.report.notes.append(
+                    f"batch {batch_id}: {len(requests)} story(ies) still being written; "
+                    "collected by a later run"
+                )
+                continue
+            if batch_id not in self.report.batches:
+                self.report.batches.append(batch_id)
+            for story_id, request in requests.items():
+                self._finish_from_batch(story_id, request, results.get(story_id))
+            self.store.close_batch(batch_id)
+
+    def _finish_from_batch(self, story_id: str, request: dict[str, Any], result: Any) -> None:
+        story = self.store.story(story_id)
+        articles = self.store.articles(request.get("articles", []))
+        if story is None or not articles:
+            return
+        existing = self.posts.find(story, articles)
+        if existing is not None and is_protected(existing):
+            self.report.posts_kept += 1
+            return
+        job = Job(story, articles, existing)
+        self.story_id = story_id
+        try:
+            message = _succeeded(result, story_id)
+            draft = self.writer.draft_from_message(message, articles, batch=True)  # type: ignore[attr-defined]
+        except WriterError as exc:
+            self._failed(job, exc)
+            return
+        self.finish(job, draft)
+
+    # Finish
+
+    def record_call(self, usage: Usage, purpose: str) -> None:
+        cost = cost_of(usage, self.config.writer.prices)
+        self.store.record_call(self.report.run_id, self.story_id, purpose, usage, cost)
+        self.report.count_call(usage, cost)
+        self.budget.spend(cost)
+
+    def finish(self, job: Job, draft: Draft) -> None:
+        review = verify(draft, job.articles)
+        if review.status != "passed":
+            draft, review = self._repaired(job, draft, review)
+        post = self._post(job, draft, review)
+        if job.existing is None:
+            path = post_path(self.config.posts_dir, post)
+            if path.exists():
+                self.report.problem(
+                    f"story {job.story.id}: {path} exists but is not this story's post; "
+                    "not overwritten"
+                )
+                return
+            save_post(post, path)
+            self.posts.add(post)
+            self.store.set_post_slug(job.story.id, post.slug)
+            self.report.posts_written += 1
+        else:
+            save_post(post, job.existing.path)
+            self.posts.replace(job.existing, post)
+            self.report.posts_updated += 1
+        self.report.posts_held += int(post.is_draft)
+
+    def _repaired(self, job: Job, draft: Draft, review: Review) -> tuple[Draft, Review]:
+        """The draft after one repair attempt, if the writer offers one and it cleared the notes."""
+        repair = getattr(self.writer, "repair", None)
+        if repair is None or not self.config.writer.repair:
+            return draft, review
+        small = getattr(self.writer, "small_model", self.writer.model)
+        estimate = upper_bound(small, self.config.writer.max_input_tokens // 2 + 1_000, 2_000,
+                               self.config.writer.prices)  # fmt: skip
+        if not self.budget.allows(estimate):
+            return draft, review
+        self.story_id = job.story.id
+        try:
+            fixed = repair(draft, paragraph_problems(draft, job.articles), job.articles)
+        except Exception as exc:  # noqa: BLE001 - the unrepaired draft is still held for review
+            self.report.notes.append(f"story {job.story.id}: repair failed: {exc}")
+            return draft, review
+        fixed_review = verify(fixed, job.articles)
+        if fixed_review.status != "passed":
+            return draft, review
+        self.report.posts_repaired += 1
+        return fixed, fixed_review
+
+    def _post(self, job: Job, draft: Draft, review: Review) -> Post:
+        # Every article given to the writer is listed, cited or not, so that the next run can
+        # tell new sources from known ones.
+        post = draft_to_post(
+            draft, job.story, job.articles, review,
+            author=self.config.author.name,
+            taken_slugs=[p.slug for p in self.posts.all],
+            previous=job.existing,
+            now=self.now,
+        )  # fmt: skip
+        others = [p for p in self.posts.all if p is not job.existing]
+        post.meta["related"] = related_slugs(post, others)
+        if review.status != "passed":
+            self.report.notes.append(
+                f"post {post.slug} held for review: {'; '.join(review.notes[:3])}"
+            )
+        return post
+
+
+def _succeeded(result: Any, story_id: str) -> Any:
+    """The message of a batch result, or WriterError saying why there is none."""
+    if result is None:
+        raise WriterError(f"the batch has no result for {story_id}")
+    kind = getattr(result, "type", "")
+    if kind == "succeeded":
+        return result.message
+    if kind == "errored":
+        error = getattr(getattr(result, "error", None), "error", None)
+        message = getattr(error, "message", "") or "no detail"
+        raise WriterError(f"the batch request failed ({message})")
+    raise WriterError(f"the batch request was {kind or 'lost'}")
+
+
+def _raw_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _in_broken_post(articles: Sequence[Article], broken: dict[Path, str]) -> bool:
+    return any(a.canonical_url in text for text in broken.values() for a in articles)
+
+
+class _Posts:
+    """The site's posts, found by the story id they record or by a source URL they cite."""
+
+    def __init__(self, posts: Sequence[Post]) -> None:
+        self.all: list[Post] = []
+        self._by_story: dict[str, Post] = {}
+        self._by_url: dict[str, Post] = {}
+        for post in posts:
+            self.add(post)
+
+    def add(self, post: Post) -> None:
+        self.all.append(post)
+        if post.story_id:
+            self._by_story.setdefault(post.story_id, post)
+        for url in sorted(post.source_urls):
+            self._by_url.setdefault(url, post)
+
+    def replace(self, old: Post, new: Post) -> None:
+        self.all[self.all.index(old)] = new
+        for table in (self._by_story, self._by_url):
+            for key in [k for k, v in table.items() if v is old]:
+                table[key] = new
+        for url in new.source_urls:
+            self._by_url.setdefault(url, new)
+
+    def find(self, story: Story, articles: Sequence[Article]) -> Post | None:
+        """The story's post: by the story id it records, else by a shared source URL."""
+        post = self._by_story.get(story.id)
+        if post is not None:
+            return post
+        return next(
+            (self._by_url[a.canonical_url] for a in articles if a.canonical_url in self._by_url),
+            None,
+        )
+
+
+def _union(existing: Post, articles: Sequence[Article], store: Store) -> list[Article]:
+    """The story's articles plus any the post cited before that the cache still has."""
+    ids = [str(s.get("id")) for s in existing.meta.get("sources") or [] if isinstance(s, dict)]
+    known = {a.id for a in articles}
+    return [*articles, *(a for a in store.articles(ids) if a.id not in known)]
