@@ -206,18 +206,75 @@ def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> No
 @main.command()
 @_config_options
 def check(config_path: Path | None, demo: bool) -> None:
-    """Validate the configuration and every post; list each problem with file and line."""
-    from aibot.posts import load_posts
+    """Validate the configuration and every post; list each problem with file and line.
+
+    Errors (a post that cannot be read or published) exit with 1; warnings (a related slug that
+    does not exist, an unknown key, a date in the future, a flagged draft) do not.
+    """
+    from aibot.posts import load_posts, post_warnings
 
     config = _load(config_path, demo)
-    posts, errors = load_posts(config.posts_dir)
+    posts, errors = load_posts(config.posts_dir, index=config.posts_index)
     for error in errors:
         click.echo(f"error: {error}")
+    warnings = post_warnings(posts)
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
     click.echo(
-        f"{config.source}: ok, {len(config.feeds)} feeds; "
-        f"{len(posts)} posts ok, {len(errors)} with errors"
+        f"{config.source}: ok, {len(config.feeds)} feeds; {len(posts)} posts ok, "
+        f"{len(errors)} with errors, {len(warnings)} warning(s)"
     )
     sys.exit(1 if errors else 0)
+
+
+@main.command()
+@_config_options
+@_writer_option
+@click.argument("slug")
+def diff(config_path: Path | None, demo: bool, backend: str | None, slug: str) -> None:
+    """Show what the pipeline would write for post SLUG against the file as it is now.
+
+    For an edited post the pipeline never writes it: this is how an editor sees what a new
+    version would bring and merges by hand. With the Claude writer this makes one model call.
+    """
+    import difflib
+
+    from aibot.posts import is_edited, load_posts, post_text
+    from aibot.store import Store
+    from aibot.write.base import WriterError
+    from aibot.write_stage import choose_writer, regenerated_post
+
+    config = _with_backend(_load(config_path, demo), backend)
+    posts, _ = load_posts(config.posts_dir, index=config.posts_index)
+    post = next((p for p in posts if p.slug == slug), None)
+    if post is None or post.path is None:
+        click.echo(f"error: no readable post has the slug {slug!r} in {config.posts_dir}", err=True)
+        sys.exit(1)
+    if not config.cache_file.exists():
+        click.echo("error: no cache yet (.aibot/); run `aibot run` first", err=True)
+        sys.exit(1)
+    try:
+        writer = choose_writer(config)
+        with Store(config.cache_file) as store:
+            new, fresh = regenerated_post(config, store, post, writer)
+    except (LookupError, WriterError) as exc:
+        click.echo(f"error: {post.path}: {exc}", err=True)
+        sys.exit(1)
+    mine = post.path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    theirs = post_text(new).splitlines(keepends=True)
+    name = str(post.path)
+    click.echo(
+        "".join(difflib.unified_diff(mine, theirs, f"{name} (now)", f"{name} (regenerated)")),
+        nl=False,
+    )
+    state = "edited" if post.meta.get("locked") is not True and is_edited(post) else "unedited"
+    if post.meta.get("locked"):
+        state = "locked"
+    click.echo(
+        f"# {name}: {state}; its story has {fresh} source(s) the post does not cite yet; "
+        f"writer {writer.name}",
+        err=True,
+    )
 
 
 @main.group(invoke_without_command=True)

@@ -160,6 +160,11 @@ class Config:
     def cache_file(self) -> Path:
         return self.paths.cache / "aibot.sqlite"
 
+    @property
+    def posts_index(self) -> Path:
+        """Parsed posts, reused while their files are unchanged (aibot.post_index)."""
+        return self.paths.cache / "posts-index.json"
+
 
 _WRITER_BACKENDS = ("auto", "claude", "extractive")
 

@@ -12,8 +12,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,19 +19,44 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from slugify import slugify as make_slug
+
 from aibot.models import Article, Draft, Post, Story, utc
-from aibot.text import words
-from aibot.vectors import cosine, tfidf
 from aibot.write.verify import Review
 from aibot.yamlio import YamlError, dump_yaml, load_yaml
 
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
-    "related", "draft", "review", "generator",
+    "related", "aliases", "draft", "review", "locked", "generator",
 )  # fmt: skip
 MAX_SLUG = 80
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_RESERVED_SLUGS = {"index", "tags", "page", "static", "feed", "atom", "sitemap", "404", "con"}
+# Names the site's own pages use, and names Windows cannot give a file.
+RESERVED_SLUGS = frozenset(
+    {
+        "index",
+        "tags",
+        "tag",
+        "page",
+        "posts",
+        "static",
+        "feed",
+        "feeds",
+        "atom",
+        "rss",
+        "sitemap",
+        "search",
+        "about",
+        "sources",
+        "archive",
+        "404",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+    }
+    | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
 
 
 @dataclass
@@ -48,6 +71,9 @@ class PostError(Exception):
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {self.message}"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # to come back from a process pool worker
+        return (PostError, (self.path, self.line, self.message))
+
 
 # Reading
 
@@ -55,11 +81,18 @@ class PostError(Exception):
 def load_post(path: Path) -> Post:
     """Read and validate one post; raise PostError naming the file and line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # editors' tools may add a BOM
-    except UnicodeDecodeError as exc:
-        raise PostError(path, None, f"not UTF-8 text ({exc.reason})") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise PostError(path, None, f"cannot read: {exc.strerror}") from None
+    return post_from_bytes(data, path)
+
+
+def post_from_bytes(data: bytes, path: Path) -> Post:
+    """A post from a file's bytes; raise PostError naming the file and line."""
+    try:
+        text = data.decode("utf-8-sig")  # editors' tools may add a BOM
+    except UnicodeDecodeError as exc:
+        raise PostError(path, None, f"not UTF-8 text ({exc.reason})") from None
     return parse_post(text, path)
 
 
@@ -93,8 +126,12 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
     if not isinstance(title, str) or not title.strip():
         raise fail("title", f"expected the headline as text, got {title!r}")
     slug = meta.get("slug")
-    if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > MAX_SLUG:
-        raise fail("slug", f"expected lowercase letters, digits and hyphens, got {slug!r}")
+    if not isinstance(slug, str) or not is_slug(slug):
+        raise fail(
+            "slug",
+            f"expected lowercase letters, digits and hyphens (at most {MAX_SLUG}, not a name "
+            f"the site uses itself), got {slug!r}",
+        )
     for key in ("date", "updated"):
         if key in meta and meta[key] is not None:
             moment = _as_datetime(meta[key])
@@ -105,12 +142,17 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
             meta[key] = moment
     if meta.get("date") is None:
         raise fail("date", "required: when the post was first published")
-    for key in ("tags", "related"):
+    for key in ("tags", "related", "aliases"):
         value = meta.get(key, [])
         if value is None:
             meta[key] = []
         elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail(key, f"expected a list of text, got {value!r}")
+    for alias in meta.get("aliases") or []:
+        if not is_slug(alias):
+            raise fail(
+                "aliases", f"expected slugs (lowercase letters, digits, hyphens), got {alias!r}"
+            )
     for key in ("draft", "locked"):
         if key in meta and not isinstance(meta[key], bool):
             raise fail(key, f"expected true or false, got {meta[key]!r}")
@@ -120,6 +162,12 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
     for key in ("summary", "author", "image"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             raise fail(key, f"expected text, got {meta[key]!r}")
+
+
+def is_slug(text: str) -> bool:
+    """Lowercase ASCII letters, digits and single hyphens, at most MAX_SLUG characters: safe as
+    a file name and a URL path segment (no "/", "..", or reserved name)."""
+    return bool(_SLUG.match(text)) and len(text) <= MAX_SLUG and text not in RESERVED_SLUGS
 
 
 def _key_line(path: Path, key: str) -> int | None:
@@ -144,17 +192,26 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def load_posts(posts_dir: Path) -> tuple[list[Post], list[PostError]]:
-    """Every readable post under `posts_dir` (sorted by path) and the errors of the others."""
+def load_posts(posts_dir: Path, *, index: Path | None = None) -> tuple[list[Post], list[PostError]]:
+    """Every readable post under `posts_dir` (sorted by path) and the errors of the others.
+
+    With `index` (a file in the cache folder), parsed posts are kept there and reused while their
+    files are unchanged (see aibot.post_index).
+    """
+    from aibot.post_index import cached_posts
+
     posts: list[Post] = []
     errors: list[PostError] = []
     if not posts_dir.is_dir():
         return posts, errors
-    for path in sorted(posts_dir.rglob("*.md")):
-        try:
-            posts.append(load_post(path))
-        except PostError as exc:
-            errors.append(exc)
+    paths = sorted(posts_dir.rglob("*.md"))
+    for path, outcome in zip(paths, cached_posts(paths, index, post_from_bytes), strict=True):
+        if isinstance(outcome, Post):
+            posts.append(outcome)
+        elif isinstance(outcome, PostError):
+            errors.append(outcome)
+        else:
+            errors.append(PostError(path, None, f"cannot read: {outcome}"))
     seen: dict[str, Path] = {}
     for post in list(posts):
         if post.slug in seen:
@@ -165,6 +222,34 @@ def load_posts(posts_dir: Path) -> tuple[list[Post], list[PostError]]:
         else:
             seen[post.slug] = post.path or posts_dir
     return posts, errors
+
+
+def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list[str]:
+    """What `aibot check` points out in readable posts: `file:line: message` each."""
+    now = now or datetime.now(UTC)
+    slugs = {p.slug for p in posts}
+    out: list[str] = []
+    for post in posts:
+        path = post.path or Path(post.slug)
+
+        def at(key: str, message: str, path: Path = path) -> str:
+            line = _key_line(path, key)
+            return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+
+        for slug in post.meta.get("related") or []:
+            if slug not in slugs:
+                out.append(at("related", f"related: no post has the slug {slug!r}"))
+        for key in post.meta:
+            if key not in FRONT_MATTER_KEYS:
+                out.append(at(key, f"{key}: not a key AiBot knows (kept as it is; a typo?)"))
+        if post.date and post.date > now:
+            out.append(at("date", f"date: in the future: published by the first build after "
+                                  f"{post.date:%Y-%m-%d %H:%M} UTC"))  # fmt: skip
+        review = post.meta.get("review")
+        if post.is_draft and isinstance(review, dict) and review.get("status") == "flagged":
+            out.append(at("review", "review: flagged by the grounding check; not published "
+                                    "until an editor fixes it and sets draft: false"))  # fmt: skip
+    return out
 
 
 # Writing
@@ -219,8 +304,33 @@ def post_path(posts_dir: Path, post: Post) -> Path:
 # The editors' contract
 
 
+# The front matter an editor may change: changing any of them, or the body, is an edit.
+EDITORIAL_KEYS = (
+    "title",
+    "summary",
+    "tags",
+    "draft",
+    "slug",
+    "date",
+    "image",
+    "related",
+    "aliases",
+)
+
+
 def body_sha256(post: Post) -> str:
     """Hash of everything an editor may change: the body and the editorial front matter."""
+    editorial: dict[str, Any] = {k: _plain(post.meta.get(k)) for k in EDITORIAL_KEYS}
+    editorial["draft"] = bool(post.meta.get("draft", False))
+    for key in ("tags", "related", "aliases"):
+        editorial[key] = editorial[key] or []
+    editorial["body"] = post.body.strip()
+    blob = json.dumps(editorial, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _first_sha256(post: Post) -> str:
+    """The hash as posts written before slug, date, image, related and aliases counted."""
     editorial = {
         "title": post.meta.get("title"),
         "summary": post.meta.get("summary"),
@@ -232,10 +342,18 @@ def body_sha256(post: Post) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def seal(post: Post) -> None:
+    """Record the post's hash as written by the pipeline (after any change to its fields)."""
+    post.meta.setdefault("generator", {})["body_sha256"] = body_sha256(post)
+
+
 def is_edited(post: Post) -> bool:
     generator = post.meta.get("generator")
     recorded = generator.get("body_sha256") if isinstance(generator, dict) else None
-    return recorded != body_sha256(post)
+    if recorded == body_sha256(post):
+        return False
+    legacy = isinstance(generator, dict) and "slug" not in generator
+    return not (legacy and recorded == _first_sha256(post))
 
 
 def is_protected(post: Post) -> bool:
@@ -244,17 +362,11 @@ def is_protected(post: Post) -> bool:
 
 
 def slugify(title: str, taken: Iterable[str] = ()) -> str:
-    """ASCII, lowercase, hyphenated, at most 80 characters on a word boundary, not in `taken`."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    parts = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    slug = ""
-    for part in parts:
-        candidate = f"{slug}-{part}" if slug else part
-        if len(candidate) > MAX_SLUG - 3:  # room for a -N suffix
-            break
-        slug = candidate
+    """ASCII (transliterated: "Москва" -> "moskva"), lowercase, hyphenated, at most 80 characters
+    on a word boundary, never a reserved name, not in `taken` (else -2, -3, ...)."""
+    slug = make_slug(title, max_length=MAX_SLUG - 3, word_boundary=True, save_order=True)
     slug = slug or "story"
-    if slug in _RESERVED_SLUGS:
+    if slug in RESERVED_SLUGS:
         slug = f"{slug}-story"
     taken = set(taken)
     unique, n = slug, 2
@@ -297,14 +409,48 @@ def draft_to_post(
         meta["updated"] = latest
     if not meta["image"]:
         meta.pop("image")
-    post = Post(meta=meta, body=render_markdown(draft, cited))
+    body = render_markdown(draft, cited)
+    updates = _updates(previous) if previous else []
+    if previous:
+        known = previous.source_urls
+        added = [a for a in cited if a.canonical_url not in known]
+        if added:
+            outlets = ", ".join(dict.fromkeys(a.source for a in added))
+            updates.append(f"{_when(latest)}: added {len(added)} report(s) from {outlets}.")
+    if updates:
+        body += "\n## Updates\n\n" + "\n".join(f"- {_escape(u)}" for u in updates) + "\n"
+    post = Post(meta=meta, body=body)
+    first_slug = _generator(previous).get("slug") if previous else None
     meta["generator"] = {
         "writer": draft.writer,
         "model": draft.model or None,
         "story": story.id,
+        # The slug the post was first published under: its URL keeps working (aliases).
+        "slug": first_slug or meta["slug"],
         "body_sha256": body_sha256(post),
     }
     return post
+
+
+def _generator(post: Post) -> dict[str, Any]:
+    generator = post.meta.get("generator")
+    return generator if isinstance(generator, dict) else {}
+
+
+_UPDATES = re.compile(r"^## Updates\n+((?:- .*\n?)+)", re.M)
+
+
+def _updates(post: Post) -> list[str]:
+    """The dated lines of a post's "Updates" list, oldest first, as plain text."""
+    match = _UPDATES.search(post.body)
+    if not match:
+        return []
+    lines = [line[2:].strip() for line in match.group(1).splitlines() if line.startswith("- ")]
+    return [re.sub(r"\\(.)", r"\1", line) for line in lines]
+
+
+def _when(moment: datetime) -> str:
+    return f"{utc(moment):%-d %B %Y, %H:%M} UTC"
 
 
 def _source_entry(article: Article) -> dict[str, Any]:
@@ -373,25 +519,3 @@ def _link(url: str) -> str:
 
 
 # Related posts
-
-
-def related_slugs(post: Post, others: Sequence[Post], limit: int = 3) -> list[str]:
-    """Slugs of the `limit` posts most like `post` by words of title, summary and tags."""
-    candidates = [p for p in others if p.slug != post.slug and not p.is_draft]
-    if not candidates:
-        return []
-    bags = {p.slug: _post_bag(p) for p in [post, *candidates]}
-    vectors = tfidf(bags)
-    mine = vectors[post.slug]
-    scored = sorted(
-        ((cosine(mine, vectors[p.slug]), p) for p in candidates),
-        key=lambda sp: (-sp[0], -(sp[1].date or datetime.min.replace(tzinfo=UTC)).timestamp()),
-    )
-    return [p.slug for score, p in scored[:limit] if score > 0]
-
-
-def _post_bag(post: Post) -> Counter[str]:
-    bag = Counter(words(f"{post.title} {post.title} {post.meta.get('summary') or ''}"))
-    for tag in post.tags:
-        bag[f"tag:{tag}"] += 2
-    return bag

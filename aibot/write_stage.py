@@ -24,7 +24,8 @@ from typing import Any
 
 from aibot.config import Config
 from aibot.models import Article, Draft, Post, Story
-from aibot.posts import draft_to_post, is_protected, load_posts, post_path, related_slugs, save_post
+from aibot.posts import draft_to_post, is_protected, load_posts, post_path, save_post, seal
+from aibot.related import RelatedIndex
 from aibot.report import RunReport
 from aibot.store import Store
 from aibot.write.base import ServiceError, Writer, WriterError
@@ -91,7 +92,7 @@ class _Stage:
         self.config, self.store, self.report, self.writer, self.now = (
             config, store, report, writer, now
         )  # fmt: skip
-        loaded, errors = load_posts(config.posts_dir)
+        loaded, errors = load_posts(config.posts_dir, index=config.posts_index)
         self.posts = _Posts(loaded)
         for error in errors:
             report.problem(f"post {error}")
@@ -101,6 +102,8 @@ class _Stage:
         cap = config.writer.max_cost_per_run or None
         report.cost_cap_usd = cap
         self.budget = Budget(cap, store.run_cost(report.run_id))
+        # The posts as the run found them: new posts link back to them; the build links forward.
+        self.related_index = RelatedIndex(loaded)
         self.in_batch: set[str] = set()  # story ids waiting in a Message Batch
         self.story_id = ""  # the story the next ledger entries belong to
         if hasattr(writer, "on_usage"):
@@ -329,11 +332,13 @@ class _Stage:
                 return
             save_post(post, path)
             self.posts.add(post)
+            self.related_index.add(post)
             self.store.set_post_slug(job.story.id, post.slug)
             self.report.posts_written += 1
         else:
             save_post(post, job.existing.path)
             self.posts.replace(job.existing, post)
+            self.related_index.add(post)
             self.report.posts_updated += 1
         self.report.posts_held += int(post.is_draft)
 
@@ -369,13 +374,47 @@ class _Stage:
             previous=job.existing,
             now=self.now,
         )  # fmt: skip
-        others = [p for p in self.posts.all if p is not job.existing]
-        post.meta["related"] = related_slugs(post, others)
+        post.meta["related"] = [r.slug for r in self.related_index.related(post)]
+        seal(post)
         if review.status != "passed":
             self.report.notes.append(
                 f"post {post.slug} held for review: {'; '.join(review.notes[:3])}"
             )
         return post
+
+
+def regenerated_post(
+    config: Config,
+    store: Store,
+    post: Post,
+    writer: Writer,
+    *,
+    now: datetime | None = None,
+) -> tuple[Post, int]:
+    """What the writer makes of `post`'s story now, as the write stage would save it, and how
+    many of the story's sources the post does not cite yet. For `aibot diff`: nothing is saved.
+    Raise LookupError when the cache no longer holds the story's articles."""
+    generator = post.meta.get("generator")
+    story_id = generator.get("story") if isinstance(generator, dict) else None
+    story = store.story(str(story_id)) if story_id else None
+    articles = store.articles(story.article_ids) if story else []
+    if story is None or not articles:
+        raise LookupError(
+            f"the cache has no articles of this post's story ({story_id or 'none recorded'}); "
+            "run `aibot run` first"
+        )
+    fresh = [a for a in articles if a.canonical_url not in post.source_urls]
+    sources = _union(post, articles, store)
+    draft = writer.write(story, sources)
+    review = verify(draft, sources)
+    new = draft_to_post(
+        draft, story, sources, review, author=config.author.name, previous=post, now=now
+    )
+    new.meta["related"] = post.meta.get("related") or []
+    if not fresh and "updated" not in post.meta:  # nothing new: no update to record
+        new.meta.pop("updated", None)
+    seal(new)
+    return new, len(fresh)
 
 
 def _succeeded(result: Any, story_id: str) -> Any:

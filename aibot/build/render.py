@@ -26,9 +26,9 @@ import nh3
 
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts import load_posts, related_slugs, slugify
+from aibot.posts import is_slug, load_posts, slugify
+from aibot.related import RELATED_COUNT, RelatedIndex
 
-RELATED_COUNT = 3
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
@@ -60,7 +60,7 @@ class PageLink:
     post: Post
     href: str  # relative to the site root, e.g. posts/slug.html
     html: str = ""
-    related: list[PageLink] = field(default_factory=list)
+    related: list[tuple[PageLink, str]] = field(default_factory=list)  # (post, reason)
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
 
     @property
@@ -89,7 +89,7 @@ def build_site(
     now = now or datetime.now(UTC)
     output = config.paths.output
     report = BuildReport(output=output)
-    posts, errors = load_posts(config.posts_dir)
+    posts, errors = load_posts(config.posts_dir, index=config.posts_index)
     report.problems.extend(f"post {e}" for e in errors)
     visible = [
         p for p in posts
@@ -114,6 +114,20 @@ def build_site(
     report.posts = len(visible)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
+    """Old slug -> the post now at another: the slug it was first published under (an editor
+    changed it since) and any listed in its `aliases:`. A live post's slug is never an alias."""
+    live = {link.post.slug for link in links}
+    found: dict[str, PageLink] = {}
+    for link in links:
+        generator = link.meta.get("generator")
+        first = generator.get("slug") if isinstance(generator, dict) else None
+        for alias in [first, *(link.meta.get("aliases") or [])]:
+            if isinstance(alias, str) and is_slug(alias) and alias not in live:
+                found.setdefault(alias, link)
+    return found
 
 
 def tag_slug(tag: str) -> str:
@@ -154,11 +168,14 @@ class _Site:
                 tag_names.setdefault(key, tag)
                 tags[key].append(link)
                 link.tags.append((tag, f"tags/{key}.html"))
+        index = RelatedIndex(posts)
         for link in links:
-            link.related = self._related(link, posts, by_slug)
+            link.related = self._related(link, index, by_slug)
 
         for link in links:
             self.page(link.href, "post.html", page=link, title=link.post.title)
+        for alias, link in _aliases(links).items():
+            self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
         self.paginated("index.html", "page/{n}.html", links, title="")
         for key, members in sorted(tags.items()):
             self.page(
@@ -183,13 +200,18 @@ class _Site:
         self._copy_static()
 
     def _related(
-        self, link: PageLink, posts: list[Post], by_slug: dict[str, PageLink]
-    ) -> list[PageLink]:
-        chosen = [s for s in link.post.meta.get("related") or [] if s in by_slug]
-        if len(chosen) < RELATED_COUNT:
-            extra = related_slugs(link.post, posts, RELATED_COUNT + len(chosen))
-            chosen += [s for s in extra if s not in chosen]
-        return [by_slug[s] for s in chosen[:RELATED_COUNT] if s != link.post.slug]
+        self, link: PageLink, index: RelatedIndex, by_slug: dict[str, PageLink]
+    ) -> list[tuple[PageLink, str]]:
+        """The post's own `related:` list (those still published), filled up with newer posts,
+        then with any, to RELATED_COUNT; each with the reason shown on its card."""
+        post = link.post
+        chosen = [s for s in post.meta.get("related") or [] if s in by_slug and s != post.slug]
+        for newer_only in (True, False):
+            if len(chosen) >= RELATED_COUNT:
+                break
+            found = index.related(post, RELATED_COUNT + len(chosen), newer_only=newer_only)
+            chosen += [r.slug for r in found if r.slug not in chosen and r.slug in by_slug]
+        return [(by_slug[s], index.reason(post, by_slug[s].post)) for s in chosen[:RELATED_COUNT]]
 
     def paginated(self, first: str, pattern: str, links: list[PageLink], **context: Any) -> None:
         size = self.config.site.posts_per_page

@@ -1,0 +1,146 @@
+"""A cache of parsed posts, so that a build of 10,000 posts does not parse 10,000 YAML headers.
+
+Parsing front matter is most of the cost of reading a post (PyYAML builds its objects in Python
+even with the C loader). The index keeps, per file, its modification time, size and a BLAKE2
+digest of its bytes with the parsed front matter and body. A file whose time and size are
+unchanged is taken from the index unread; one whose time changed but whose bytes did not (a
+`touch`, a checkout) is read and hashed, not parsed; anything else is parsed again, several files
+at a time in a process pool when there are many.
+
+The index is JSON (never pickle: the cache folder may be restored from a CI cache) and is only a
+cache: a missing, corrupt or foreign file is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aibot.models import Post
+
+VERSION = 2
+# Below this many files to parse, a process pool costs more than it saves.
+POOL_FROM = 400
+
+Parse = Callable[[bytes, Path], Post]  # a file's bytes (and its path, for messages) -> Post
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cached_posts(
+    paths: Sequence[Path], index_file: Path | None, parse: Parse
+) -> list[Post | Exception]:
+    """For each path, its Post, or the exception `parse` raised for it (same order)."""
+    index = _read(index_file) if index_file else {}
+    results: list[Post | Exception | None] = [None] * len(paths)
+    stale: list[int] = []
+    fresh: dict[str, Any] = {}
+    for i, path in enumerate(paths):
+        key = str(path)
+        entry = index.get(key)
+        try:
+            stat = path.stat()
+        except OSError:
+            stale.append(i)
+            continue
+        if entry and entry["mtime_ns"] == stat.st_mtime_ns and entry["size"] == stat.st_size:
+            results[i] = _post(entry, path)
+            fresh[key] = entry
+            continue
+        if entry:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            if data and digest(data) == entry["digest"]:
+                entry = {**entry, "mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
+                results[i] = _post(entry, path)
+                fresh[key] = entry
+                continue
+        stale.append(i)
+    for i, (outcome, entry) in zip(
+        stale, _parse_all([paths[i] for i in stale], parse), strict=True
+    ):
+        results[i] = outcome
+        if entry is not None:
+            fresh[str(paths[i])] = entry
+    if index_file is not None and (stale or fresh.keys() != index.keys()):
+        _write(index_file, fresh)
+    return [r for r in results if r is not None]
+
+
+def _parse_all(paths: list[Path], parse: Parse) -> list[tuple[Post | Exception, dict | None]]:
+    if len(paths) < POOL_FROM or (os.cpu_count() or 1) < 2:
+        return [_parsed(parse, p) for p in paths]
+    workers = min(os.cpu_count() or 1, 4)
+    chunk = max(1, len(paths) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_parsed, [parse] * len(paths), paths, chunksize=chunk))
+
+
+def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception, dict[str, Any] | None]:
+    """The post (or the exception `parse` raised) and its index entry (None if not kept).
+    The entry's digest is of the very bytes parsed, so a file changed meanwhile is not cached
+    under its new time with its old content."""
+    try:
+        stat = path.stat()
+        data = path.read_bytes()
+        post = parse(data, path)
+    except Exception as exc:  # noqa: BLE001 - returned to the caller, who reports it per file
+        return exc, None
+    if stat.st_size != len(data):  # written to while we read it: parsed, but not kept
+        return post, None
+    dates = {k: v.isoformat() for k, v in post.meta.items() if isinstance(v, datetime)}
+    meta = {k: v for k, v in post.meta.items() if k not in dates}
+    if not _json_native(meta):  # e.g. an unquoted date deep inside: parsed again each time
+        return post, None
+    entry = {
+        "mtime_ns": stat.st_mtime_ns,
+        "size": stat.st_size,
+        "digest": digest(data),
+        "meta": meta,
+        "dates": dates,
+        "body": post.body,
+    }
+    return post, entry
+
+
+def _post(entry: dict[str, Any], path: Path) -> Post:
+    meta = dict(entry["meta"])
+    meta.update({k: datetime.fromisoformat(v) for k, v in entry["dates"].items()})
+    return Post(meta=meta, body=entry["body"], path=path)
+
+
+def _json_native(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_native(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_native(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _read(index_file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write(index_file: Path, entries: dict[str, Any]) -> None:
+    from aibot.posts import write_atomically
+
+    with suppress(OSError):  # only a cache: the next load parses again
+        write_atomically(index_file, json.dumps({"version": VERSION, "entries": entries}))
