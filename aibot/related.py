@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,54 +42,72 @@ class Related:
 
 
 class RelatedIndex:
-    """Every post's text vector, tags, entities and story, indexed for finding neighbours."""
+    """Every post's words, tags, entities and story, indexed for finding neighbours.
+
+    Everything it answers depends only on the set of posts in it, never on the order they were
+    added: a run that crashed after writing some posts and is run again links them exactly as
+    one clean run would (word weights are recomputed from the document counts on demand).
+    """
 
     def __init__(self, posts: Sequence[Post]) -> None:
-        self.posts = {p.slug: p for p in posts if not p.is_draft}
-        bags = {slug: _bag(p) for slug, p in self.posts.items()}
-        df: Counter[str] = Counter()
-        for bag in bags.values():
-            df.update(bag.keys())
-        total = len(bags) or 1
-        self.idf = {term: math.log((1 + total) / (1 + n)) + 1 for term, n in df.items()}
-        self.vectors = {
-            slug: normalise({t: (1 + math.log(c)) * self.idf[t] for t, c in bag.items()})
-            for slug, bag in bags.items()
-        }
+        self.posts: dict[str, Post] = {}
+        self.bags: dict[str, Counter[str]] = {}
+        self.df: Counter[str] = Counter()
         self.entities: dict[str, set[str]] = {}
         self.tags: dict[str, set[str]] = {}
         self.story: dict[str, set[str]] = {}
-        self.postings: dict[str, list[str]] = defaultdict(list)
-        for post in self.posts.values():
-            self._file(post)
+        self.postings: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        self._vectors: dict[str, dict[str, float]] = {}
+        for post in posts:
+            self.add(post)
 
     def add(self, post: Post) -> None:
-        """Index a post written after the index was built (its terms weighed by the old IDF)."""
+        """Index a post (replacing the one with its slug, if any); drafts are left out."""
+        if post.slug in self.posts:
+            self._remove(post.slug)
         if post.is_draft:
             return
-        self.posts[post.slug] = post
-        self.vectors[post.slug] = self._vector(_bag(post))
-        self._file(post)
-
-    def _vector(self, bag: Counter[str]) -> dict[str, float]:
-        rare = max(self.idf.values(), default=1.0)
-        return normalise({t: (1 + math.log(c)) * self.idf.get(t, rare) for t, c in bag.items()})
-
-    def _file(self, post: Post) -> None:
         slug = post.slug
+        self.posts[slug] = post
+        self.bags[slug] = _bag(post)
+        self.df.update(self.bags[slug].keys())
         self.entities[slug] = _entities(post)
         self.tags[slug] = {t.lower() for t in post.tags}
         self.story[slug] = _story_keys(post)
-        keys = [*self.vectors[slug], *(f"#{t}" for t in self.tags[slug])]
-        keys += [f"@{e.lower()}" for e in self.entities[slug]] + sorted(self.story[slug])
-        for key in keys:
-            self.postings[key].append(slug)
+        order = ((post.date or _NEVER).timestamp(), slug)
+        for key in self._keys(slug):
+            insort(self.postings[key], order)
+        self._vectors.clear()
+
+    def _remove(self, slug: str) -> None:
+        order = ((self.posts[slug].date or _NEVER).timestamp(), slug)
+        for key in self._keys(slug):
+            self.postings[key].remove(order)
+        self.df.subtract(self.bags[slug].keys())
+        for name in (self.posts, self.bags, self.entities, self.tags, self.story):
+            del name[slug]
+        self._vectors.clear()
+
+    def _keys(self, slug: str) -> list[str]:
+        keys = [*self.bags[slug], *(f"#{t}" for t in self.tags[slug])]
+        return keys + [f"@{e.lower()}" for e in self.entities[slug]] + sorted(self.story[slug])
+
+    def _idf(self, term: str) -> float:
+        return math.log((1 + len(self.posts)) / (1 + max(self.df.get(term, 0), 0))) + 1
+
+    def _vector(self, bag: Counter[str]) -> dict[str, float]:
+        return normalise({t: (1 + math.log(c)) * self._idf(t) for t, c in bag.items()})
+
+    def vector(self, slug: str) -> dict[str, float]:
+        if slug not in self._vectors:
+            self._vectors[slug] = self._vector(self.bags[slug])
+        return self._vectors[slug]
 
     def related(
         self, post: Post, limit: int = RELATED_COUNT, *, newer_only: bool = False
     ) -> list[Related]:
         """The `limit` posts most like `post`, best first, each with its reason."""
-        mine = self.vectors.get(post.slug) or self._vector(_bag(post))
+        mine = self.vector(post.slug) if post.slug in self.posts else self._vector(_bag(post))
         tags = {t.lower() for t in post.tags}
         entities = _entities(post)
         story = _story_keys(post)
@@ -100,7 +119,7 @@ class RelatedIndex:
                 continue
             same_story = bool(story & self.story[slug])
             score = (
-                cosine(mine, self.vectors[slug])
+                cosine(mine, self.vector(slug))
                 + TAG_BONUS * len(tags & self.tags[slug])
                 + ENTITY_BONUS * len({e.lower() for e in entities} & _lower(self.entities[slug]))
                 + (10.0 if same_story else 0.0)
@@ -119,7 +138,7 @@ class RelatedIndex:
         if shared:
             name = max(
                 (e for e in _entities(other) if e.lower() in shared),
-                key=lambda e: (len(e.split()), self.idf.get(e.lower(), 0.0), e),
+                key=lambda e: (len(e.split()), e),
             )
             return f"also about {name}"
         tags = [t for t in other.tags if t.lower() in {x.lower() for x in post.tags}]
@@ -130,11 +149,13 @@ class RelatedIndex:
     def _candidates(
         self, vector: dict[str, float], tags: set[str], entities: set[str], story: set[str]
     ) -> set[str]:
-        keys = sorted(vector, key=lambda t: -vector[t])[:20]
+        """Posts sharing one of the post's 20 heaviest words, a tag, a name or its story: for
+        each, the POSTINGS_LIMIT newest (by date, then slug, so the choice is order-free)."""
+        keys = sorted(vector, key=lambda t: (-vector[t], t))[:20]
         keys += [f"#{t}" for t in tags] + [f"@{e.lower()}" for e in entities] + sorted(story)
         found: set[str] = set()
         for key in keys:
-            found.update(self.postings.get(key, ())[-POSTINGS_LIMIT:])
+            found.update(slug for _, slug in self.postings.get(key, ())[-POSTINGS_LIMIT:])
         return found
 
 

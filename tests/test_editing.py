@@ -331,3 +331,18 @@ def test_a_post_hashed_before_slug_and_related_counted_is_still_unedited() -> No
     assert not is_edited(post)
     post.body += "\nAn editor's line."
     assert is_edited(post)
+
+
+def test_a_new_post_file_gets_the_umasks_mode_and_a_rewrite_keeps_the_editors(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.md"
+    old = os.umask(0o022)
+    try:
+        save_post(_post("p", "P"), path)
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o664)
+        save_post(_post("p", "P again"), path)
+        assert path.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
