@@ -31,6 +31,8 @@ class SiteConfig:
     timezone: str = "UTC"
     posts_per_page: int = 10
     description: str = "News stories distilled from many sources by AiBot."
+    # Feeds carry each post's whole text (true) or its summary (false).
+    feed_full_content: bool = True
 
 
 @dataclass(frozen=True)

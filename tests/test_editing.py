@@ -198,15 +198,17 @@ def test_an_updated_post_keeps_its_feed_entry_id_and_bumps_its_updated_time(
     post = load_post(_post_of_story(demo_dir, _story_of_page(demo_dir, extra_page)))
     assert "## Updates" in post.body and "Follow-up desk" in post.body.split("## Updates")[1]
     atom = (demo_dir / "site" / "atom.xml").read_text()
-    entry_id = f"<id>https://demo.aibot.example/posts/{post.slug}.html</id>"
-    assert entry_id in atom_before and entry_id in atom
-    entry = atom.split(entry_id)[1].split("</entry>")[0]
-    assert f"<updated>{post.meta['updated']:%Y-%m-%dT%H:%M:%S}" in entry
-    before = atom_before.split(entry_id)[1].split("</entry>")[0]
-    assert (
-        re.search(r"<updated>(.*?)</updated>", before)[1]
-        < re.search(r"<updated>(.*?)</updated>", entry)[1]
-    )
+    link = f'href="https://demo.aibot.example/posts/{post.slug}.html"'
+
+    def entry(feed: str) -> str:
+        return next(e for e in feed.split("<entry>")[1:] if link in e)
+
+    before, after = entry(atom_before), entry(atom)
+    entry_id = re.search(r"<id>(.*?)</id>", before)[1]
+    assert re.search(r"<id>(.*?)</id>", after)[1] == entry_id
+    assert f"<updated>{post.meta['updated']:%Y-%m-%dT%H:%M:%S}" in after
+    old_time = re.search(r"<updated>(.*?)</updated>", before)[1]
+    assert old_time < re.search(r"<updated>(.*?)</updated>", after)[1]
 
 
 # Related posts

@@ -1,0 +1,189 @@
+"""Search: Pagefind indexes the built demo site, and a missing, failing or hanging pagefind binary
+is a problem line in the report, never an exception, leaving no half-written index behind."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from aibot.build.search import BINARY_ENV, index_site
+from tests.conftest import DEMO, run_cli
+
+_BUILT: dict[Path, Path] = {}
+
+
+def built_demo_site(factory: pytest.TempPathFactory) -> Path:
+    """The demo (a private copy, as the `demo_dir` fixture makes) run once per test session by
+    `aibot run`; returns its site/ folder. Shared: copy it before changing anything in it."""
+    key = factory.getbasetemp()
+    if key not in _BUILT:
+        folder = factory.mktemp("demo-site")
+        shutil.copy(DEMO / "aibot.yaml", folder / "aibot.yaml")
+        shutil.copytree(DEMO / "sample", folder / "sample")
+        result = run_cli("run", "-c", str(folder / "aibot.yaml"))
+        assert result.exit_code == 0, result.output
+        _BUILT[key] = folder / "site"
+    return _BUILT[key]
+
+
+def post_pages(site: Path) -> list[Path]:
+    """The built post pages (redirect pages for old slugs left out)."""
+    return sorted(
+        p for p in (site / "posts").glob("*.html") if 'http-equiv="refresh"' not in p.read_text()
+    )
+
+
+def fragments(bundle: Path) -> list[dict]:
+    """Pagefind's per-page fragments: gzip, then a 'pagefind_dcd' signature, then JSON."""
+    found = []
+    for file in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(file.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), file
+        found.append(json.loads(data.removeprefix(b"pagefind_dcd")))
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_demo_site(tmp_path_factory)
+
+
+@pytest.fixture
+def site_copy(demo_site: Path, tmp_path: Path) -> Path:
+    """A private copy of the built demo site without any search index."""
+    target = tmp_path / "site"
+    shutil.copytree(demo_site, target, ignore=shutil.ignore_patterns("pagefind"))
+    return target
+
+
+def test_index_site_writes_the_pagefind_bundle(site_copy: Path) -> None:
+    report = index_site(site_copy)
+    assert report.ok, report.problems
+    assert report.problems == []
+    assert report.output == site_copy / "pagefind"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", report.version), report.version
+    for name in ("pagefind.js", "pagefind-entry.json", "pagefind-worker.js"):
+        assert (report.output / name).is_file(), name
+    assert list(report.output.glob("wasm.*.pagefind"))
+    assert list(report.output.glob("index/*.pf_index"))
+    entry = json.loads((report.output / "pagefind-entry.json").read_text())
+    assert entry["version"] == report.version
+    assert "en" in entry["languages"]
+    posts = post_pages(site_copy)
+    assert posts and report.pages >= len(posts)
+    assert 0 < report.seconds < 60
+
+
+def test_every_post_is_in_the_index(site_copy: Path) -> None:
+    report = index_site(site_copy)
+    assert report.ok, report.problems
+    indexed = {f["url"] for f in fragments(report.output)}
+    for post in post_pages(site_copy):
+        assert f"/posts/{post.name}" in indexed, post.name
+
+
+def test_only_post_bodies_are_indexed(site_copy: Path) -> None:
+    """With `data-pagefind-body` on the post article, home, tag and other pages stay out of the
+    index and a post's text does not include the site's header, footer or nav."""
+    posts = post_pages(site_copy)
+    report = index_site(site_copy)
+    assert report.ok, report.problems
+    found = fragments(report.output)
+    assert sorted(f["url"] for f in found) == sorted(f"/posts/{p.name}" for p in posts)
+    for fragment in found:
+        assert "Skip to content" not in fragment["content"], fragment["url"]
+
+
+def test_missing_binary_is_a_problem_line_not_an_exception(site_copy: Path) -> None:
+    report = index_site(site_copy, binary=site_copy / "no-such-pagefind")
+    assert not report.ok
+    assert len(report.problems) == 1
+    assert "pagefind could not run" in report.problems[0]
+    assert "without search" in report.problems[0]
+    assert not (site_copy / "pagefind").exists()
+    assert (site_copy / "index.html").is_file()  # the site itself is untouched
+
+
+def test_binary_from_the_environment(site_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BINARY_ENV, str(site_copy / "no-such-pagefind"))
+    report = index_site(site_copy)
+    assert not report.ok
+    assert report.binary == str(site_copy / "no-such-pagefind")
+    assert "pagefind could not run" in report.problems[0]
+
+
+def test_no_binary_anywhere(site_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BINARY_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # as if `pagefind[bin]` were absent
+    monkeypatch.setenv("PATH", str(site_copy / "empty"))
+    report = index_site(site_copy)
+    assert not report.ok
+    assert report.problems == [
+        "search: no pagefind binary found (pip install 'pagefind[bin]'); "
+        "the site was built without search"
+    ]
+
+
+def _script(folder: Path, body: str) -> Path:
+    script = folder / "fake-pagefind"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_failing_binary_leaves_no_half_written_index(site_copy: Path, tmp_path: Path) -> None:
+    (site_copy / "pagefind").mkdir()
+    (site_copy / "pagefind" / "pagefind.js").write_text("// half-written")
+    fake = _script(tmp_path, 'echo "Error: the disk is full" >&2; exit 3')
+    report = index_site(site_copy, binary=fake)
+    assert not report.ok
+    assert report.problems == [
+        "search: pagefind failed (exit 3): the disk is full; the site was built without search"
+    ]
+    assert not (site_copy / "pagefind").exists()
+
+
+def test_binary_that_writes_nothing_is_a_failure(site_copy: Path, tmp_path: Path) -> None:
+    report = index_site(site_copy, binary=_script(tmp_path, "exit 0"))
+    assert not report.ok
+    assert "pagefind failed (exit 0)" in report.problems[0]
+
+
+def test_hanging_binary_times_out(site_copy: Path, tmp_path: Path) -> None:
+    report = index_site(site_copy, binary=_script(tmp_path, "exec sleep 30"), timeout=0.5)
+    assert not report.ok
+    assert "TimeoutExpired" in report.problems[0]
+    assert report.seconds < 10
+
+
+def test_an_unchanged_site_reuses_the_previous_index(site_copy: Path, tmp_path: Path) -> None:
+    first = index_site(site_copy)
+    assert first.ok and not first.reused
+    again = tmp_path / "again"
+    shutil.copytree(site_copy, again, ignore=shutil.ignore_patterns("pagefind"))
+    second = index_site(again, previous=site_copy)
+    assert second.ok and second.reused, second.problems
+    assert (second.pages, second.words) == (first.pages, first.words)
+    old, new = first.output, second.output
+    assert sorted(p.relative_to(new) for p in new.rglob("*")) == sorted(
+        p.relative_to(old) for p in old.rglob("*")
+    )
+    assert (new / "pagefind.js").stat().st_ino == (old / "pagefind.js").stat().st_ino  # linked
+
+
+def test_a_changed_page_is_indexed_again(site_copy: Path, tmp_path: Path) -> None:
+    assert index_site(site_copy).ok
+    edited = tmp_path / "edited"
+    shutil.copytree(site_copy, edited)  # the old bundle comes along, as a stale copy would
+    post = post_pages(edited)[0]
+    post.write_text(post.read_text().replace("</h1>", " xylophonic</h1>", 1))
+    report = index_site(edited, previous=site_copy)
+    assert report.ok and not report.reused
+    assert any("xylophonic" in f["content"] for f in fragments(report.output))
+    assert not any("xylophonic" in f["content"] for f in fragments(site_copy / "pagefind"))
