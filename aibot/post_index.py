@@ -70,15 +70,18 @@ def cached_posts(
     for i, (outcome, entry) in zip(
         stale, _parse_all([paths[i] for i in stale], parse), strict=True
     ):
-        results[i] = outcome
         if entry is not None:
             fresh[str(paths[i])] = entry
+            outcome = _post(entry, paths[i])
+        results[i] = outcome
     if index_file is not None and (stale or fresh.keys() != index.keys()):
         _write(index_file, fresh)
     return [r for r in results if r is not None]
 
 
-def _parse_all(paths: list[Path], parse: Parse) -> list[tuple[Post | Exception, dict | None]]:
+def _parse_all(
+    paths: list[Path], parse: Parse
+) -> list[tuple[Post | Exception | None, dict[str, Any] | None]]:
     if len(paths) < POOL_FROM or (os.cpu_count() or 1) < 2:
         return [_parsed(parse, p) for p in paths]
     workers = min(os.cpu_count() or 1, 4)
@@ -87,8 +90,9 @@ def _parse_all(paths: list[Path], parse: Parse) -> list[tuple[Post | Exception, 
         return list(pool.map(_parsed, [parse] * len(paths), paths, chunksize=chunk))
 
 
-def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception, dict[str, Any] | None]:
-    """The post (or the exception `parse` raised) and its index entry (None if not kept).
+def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception | None, dict[str, Any] | None]:
+    """The post (or the exception `parse` raised) and no entry, or None and the post's index
+    entry when it can be kept (the caller makes the post from it).
     The entry's digest is of the very bytes parsed, so a file changed meanwhile is not cached
     under its new time with its old content."""
     try:
@@ -111,7 +115,8 @@ def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception, dict[str, Any] 
         "dates": dates,
         "body": post.body,
     }
-    return post, entry
+    # The entry holds all the post does: only it crosses back from a pool worker.
+    return None, entry
 
 
 def _post(entry: dict[str, Any], path: Path) -> Post:
