@@ -6,10 +6,8 @@ import hashlib
 import stat
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
@@ -18,6 +16,7 @@ from aibot.build.render import build_site
 from aibot.config import Config, config_from_mapping
 from aibot.models import Post
 from aibot.posts import save_post
+from tests.test_html import broken_links
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 BIO = "Quill is a fictional reporting robot who reads the Harbour papers every morning."
@@ -278,37 +277,6 @@ def test_sitemap_is_xml_listing_the_index_posts_and_tags(built):
     assert not any("unfinished" in loc or "lighthouse" in loc for loc in locs)
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value is not None:
-                self.links.append(value)
-
-
-def broken_links(site: Path) -> list[str]:
-    """Every internal href/src in every HTML file that does not lead to a file in `site`."""
-    broken = []
-    for page in sorted(site.rglob("*.html")):
-        parser = _Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for link in parser.links:
-            parts = urlsplit(link)
-            if parts.scheme in ("http", "https", "mailto") or link.startswith("#"):
-                continue
-            assert not parts.scheme, f"{page}: unexpected link {link}"
-            if link.startswith("/"):  # 404.html links from the root path of base_url ("/")
-                target = (site / unquote(parts.path).lstrip("/")).resolve()
-            else:
-                target = (page.parent / unquote(parts.path)).resolve()
-            if not target.is_relative_to(site.resolve()) or not target.is_file():
-                broken.append(f"{page.relative_to(site)} -> {link}")
-    return broken
-
-
 def test_every_relative_link_resolves_to_a_file_in_the_site(built):
     site, _ = built
     assert broken_links(site) == []
@@ -320,13 +288,6 @@ def test_every_relative_link_resolves_on_paginated_sites(tmp_path):
     site = tmp_path / "site"
     assert (site / "page" / "3.html").is_file()
     assert broken_links(site) == []
-
-
-def test_link_checker_notices_a_broken_link(tmp_path):
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "index.html").write_text('<a href="posts/missing.html">x</a><a href="#top">t</a>')
-    assert broken_links(site) == ["index.html -> posts/missing.html"]
 
 
 def test_tag_named_index_does_not_replace_the_topics_page(tmp_path):

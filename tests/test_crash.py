@@ -59,15 +59,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
 
 from aibot.posts import PostError, is_edited, load_post
 from tests.conftest import DEMO, tree_digest
+from tests.test_html import broken_links
 
 KILLS = int(os.environ.get("AIBOT_CRASH_KILLS", "8"))
 SEED = int(os.environ.get("AIBOT_CRASH_SEED", "20261124"))
@@ -305,17 +304,6 @@ def _staging(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if STAGING.match(p.name))
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value:
-                self.links.append(value)
-
-
 def _assert_whole_site(site: Path, expected: set[str]) -> None:
     """`site/` is one complete build: the expected files, and every local link resolves."""
     files = _files(site)
@@ -326,18 +314,7 @@ def _assert_whole_site(site: Path, expected: set[str]) -> None:
         f"{site} is not a whole build: missing {sorted(expected - files)[:5]}, "
         f"extra {sorted(files - expected)[:5]}"
     )
-    broken = []
-    for page in sorted(site.rglob("*.html")):
-        parser = _Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for link in parser.links:
-            parts = urlsplit(link)
-            if parts.scheme or parts.netloc or not parts.path:
-                continue
-            # 404.html links from the site's root ("/static/style.css"): it is served at any depth.
-            base = site if parts.path.startswith("/") else page.parent
-            if not (base / unquote(parts.path).lstrip("/")).exists():
-                broken.append(f"{page.relative_to(site)} -> {link}")
+    broken = broken_links(site)
     assert not broken, f"{site} has broken links (a half-built site?): {broken[:5]}"
 
 
