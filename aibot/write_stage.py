@@ -370,7 +370,7 @@ class _Stage:
         post = draft_to_post(
             draft, job.story, job.articles, review,
             author=self.config.author.name,
-            taken_slugs=[p.slug for p in self.posts.all],
+            taken_slugs=_taken_slugs(self.posts.all),
             previous=job.existing,
             now=self.now,
         )  # fmt: skip
@@ -381,6 +381,18 @@ class _Stage:
                 f"post {post.slug} held for review: {'; '.join(review.notes[:3])}"
             )
         return post
+
+
+def _taken_slugs(posts: Sequence[Post]) -> set[str]:
+    """Slugs a new post may not have: every post's, and the old ones that still forward to a
+    post (its first slug and its aliases), so an old URL never changes meaning."""
+    taken: set[str] = set()
+    for post in posts:
+        generator = post.meta.get("generator")
+        first = generator.get("slug") if isinstance(generator, dict) else None
+        aliases = post.meta.get("aliases") or []
+        taken.update(s for s in [post.slug, first, *aliases] if isinstance(s, str))
+    return taken
 
 
 def regenerated_post(

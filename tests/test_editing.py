@@ -348,3 +348,12 @@ def test_a_new_post_file_gets_the_umasks_mode_and_a_rewrite_keeps_the_editors(
         assert path.stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(old)
+
+
+def test_a_new_post_never_takes_a_slug_that_still_forwards_to_another(tmp_path: Path) -> None:
+    from aibot.write_stage import _taken_slugs
+
+    renamed = _post("new-name", "Renamed", aliases=["older"], generator={"slug": "strike-ends"})
+    taken = _taken_slugs([renamed])
+    assert taken == {"new-name", "older", "strike-ends"}
+    assert slugify("Strike ends", taken) == "strike-ends-2"
