@@ -1,0 +1,382 @@
+"""How long building the site takes, and how much memory it needs, as the number of posts grows.
+
+    python benchmarks/build.py N [--runs 3] [--pelican] [--keep DIR]
+
+Generates N posts shaped like AiBot's own (about 600 words with headings, citations and a Sources
+list; 2-4 tags from a pool of 60; 3-5 sources; 3 related slugs; sealed like the pipeline seals
+them) into a temporary site with its own aibot.yaml, then times `aibot build` on it, each build in
+a fresh Python process (as a user runs it, interpreter start and imports included):
+
+- cold: no site/ and no .aibot/ (no posts index, no search index to reuse);
+- warm: nothing changed since the previous build;
+- one post edited: one post's body changed, as an editor changes it;
+- template changed: the site's own templates/base.html (which extends theme/base.html) changed.
+
+Every build kind is run --runs times (in that order, round after round); the table gives the
+median wall time, the range and the peak resident memory of the build process and its children
+(Pagefind included), from wait4's rusage. AiBot's build is not incremental yet: every build renders
+every page, so these figures are the baseline.
+
+With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
+format, cold, in the same run on the same machine, with comparable outputs (an article page per
+post, paginated index, tag pages, archives, an Atom feed for the site and one per tag, 50 entries
+each), and the ratio AiBot cold / Pelican cold is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aibot.models import Post
+from aibot.posts import post_path, save_post, seal
+
+OUTLETS = [
+    "The Harbour Herald", "The Northgate Times", "The Ledger Daily", "Circuit Post",
+    "The Valley Courier", "The Global Dispatch", "Metro Bulletin", "The Evening Standard-Bearer",
+    "Coastline Weekly", "The Summit Review",
+]  # fmt: skip
+TAGS = [
+    "world", "business", "tech", "local", "politics", "economy", "climate", "energy", "health",
+    "science", "education", "transport", "housing", "crime", "courts", "elections", "council",
+    "culture", "sport", "football", "tennis", "space", "ai", "security", "privacy", "markets",
+    "banking", "trade", "labour", "agriculture", "weather", "wildfires", "floods", "oceans",
+    "europe", "asia", "africa", "americas", "middle-east", "nato", "united-nations", "migration",
+    "diplomacy", "defence", "media", "music", "film", "books", "travel", "aviation", "rail",
+    "shipping", "retail", "startups", "semiconductors", "telecoms", "water", "mining",
+    "public-health", "research",
+]  # fmt: skip
+PLACES = [
+    "Calder Bay", "Northgate", "Port Ellis", "Marrow Valley", "Kestrel Point", "Ashford Ridge",
+    "Lindenmoor", "Silverbrook", "Eastholm", "Brannock",
+]  # fmt: skip
+NOUNS = [
+    "council", "ministry", "harbour", "bridge", "budget", "agreement", "report", "court",
+    "company", "union", "hospital", "school", "airport", "network", "reservoir", "election",
+    "inquiry", "market", "factory", "railway", "committee", "satellite", "vaccine", "treaty",
+    "tariff", "pipeline", "festival", "stadium", "port", "programme",
+]  # fmt: skip
+VERBS = [
+    "approved", "rejected", "delayed", "announced", "questioned", "expanded", "suspended",
+    "reviewed", "confirmed", "funded", "criticised", "defended", "opened", "closed", "extended",
+]  # fmt: skip
+WORDS = (
+    "the a of to and in on for with by after before during while said according officials "
+    "residents members spokesperson plan project cost million percent week month year local "
+    "national regional new first second final vote debate decision statement figures data "
+    "analysts expected would could should may cut raise increase reduce support oppose "
+    "concerns delay schedule review published added told reporters meeting Tuesday Wednesday "
+    "Thursday Friday morning evening government opposition experts critics supporters rate "
+    "services public private sector investment funding contract proposal estimate"
+).split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(14, 24))]
+    words[rng.randrange(len(words))] = rng.choice(PLACES)
+    words[rng.randrange(len(words))] = f"{rng.randint(2, 980)}"
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
+
+
+def _paragraph(rng: random.Random, sentences: int) -> str:
+    return " ".join(_sentence(rng) for _ in range(sentences))
+
+
+def make_post(n: int, when: datetime, earlier: list[str], rng: random.Random) -> Post:
+    place, noun, verb = rng.choice(PLACES), rng.choice(NOUNS), rng.choice(VERBS)
+    event = rng.choice(["vote", "talks", "report", "review"])
+    title = f"{place} {noun} {verb} after {rng.choice(NOUNS)} {event}"
+    slug = f"{title.lower().replace(' ', '-')}-{n}"
+    outlets = rng.sample(OUTLETS, rng.randint(3, 5))
+    sources = [
+        {"id": f"{n:07d}{k}", "outlet": outlet, "title": f"{title} ({outlet})",
+         "url": f"https://outlet{OUTLETS.index(outlet)}.example/news/{n}/{k}",
+         "published": (when - timedelta(hours=k + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        for k, outlet in enumerate(outlets)
+    ]  # fmt: skip
+    # About 600 words: a lead, then four sections (two paragraphs of three sentences, a citation),
+    # then the Sources list.
+    parts = [_paragraph(rng, 3)]
+    for _ in range(4):
+        cite = rng.randint(1, len(sources))
+        parts.append(f"## {rng.choice(NOUNS).capitalize()} and {rng.choice(NOUNS)}")
+        parts.append(f"{_paragraph(rng, 3)} [[{cite}]](#source-{cite})")
+        parts.append(_paragraph(rng, 3))
+    parts.append("## Sources")
+    parts.append(
+        "\n".join(
+            f'{k + 1}. <span id="source-{k + 1}"></span>{s["outlet"]}: [{s["title"]}]({s["url"]})'
+            for k, s in enumerate(sources)
+        )
+    )
+    related = rng.sample(earlier[-200:], min(3, len(earlier)))
+    post = Post(
+        meta={
+            "title": title,
+            "slug": slug,
+            "date": when,
+            "author": "AiBot",
+            "summary": _sentence(rng),
+            "tags": rng.sample(TAGS, rng.randint(2, 4)),
+            "sources": sources,
+            "related": related,
+            "draft": False,
+            "review": {"status": "passed", "notes": []},
+            "generator": {"writer": "extractive", "model": None, "story": f"s{n:08d}",
+                          "slug": slug, "body_sha256": ""},
+        },
+        body="\n\n".join(parts) + "\n",
+    )  # fmt: skip
+    seal(post)
+    return post
+
+
+def make_posts(count: int, seed: int = 7) -> list[Post]:
+    """`count` posts, one every three hours, the newest a day ago."""
+    rng = random.Random(seed)
+    newest = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    posts: list[Post] = []
+    for n in range(count):
+        when = newest - timedelta(hours=3 * (count - 1 - n))
+        posts.append(make_post(n, when, [p.slug for p in posts], rng))
+    return posts
+
+
+CONFIG = """\
+site:
+  title: Build Benchmark
+  base_url: "https://bench.aibot.example/"
+  posts_per_page: 10
+feeds:
+{feeds}
+writer:
+  backend: extractive
+paths:
+  content: content
+  templates: templates
+  output: site
+  cache: .aibot
+"""
+
+TEMPLATE = """\
+{{% extends "theme/base.html" %}}
+{{% block head %}}<meta name="benchmark-revision" content="{revision}">{{% endblock %}}
+"""
+
+# Runs in a fresh interpreter: what `aibot build` does, with the report printed as JSON.
+BUILD = """\
+import json, sys
+from aibot.build import build_site
+from aibot.config import load_config
+r = build_site(load_config(sys.argv[1]))
+print(json.dumps({"posts": r.posts, "pages": r.pages, "seconds": r.seconds,
+                  "search_seconds": r.search_seconds, "ok": r.ok, "problems": r.problems}))
+"""
+
+
+def run_measured(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB (of the process and its children, from wait4) and stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out_file, err_file = process.stdout, process.stderr
+    assert out_file is not None and err_file is not None
+    # The outputs are small (a line of JSON, Pelican's summary): read them, then reap.
+    out = out_file.read()
+    err = err_file.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out_file.close()
+    err_file.close()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, command))} failed (exit {process.returncode}):\n"
+                         f"{err[-2000:]}")  # fmt: skip
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def write_site(root: Path, posts: list[Post]) -> None:
+    feeds = "\n".join(
+        f"  - {{url: 'https://outlet{k}.example/feed.xml', name: '{name}'}}"
+        for k, name in enumerate(OUTLETS)
+    )
+    root.mkdir(parents=True)
+    (root / "aibot.yaml").write_text(CONFIG.format(feeds=feeds), encoding="utf-8")
+    (root / "templates").mkdir(parents=True)
+    (root / "templates" / "base.html").write_text(TEMPLATE.format(revision=0), encoding="utf-8")
+    posts_dir = root / "content" / "posts"
+    for post in posts:
+        save_post(post, post_path(posts_dir, post))
+
+
+PELICANCONF = """\
+AUTHOR = "AiBot"
+SITENAME = "Build Benchmark"
+SITEURL = ""
+RELATIVE_URLS = True
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = 10
+DELETE_OUTPUT_DIRECTORY = True
+LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = False
+ARTICLE_URL = ARTICLE_SAVE_AS = "posts/{slug}.html"
+FEED_DOMAIN = "https://bench.aibot.example"
+FEED_ALL_ATOM = "atom.xml"
+TAG_FEED_ATOM = "tags/{slug}.atom.xml"
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = False
+FEED_ALL_RSS = CATEGORY_FEED_ATOM = CATEGORY_FEED_RSS = TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+LINKS = ()
+SOCIAL = ()
+"""
+
+
+def write_pelican(root: Path, posts: list[Post]) -> None:
+    content = root / "content"
+    for post in posts:
+        meta = post.meta
+        lines = [
+            f"Title: {meta['title']}",
+            f"Date: {meta['date']:%Y-%m-%d %H:%M}",
+            f"Tags: {', '.join(meta['tags'])}",
+            f"Slug: {meta['slug']}",
+            f"Summary: {meta['summary']}",
+        ]
+        path = content / f"{meta['date']:%Y}" / f"{meta['slug']}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n\n" + post.body, encoding="utf-8")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("posts", type=int, help="number of posts to generate")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pelican", action="store_true", help="also time Pelican, cold")
+    parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it")
+    args = parser.parse_args()
+
+    tmp = None
+    if args.keep:
+        args.keep.mkdir(parents=True)
+        base = args.keep
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="aibot-build-bench-")
+        base = Path(tmp.name)
+    try:
+        bench(base, args)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def bench(base: Path, args: argparse.Namespace) -> None:
+    root = base / "aibot"
+    started = time.perf_counter()
+    posts = make_posts(args.posts)
+    write_site(root, posts)
+    files = sorted((root / "content" / "posts").rglob("*.md"))
+    words = statistics.median(len(p.body.split()) for p in posts)
+    size = sum(p.stat().st_size for p in files)
+    print(f"{len(files)} posts ({words:.0f} words each, median; {size / 1e6:.1f} MB), written in "
+          f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores; Python "
+          f"{sys.version.split()[0]}; medians of {args.runs} run(s)")  # fmt: skip
+
+    build = [sys.executable, "-c", BUILD, str(root / "aibot.yaml")]
+    edited = files[len(files) // 2]
+    original = edited.read_text(encoding="utf-8")
+    kinds = ["cold", "warm (no change)", "one post edited", "template changed"]
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    rss: dict[str, list[float]] = {k: [] for k in kinds}
+    reports: dict[str, list[dict]] = {k: [] for k in kinds}
+    for n in range(1, args.runs + 1):
+        for kind in kinds:
+            if kind == "cold":
+                shutil.rmtree(root / "site", ignore_errors=True)
+                shutil.rmtree(root / ".aibot", ignore_errors=True)
+            elif kind == "one post edited":
+                edited.write_text(
+                    original.rstrip("\n") + f"\n\nAn editor added this paragraph, round {n}.\n",
+                    encoding="utf-8",
+                )
+            elif kind == "template changed":
+                (root / "templates" / "base.html").write_text(
+                    TEMPLATE.format(revision=n), encoding="utf-8"
+                )
+            seconds, peak, out = run_measured(build, root)
+            report = json.loads(out.strip().splitlines()[-1])
+            if not report["ok"] or report["problems"]:
+                raise SystemExit(f"{kind} build: {report['problems'][:5]}")
+            times[kind].append(seconds)
+            rss[kind].append(peak)
+            reports[kind].append(report)
+
+    rows = [(f"AiBot, {kind}", summary(times[kind]), max(rss[kind])) for kind in kinds]
+    pelican_cold = None
+    if args.pelican:
+        pelican = shutil.which("pelican", path=str(Path(sys.executable).parent)) or shutil.which(
+            "pelican"
+        )
+        if pelican is None:
+            raise SystemExit("Pelican is not installed: `pip install pelican markdown`")
+        version = subprocess.run([pelican, "--version"], capture_output=True, text=True)
+        proot = base / "pelican"
+        write_pelican(proot, posts)
+        command = [pelican, "content", "-o", "output", "-s", "pelicanconf.py"]
+        ptimes, prss = [], []
+        for _ in range(args.runs):
+            shutil.rmtree(proot / "output", ignore_errors=True)
+            shutil.rmtree(proot / "cache", ignore_errors=True)
+            seconds, peak, _ = run_measured(command, proot)
+            ptimes.append(seconds)
+            prss.append(peak)
+        pages = sum(1 for _ in (proot / "output").rglob("*.html"))
+        pelican_cold = summary(ptimes)
+        rows.append(
+            (
+                f"Pelican {version.stdout.strip()}, cold ({pages} HTML pages)",
+                pelican_cold,
+                max(prss),
+            )
+        )
+
+    print("\n| build | median s | min–max s | peak RSS MB |")
+    print("|---|---:|---:|---:|")
+    for name, (median, low, high), peak in rows:
+        print(f"| {name} | {median:.2f} | {low:.2f}–{high:.2f} | {peak:.0f} |")
+    if pelican_cold is not None:
+        ratio = statistics.median(times["cold"]) / pelican_cold[0]
+        print(f"\nAiBot cold / Pelican cold (medians): {ratio:.2f}× (target: at most 0.4×)")
+
+    print("\n| build | pages written | in-process build s (median) | search indexing s (median) |")
+    print("|---|---:|---:|---:|")
+    for kind in kinds:
+        done = reports[kind]
+        print(f"| {kind} | {done[-1]['pages']} | "
+              f"{statistics.median(r['seconds'] for r in done):.2f} | "
+              f"{statistics.median(r['search_seconds'] for r in done):.2f} |")  # fmt: skip
+    print("\nWall time includes starting Python and importing AiBot; peak RSS is the build "
+          "process's and its children's (Pagefind), from wait4.")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
