@@ -146,6 +146,26 @@ class Store:
             self.moved_aside = _move_aside(path)
             self.db = self._connect()
 
+    @classmethod
+    def read_only(cls, path: Path) -> Store:
+        """The cache opened for reading: nothing is created, migrated or moved aside. A file that
+        is missing, unreadable or of another schema version raises sqlite3.DatabaseError (the
+        build reads feed health this way: a page must never change the cache)."""
+        store = cls.__new__(cls)
+        store.path, store.moved_aside = path, None
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db.row_factory = sqlite3.Row
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or row["value"] != str(SCHEMA_VERSION):
+                found = row["value"] if row is not None else "none"
+                raise sqlite3.DatabaseError(f"cache schema {found} != {SCHEMA_VERSION}")
+        except sqlite3.Error:
+            db.close()
+            raise
+        store.db = db
+        return store
+
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
         db.row_factory = sqlite3.Row

@@ -771,3 +771,27 @@ def test_stylesheet_has_focus_styles_dark_theme_and_no_fixed_widths() -> None:
     widths = [int(w) for w in re.findall(r"(?:^|[;{\s])(?:min-)?width:\s*(\d+)px", css)]
     assert all(w <= 360 for w in widths), widths
     assert "font-face" not in css  # the system's own fonts
+
+
+def test_a_cache_of_another_version_is_read_by_no_build_and_left_where_it_is(tmp_path) -> None:
+    import sqlite3
+
+    from tests.conftest import run_cli
+
+    config = tmp_path / "aibot.yaml"
+    config.write_text(
+        "site: {title: T}\nfeeds:\n  - {url: 'https://x.example/feed.xml', name: X}\n"
+    )
+    cache = tmp_path / ".aibot" / "aibot.sqlite"
+    cache.parent.mkdir()
+    db = sqlite3.connect(cache)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema', '999')")
+    db.commit()
+    db.close()
+    before = cache.read_bytes()
+    result = run_cli("build", "-c", str(config))
+    assert "built 0 posts" in result.output  # built, with the health left out and reported
+    assert "problem: sources page: feed health not shown: cache schema 999" in result.output
+    assert cache.read_bytes() == before and not list(cache.parent.glob("*.broken*"))
+    assert (tmp_path / "site" / "sources.html").is_file()

@@ -505,7 +505,7 @@ class _Site:
     def _add_health(self, rows: list[FeedRow]) -> None:
         from aibot.store import Store  # only when there is a cache to read
 
-        with Store(self.config.cache_file) as store:
+        with Store.read_only(self.config.cache_file) as store:
             counts = store.feed_article_counts(since=self.now - timedelta(days=7))
             for row, feed in zip(rows, self.config.feeds, strict=True):
                 state = store.feed_state(feed.url)
