@@ -444,6 +444,14 @@ def draft_to_post(
     return post
 
 
+def old_slugs(post: Post) -> list[str]:
+    """Slugs that forward to `post`: the one it was first published under (if an editor changed
+    it since) and those listed in `aliases:`; only valid slugs, never its own."""
+    first = _generator(post).get("slug")
+    found = [first, *(post.meta.get("aliases") or [])]
+    return [s for s in dict.fromkeys(found) if isinstance(s, str) and is_slug(s) and s != post.slug]
+
+
 def _generator(post: Post) -> dict[str, Any]:
     generator = post.meta.get("generator")
     return generator if isinstance(generator, dict) else {}

@@ -24,7 +24,15 @@ from typing import Any
 
 from aibot.config import Config
 from aibot.models import Article, Draft, Post, Story
-from aibot.posts import draft_to_post, is_protected, load_posts, post_path, save_post, seal
+from aibot.posts import (
+    draft_to_post,
+    is_protected,
+    load_posts,
+    old_slugs,
+    post_path,
+    save_post,
+    seal,
+)
 from aibot.related import RelatedIndex
 from aibot.report import RunReport
 from aibot.store import Store
@@ -385,14 +393,8 @@ class _Stage:
 
 def _taken_slugs(posts: Sequence[Post]) -> set[str]:
     """Slugs a new post may not have: every post's, and the old ones that still forward to a
-    post (its first slug and its aliases), so an old URL never changes meaning."""
-    taken: set[str] = set()
-    for post in posts:
-        generator = post.meta.get("generator")
-        first = generator.get("slug") if isinstance(generator, dict) else None
-        aliases = post.meta.get("aliases") or []
-        taken.update(s for s in [post.slug, first, *aliases] if isinstance(s, str))
-    return taken
+    post, so an old URL never changes meaning."""
+    return {slug for post in posts for slug in [post.slug, *old_slugs(post)]}
 
 
 def regenerated_post(

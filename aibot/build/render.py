@@ -42,7 +42,7 @@ from aibot.build.outputs import write_outputs
 from aibot.build.search import index_site
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts import is_slug, load_posts, slugify
+from aibot.posts import load_posts, old_slugs, slugify
 from aibot.related import RELATED_COUNT, RelatedIndex
 
 _ALLOWED_TAGS = {
@@ -275,15 +275,13 @@ def build_site(
 
 
 def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
-    """Old slug -> the post now at another: the slug it was first published under (an editor
-    changed it since) and any listed in its `aliases:`. A live post's slug is never an alias."""
+    """Old slug -> the post it forwards to (`posts.old_slugs`); a live post's slug is never
+    an alias."""
     live = {link.post.slug for link in links}
     found: dict[str, PageLink] = {}
     for link in links:
-        generator = link.meta.get("generator")
-        first = generator.get("slug") if isinstance(generator, dict) else None
-        for alias in [first, *(link.meta.get("aliases") or [])]:
-            if isinstance(alias, str) and is_slug(alias) and alias not in live:
+        for alias in old_slugs(link.post):
+            if alias not in live:
                 found.setdefault(alias, link)
     return found
 
