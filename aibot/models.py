@@ -129,6 +129,8 @@ class Post:
     meta: dict[str, Any]
     body: str
     path: Path | None = None
+    # BLAKE2 of the file's bytes when read through the posts index (aibot.post_index), else "".
+    digest: str = field(default="", compare=False, repr=False)
 
     @property
     def slug(self) -> str:

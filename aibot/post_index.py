@@ -122,7 +122,7 @@ def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception | None, dict[str
 def _post(entry: dict[str, Any], path: Path) -> Post:
     meta = dict(entry["meta"])
     meta.update({k: datetime.fromisoformat(v) for k, v in entry["dates"].items()})
-    return Post(meta=meta, body=entry["body"], path=path)
+    return Post(meta=meta, body=entry["body"], path=path, digest=entry["digest"])
 
 
 def _json_native(value: Any) -> bool:
@@ -145,7 +145,17 @@ def _read(index_file: Path) -> dict[str, Any]:
 
 
 def _write(index_file: Path, entries: dict[str, Any]) -> None:
-    from aibot.posts import write_atomically
+    """Write the index whole (renamed into place), without fsync: it is only a cache, and the
+    next load parses again whatever a crash left unreadable."""
+    import tempfile
 
-    with suppress(OSError):  # only a cache: the next load parses again
-        write_atomically(index_file, json.dumps({"version": VERSION, "entries": entries}))
+    data = json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False)
+    with suppress(OSError):
+        index_file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{index_file.name}.", dir=index_file.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(data)
+            os.replace(temporary, index_file)
+        finally:
+            Path(temporary).unlink(missing_ok=True)

@@ -53,11 +53,14 @@ class RelatedIndex:
         self.posts: dict[str, Post] = {}
         self.bags: dict[str, Counter[str]] = {}
         self.df: Counter[str] = Counter()
-        self.entities: dict[str, set[str]] = {}
+        self.entities: dict[str, set[str]] = {}  # filled on demand (see _entities_of)
         self.tags: dict[str, set[str]] = {}
         self.story: dict[str, set[str]] = {}
         self.postings: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self._vectors: dict[str, dict[str, float]] = {}
+        # Posts not yet in bags, df and postings: indexing waits for the first search, so a
+        # build that only needs reasons for posts' own `related:` lists never pays for it.
+        self._pending: set[str] = set()
         for post in posts:
             self.add(post)
 
@@ -69,28 +72,39 @@ class RelatedIndex:
             return
         slug = post.slug
         self.posts[slug] = post
-        self.bags[slug] = _bag(post)
-        self.df.update(self.bags[slug].keys())
-        self.entities[slug] = _entities(post)
         self.tags[slug] = {t.lower() for t in post.tags}
         self.story[slug] = _story_keys(post)
-        order = ((post.date or _NEVER).timestamp(), slug)
-        for key in self._keys(slug):
-            insort(self.postings[key], order)
+        self._pending.add(slug)
+
+    def _index_pending(self) -> None:
+        if not self._pending:
+            return
+        for slug in sorted(self._pending):
+            self.bags[slug] = _bag(self.posts[slug])
+            self.df.update(self.bags[slug].keys())
+            order = ((self.posts[slug].date or _NEVER).timestamp(), slug)
+            for key in self._keys(slug):
+                insort(self.postings[key], order)
+        self._pending.clear()
         self._vectors.clear()
 
     def _remove(self, slug: str) -> None:
-        order = ((self.posts[slug].date or _NEVER).timestamp(), slug)
-        for key in self._keys(slug):
-            self.postings[key].remove(order)
-        self.df.subtract(self.bags[slug].keys())
-        for name in (self.posts, self.bags, self.entities, self.tags, self.story):
+        if slug in self._pending:
+            self._pending.discard(slug)
+        else:
+            order = ((self.posts[slug].date or _NEVER).timestamp(), slug)
+            for key in self._keys(slug):
+                self.postings[key].remove(order)
+            self.df.subtract(self.bags.pop(slug).keys())
+            self._vectors.clear()
+        for name in (self.posts, self.tags, self.story):
             del name[slug]
-        self._vectors.clear()
+        self.entities.pop(slug, None)
 
     def _keys(self, slug: str) -> list[str]:
         keys = [*self.bags[slug], *(f"#{t}" for t in self.tags[slug])]
-        return keys + [f"@{e.lower()}" for e in self.entities[slug]] + sorted(self.story[slug])
+        names = self._entities_of(self.posts[slug])
+        return keys + [f"@{e.lower()}" for e in names] + sorted(self.story[slug])
 
     def _idf(self, term: str) -> float:
         return math.log((1 + len(self.posts)) / (1 + max(self.df.get(term, 0), 0))) + 1
@@ -99,6 +113,7 @@ class RelatedIndex:
         return normalise({t: (1 + math.log(c)) * self._idf(t) for t, c in bag.items()})
 
     def vector(self, slug: str) -> dict[str, float]:
+        self._index_pending()
         if slug not in self._vectors:
             self._vectors[slug] = self._vector(self.bags[slug])
         return self._vectors[slug]
@@ -107,10 +122,11 @@ class RelatedIndex:
         self, post: Post, limit: int = RELATED_COUNT, *, newer_only: bool = False
     ) -> list[Related]:
         """The `limit` posts most like `post`, best first, each with its reason."""
+        self._index_pending()
         mine = self.vector(post.slug) if post.slug in self.posts else self._vector(_bag(post))
         tags = {t.lower() for t in post.tags}
-        entities = _entities(post)
-        story = _story_keys(post)
+        entities = _lower(self._entities_of(post))
+        story = self._story_of(post)
         when = post.date or _NEVER
         scored: list[tuple[float, float, str]] = []
         for slug in self._candidates(mine, tags, entities, story):
@@ -121,7 +137,7 @@ class RelatedIndex:
             score = (
                 cosine(mine, self.vector(slug))
                 + TAG_BONUS * len(tags & self.tags[slug])
-                + ENTITY_BONUS * len({e.lower() for e in entities} & _lower(self.entities[slug]))
+                + ENTITY_BONUS * len(entities & _lower(self._entities_of(other)))
                 + (10.0 if same_story else 0.0)
             )
             if score > 0.05:
@@ -131,13 +147,13 @@ class RelatedIndex:
 
     def reason(self, post: Post, other: Post) -> str:
         """Why `other` is shown as related to `post`, in a few words."""
-        if _story_keys(post) & _story_keys(other):
+        if self._story_of(post) & self._story_of(other):
             later = (other.date or _NEVER) > (post.date or _NEVER)
             return f"same story, {'later' if later else 'earlier'}"
-        shared = _lower(_entities(post)) & _lower(_entities(other))
+        shared = _lower(self._entities_of(post)) & _lower(self._entities_of(other))
         if shared:
             name = max(
-                (e for e in _entities(other) if e.lower() in shared),
+                (e for e in self._entities_of(other) if e.lower() in shared),
                 key=lambda e: (len(e.split()), e),
             )
             return f"also about {name}"
@@ -145,6 +161,17 @@ class RelatedIndex:
         if tags:
             return f"also about {tags[0]}"
         return "similar story"
+
+    def _entities_of(self, post: Post) -> set[str]:
+        """The post's names, from the index when it holds this very post."""
+        if self.posts.get(post.slug) is not post:
+            return _entities(post)
+        if post.slug not in self.entities:
+            self.entities[post.slug] = _entities(post)
+        return self.entities[post.slug]
+
+    def _story_of(self, post: Post) -> set[str]:
+        return self.story[post.slug] if self.posts.get(post.slug) is post else _story_keys(post)
 
     def _candidates(
         self, vector: dict[str, float], tags: set[str], entities: set[str], story: set[str]
@@ -188,8 +215,10 @@ def _entities(post: Post) -> set[str]:
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in '.!?:"“'
+    at = start - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at < 0 or text[at] in '.!?:"“'
 
 
 def _story_keys(post: Post) -> set[str]:

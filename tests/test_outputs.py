@@ -15,7 +15,7 @@ import pytest
 
 from aibot.build import outputs
 from aibot.build.outputs import entry_id, news_language, write_outputs
-from aibot.build.render import PageLink, markdown_to_html, tag_slug
+from aibot.build.render import PageLink, tag_slug
 from aibot.config import Config, config_from_mapping, load_config
 from aibot.models import Post
 from aibot.posts import load_posts
@@ -55,7 +55,7 @@ def make_post(slug: str, date: datetime, **meta: Any) -> Post:
 def make_links(posts: list[Post]) -> tuple[list[PageLink], dict[str, tuple[str, list[PageLink]]]]:
     """PageLinks and tags the way the renderer makes them, newest first."""
     posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
-    links = [PageLink(p, f"posts/{p.slug}.html", html=markdown_to_html(p.body)) for p in posts]
+    links = [PageLink(p, f"posts/{p.slug}.html") for p in posts]
     tags: dict[str, tuple[str, list[PageLink]]] = {}
     for link in links:
         for tag in link.post.tags:

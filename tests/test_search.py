@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from aibot.build import search
 from aibot.build.search import BINARY_ENV, index_site
 from tests.conftest import DEMO, run_cli
 
@@ -40,9 +41,9 @@ def post_pages(site: Path) -> list[Path]:
 
 
 def fragments(bundle: Path) -> list[dict]:
-    """Pagefind's per-page fragments: gzip, then a 'pagefind_dcd' signature, then JSON."""
+    """Pagefind's per-page fragments of every shard: gzip, a 'pagefind_dcd' signature, JSON."""
     found = []
-    for file in sorted((bundle / "fragment").glob("*.pf_fragment")):
+    for file in sorted(bundle.glob("s*/fragment/*.pf_fragment")):
         data = gzip.decompress(file.read_bytes())
         assert data.startswith(b"pagefind_dcd"), file
         found.append(json.loads(data.removeprefix(b"pagefind_dcd")))
@@ -68,11 +69,14 @@ def test_index_site_writes_the_pagefind_bundle(site_copy: Path) -> None:
     assert report.problems == []
     assert report.output == site_copy / "pagefind"
     assert re.fullmatch(r"\d+\.\d+\.\d+", report.version), report.version
+    # A small site is one shard, listed for search.js.
+    assert json.loads((report.output / "shards.json").read_text()) == {"shards": ["s00"]}
+    bundle = report.output / "s00"
     for name in ("pagefind.js", "pagefind-entry.json", "pagefind-worker.js"):
-        assert (report.output / name).is_file(), name
-    assert list(report.output.glob("wasm.*.pagefind"))
-    assert list(report.output.glob("index/*.pf_index"))
-    entry = json.loads((report.output / "pagefind-entry.json").read_text())
+        assert (bundle / name).is_file(), name
+    assert list(bundle.glob("wasm.*.pagefind"))
+    assert list(bundle.glob("index/*.pf_index"))
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert entry["version"] == report.version
     assert "en" in entry["languages"]
     posts = post_pages(site_copy)
@@ -174,7 +178,8 @@ def test_an_unchanged_site_reuses_the_previous_index(site_copy: Path, tmp_path: 
     assert sorted(p.relative_to(new) for p in new.rglob("*")) == sorted(
         p.relative_to(old) for p in old.rglob("*")
     )
-    assert (new / "pagefind.js").stat().st_ino == (old / "pagefind.js").stat().st_ino  # linked
+    linked = "s00/pagefind.js"
+    assert (new / linked).stat().st_ino == (old / linked).stat().st_ino
 
 
 def test_a_changed_page_is_indexed_again(site_copy: Path, tmp_path: Path) -> None:
@@ -187,3 +192,50 @@ def test_a_changed_page_is_indexed_again(site_copy: Path, tmp_path: Path) -> Non
     assert report.ok and not report.reused
     assert any("xylophonic" in f["content"] for f in fragments(report.output))
     assert not any("xylophonic" in f["content"] for f in fragments(site_copy / "pagefind"))
+
+
+def test_posts_split_into_shards_and_one_edit_reindexes_one_shard(
+    site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "SHARD_POSTS", 2)
+    posts = post_pages(site_copy)
+    keys = {p.relative_to(site_copy).as_posix(): f"v1 {p.name}" for p in posts}
+    count = search.shard_count(len(keys))
+    assert count >= 4 and count & (count - 1) == 0  # a power of two
+    first = index_site(site_copy, pages=keys)
+    assert first.ok, first.problems
+    names = json.loads((first.output / "shards.json").read_text())["shards"]
+    # One bundle per shard some page hashes to (Pagefind cannot index an empty one).
+    assert names == sorted({f"s{search.shard_of(href, count):02d}" for href in keys})
+    assert len(names) > 1
+    # Every post is in exactly the shard its path hashes to, and only there.
+    placed: dict[str, str] = {}
+    for name in names:
+        for fragment in fragments_of(first.output / name):
+            assert fragment["url"] not in placed, fragment["url"]
+            placed[fragment["url"]] = name
+    assert placed == {f"/{href}": f"s{search.shard_of(href, count):02d}" for href in keys}
+
+    again = tmp_path / "again"
+    shutil.copytree(site_copy, again, ignore=shutil.ignore_patterns("pagefind"))
+    edited = next(iter(keys))
+    page = again / edited
+    page.write_text(page.read_text().replace("</h1>", " xylophonic</h1>", 1))
+    second = index_site(again, previous=site_copy, pages={**keys, edited: "v2"})
+    assert second.ok, second.problems
+    assert second.reused_shards == len(names) - 1 and not second.reused
+    assert any("xylophonic" in f["content"] for f in fragments(second.output))
+    changed = f"s{search.shard_of(edited, count):02d}"
+    for name in names:
+        same = (second.output / name / "pagefind-entry.json").stat().st_ino == (
+            first.output / name / "pagefind-entry.json"
+        ).stat().st_ino
+        assert same == (name != changed), name
+
+
+def fragments_of(shard: Path) -> list[dict]:
+    found = []
+    for file in sorted((shard / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(file.read_bytes())
+        found.append(json.loads(data.removeprefix(b"pagefind_dcd")))
+    return found

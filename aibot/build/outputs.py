@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from aibot.build.incremental import digest
 from aibot.config import Config
 from aibot.models import Post, utc
 
@@ -71,6 +72,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "AiBot"
 
 Writer = Callable[[str, str], None]
+Reuse = Callable[[list[str], str], bool]
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else is dropped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -92,12 +94,16 @@ def write_outputs(
     limit: int = FEED_LIMIT,
     pages: Mapping[str, datetime | None] | None = None,
     write: Writer | None = None,
+    reuse: Reuse | None = None,
 ) -> int:
     """Write every feed, both sitemaps and robots.txt for `links`; return the number of files.
 
-    See the module docstring for the files, the entry ids and the escaping rules.
+    See the module docstring for the files, the entry ids and the escaping rules. `reuse(hrefs,
+    key)`, when given, is asked before each feed is made, with a key of what the feed shows
+    (its entries' `content_key`s); when it answers True the files were taken from the last build
+    and the feed is not made again (nor counted).
     """
-    outputs = _Outputs(out, config, utc(now), full_content, write)
+    outputs = _Outputs(out, config, utc(now), full_content, write, reuse)
     outputs.feeds(list(links)[:limit], "", config.site.title, "")
     for key, (name, members) in sorted(tags.items()):
         title = f"{config.site.title}: {name}"
@@ -272,7 +278,13 @@ class _Entry:
 
 class _Outputs:
     def __init__(
-        self, out: Path, config: Config, now: datetime, full_content: bool, write: Writer | None
+        self,
+        out: Path,
+        config: Config,
+        now: datetime,
+        full_content: bool,
+        write: Writer | None,
+        reuse: Reuse | None = None,
     ) -> None:
         self.out = out
         self.site = config.site
@@ -281,6 +293,7 @@ class _Outputs:
         self.now = now
         self.full_content = full_content
         self._write = write
+        self._reuse = reuse
         self.written = 0
         self._entries: dict[int, _Entry] = {}
 
@@ -302,13 +315,21 @@ class _Outputs:
             target.write_text(text, encoding="utf-8", newline="\n")
         self.written += 1
 
+    def reused(self, hrefs: list[str], *parts: Any) -> bool:
+        """Whether the files `hrefs`, made from `parts`, were taken from the last build."""
+        if self._reuse is None:
+            return False
+        return self._reuse(hrefs, digest(self.full_content, *parts))
+
     def _latest(self, links: Iterable[PageLink]) -> datetime:
         return max((_updated(link.post, self.now) for link in links), default=self.now)
 
     def feeds(self, links: list[PageLink], stem: str, title: str, page: str) -> None:
         """`<stem>.atom.xml` and `<stem>.rss.xml`, or atom.xml and rss.xml for the site."""
-        entries = [self.entry(link) for link in links]
         atom, rss = (f"{stem}.{kind}.xml" if stem else f"{kind}.xml" for kind in ("atom", "rss"))
+        if self.reused([atom, rss], "feeds", title, page, [link.content_key for link in links]):
+            return
+        entries = [self.entry(link) for link in links]
         home, updated = self.absolute(page), self._latest(links)
         self_rss = _x(self.absolute(rss))
         language, description = _x(self.site.language), _x(self.site.description)
@@ -346,6 +367,8 @@ class _Outputs:
         )
 
     def json_feed(self, links: list[PageLink]) -> None:
+        if self.reused(["feed.json"], "json feed", [link.content_key for link in links]):
+            return
         feed = {
             "version": JSON_FEED_VERSION,
             "title": _clean(self.site.title),

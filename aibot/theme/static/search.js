@@ -6,9 +6,30 @@
 
 const MAX_RESULTS = 20;
 
-// The bundle sits at the site root beside static/, so find it from this script's own URL:
-// that works wherever the site is hosted (a domain root or any folder below it).
-const BUNDLE = new URL("../pagefind/pagefind.js", import.meta.url).href;
+// The index sits at the site root beside static/, so find it from this script's own URL: that
+// works wherever the site is hosted (a domain root or any folder below it). It is one or more
+// Pagefind bundles (shards of the posts), listed in pagefind/shards.json.
+const INDEX = new URL("../pagefind/", import.meta.url);
+const SITE_ROOT = new URL("../", import.meta.url).pathname;
+
+// Pagefind with every shard merged in; throws when there is no index.
+async function loadIndex() {
+  const listing = await fetch(new URL("shards.json", INDEX));
+  if (!listing.ok) {
+    throw new Error(`no search index (${listing.status})`);
+  }
+  const { shards } = await listing.json();
+  if (shards.length === 0) {
+    return { search: async () => ({ results: [] }) }; // a site with no stories yet
+  }
+  const pagefind = await import(new URL(`${shards[0]}/pagefind.js`, INDEX).href);
+  // Result URLs are paths from the site root, wherever the bundles sit below it.
+  await pagefind.options({ baseUrl: SITE_ROOT });
+  for (const shard of shards.slice(1)) {
+    await pagefind.mergeIndex(new URL(`${shard}/`, INDEX).pathname, { baseUrl: SITE_ROOT });
+  }
+  return pagefind;
+}
 
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
@@ -61,7 +82,7 @@ async function run() {
   say(`Searching for “${query}”…`);
   let pagefind;
   try {
-    pagefind = await import(BUNDLE);
+    pagefind = await loadIndex();
   } catch {
     say("Search is not available on this copy of the site. Browse the latest stories or the topics instead.");
     return;

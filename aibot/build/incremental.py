@@ -1,0 +1,254 @@
+"""What lets a build skip work it has done before.
+
+- Every output file gets a key: a digest of everything that makes it (the template or output kind,
+  the posts it shows, their related posts and reasons) on top of the *inputs*, a digest of the
+  templates, the static files, the configuration and AiBot's own version. The manifest keeps each
+  file's key from the last build; a file whose key is unchanged is hard-linked from the current
+  site into the new one instead of rendered.
+- The whole site gets a key too (the inputs, every published post, the news-sitemap window and
+  the feed health the Sources page shows). When it is unchanged and the site on disk is the one the
+  manifest describes, the build does nothing at all.
+- Markdown → HTML is cached by the digest of the Markdown, one file per body.
+
+All of it lives in `<cache>/build/` and is only a cache: a missing, corrupt or foreign manifest
+means a full build, never a wrong one. The manifest is trusted only for the site whose marker file
+(`.aibot-build`, holding the build id) matches it, so a site copied, restored or built by another
+checkout is rebuilt rather than patched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from aibot.config import Config
+from aibot.models import Post
+
+VERSION = 1
+MARKER = ".aibot-build"  # in the site: the id of the build that made it
+# Context names every page shares; their values are covered by the inputs digest.
+SHARED = frozenset({"site", "author", "cluster", "writer", "absolute", "now"})
+_USES_NOW = re.compile(r"\bnow\b")
+
+
+def digest(*parts: Any) -> str:
+    """A short hex digest of `parts` (strings, numbers, dates, lists, dicts, dataclasses)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        _feed(hasher.update, part)
+    return hasher.hexdigest()
+
+
+def _feed(update: Callable[[bytes], object], value: Any) -> None:
+    if isinstance(value, str):
+        update(b"s" + value.encode("utf-8", "surrogatepass") + b"\0")
+    elif value is None or isinstance(value, bool | int | float):
+        update(repr(value).encode() + b"\0")
+    elif isinstance(value, datetime):
+        update(b"t" + value.isoformat().encode() + b"\0")
+    elif isinstance(value, dict):
+        update(b"{")
+        for key, item in value.items():
+            _feed(update, key)
+            _feed(update, item)
+        update(b"}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        update(b"[")
+        unordered = isinstance(value, set | frozenset)
+        items: Iterable[Any] = sorted(value, key=repr) if unordered else value
+        for item in items:
+            _feed(update, item)
+        update(b"]")
+    elif hasattr(value, "content_key"):  # a render.PageLink: see context_key
+        update(b"k" + value.content_key.encode() + b"\0")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        update(type(value).__name__.encode() + b"(")
+        for item in dataclasses.fields(value):
+            _feed(update, getattr(value, item.name))
+        update(b")")
+    elif callable(value):
+        update(b"f")  # a helper such as `absolute`: what it does depends on the inputs only
+    else:
+        update(b"r" + repr(value).encode() + b"\0")
+
+
+def post_key(post: Post) -> str:
+    """A digest of everything a post's file says (front matter and body): the digest of its
+    bytes when the posts index gave one, else of the parsed post."""
+    return "file:" + post.digest if post.digest else digest(repr(post.meta), post.body)
+
+
+def context_key(template: str, context: dict[str, Any]) -> str:
+    """The key of a page: its template and everything in its context but the shared values.
+
+    Made from repr(): a post in the context (render.PageLink) stands for itself by its
+    `content_key`, and what a page shows is plain data (strings, numbers, dates, lists and
+    dataclasses of them), whose repr is the same from one run to the next."""
+    shown = {k: v for k, v in context.items() if k not in SHARED}
+    return digest(template, repr(shown))
+
+
+def inputs_key(config: Config, now: datetime) -> str:
+    """A digest of what every page depends on: AiBot's and its renderers' versions, the
+    configuration, and every file of the built-in theme and the site's own templates/ (and
+    `now`, when a template shows the build time)."""
+    versions = [_version(name) for name in ("aibot", "jinja2", "cmarkgfm", "nh3")]
+    files: list[tuple[str, bytes]] = []
+    theme = resources.files("aibot") / "theme"
+    with resources.as_file(theme) as folder:
+        files += _files(Path(folder), "theme")
+    if config.paths.templates.is_dir():
+        files += _files(config.paths.templates, "site")
+    # A template that shows `now` (the build time) makes every build different.
+    uses_now = any(
+        name.endswith((".html", ".xml", ".txt"))
+        and _USES_NOW.search(data.decode("utf-8", "replace"))
+        for name, data in files
+    )
+    return digest(VERSION, versions, repr(config), files, now if uses_now else None)
+
+
+def _files(base: Path, label: str) -> list[tuple[str, bytes]]:
+    found = []
+    for path in sorted(base.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            found.append((f"{label}/{path.relative_to(base).as_posix()}", path.read_bytes()))
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+@dataclasses.dataclass
+class Manifest:
+    """What the last build made: its id (also in the site's marker file), the inputs and whole-
+    site keys, and each output file's key."""
+
+    build_id: str = ""
+    whole: str = ""
+    files: dict[str, str] = dataclasses.field(default_factory=dict)
+    quick: str = ""  # the key of the post files' times and sizes, the inputs and feed health
+    valid_until: str = ""  # ISO time the site changes by itself (a post comes of age), or ""
+    # post key -> [key of the set of published posts, related slugs the build added]
+    fills: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+    # key of a post and the posts it shows as related -> the reasons shown on their cards
+    reasons: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def read_manifest(path: Path, site: Path) -> Manifest:
+    """The manifest at `path` if it describes `site` as it is on disk, else an empty one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        marker = (site / MARKER).read_text(encoding="utf-8").strip()
+        if data.get("version") != VERSION or not marker or data.get("build_id") != marker:
+            return Manifest()
+        files = data["files"]
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            return Manifest()
+        return Manifest(
+            build_id=marker,
+            whole=str(data.get("whole", "")),
+            files=files,
+            quick=str(data.get("quick", "")),
+            valid_until=str(data.get("valid_until", "")),
+            fills=_fills(data.get("fills")),
+            reasons=_reasons(data.get("reasons")),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Manifest()
+
+
+def _fills(value: Any) -> dict[str, list[Any]]:
+    """The manifest's related fill-ups, keeping only well-formed entries."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        key: [entry[0], [s for s in entry[1] if isinstance(s, str)]]
+        for key, entry in value.items()
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list)
+    }
+
+
+def _reasons(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        key: entry
+        for key, entry in value.items()
+        if isinstance(entry, list) and all(isinstance(r, str) for r in entry)
+    }
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    data = {"version": VERSION}
+    data.update((item.name, getattr(manifest, item.name)) for item in dataclasses.fields(manifest))
+    _write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class HtmlCache:
+    """Markdown → HTML by the digest of the Markdown: `<folder>/ab/abcdef….html`.
+
+    Safe to share between the processes of one build (each file is written whole, then renamed
+    into place). `prune` removes the bodies no post has any more."""
+
+    def __init__(self, folder: Path, convert: Callable[[str], str]) -> None:
+        self.folder = folder
+        self.convert = convert
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def html(self, markdown: str) -> str:
+        key = digest(markdown)
+        self.used.add(key)
+        path = self.folder / key[:2] / f"{key}.html"
+        try:
+            text = path.read_text(encoding="utf-8")
+            self.hits += 1
+            return text
+        except (OSError, UnicodeDecodeError):
+            pass
+        self.misses += 1
+        text = self.convert(markdown)
+        # A cache that cannot be written only makes the next build slower.
+        with contextlib.suppress(OSError):
+            _write_atomic(path, text.encode("utf-8"))
+        return text
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Delete cached bodies whose digests are not in `keep`; return how many went."""
+        wanted = {f"{k}.html" for k in keep}
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for path in self.folder.glob("*/*.html"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
