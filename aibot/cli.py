@@ -183,24 +183,22 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> N
 @main.command()
 @_config_options
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--no-build", is_flag=True, help="Serve site/ as it is, without building first.")
+@click.option("--no-build", is_flag=True, help="Serve site/ as it is: no build, no watching.")
 def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> None:
-    """Build, then serve the site on http://127.0.0.1:PORT/ until interrupted."""
-    from aibot.build import build_site
-    from aibot.serve import serve_forever
+    """Build, serve the site on http://127.0.0.1:PORT/, and rebuild as posts, templates or
+    settings change; open pages reload themselves after each rebuild. Ctrl+C stops."""
+    from aibot.serve import Preview, serve_forever
 
     config = _load(config_path, demo)
-    if not no_build:
-        report = build_site(config)
-        _print_problems(report.problems)
-        if not report.ok:
+    if no_build:
+        if not config.paths.output.is_dir():
+            click.echo(
+                f"error: {config.paths.output} does not exist; run `aibot build` first", err=True
+            )
             sys.exit(1)
-    if not config.paths.output.is_dir():
-        click.echo(
-            f"error: {config.paths.output} does not exist; run `aibot build` first", err=True
-        )
-        sys.exit(1)
-    serve_forever(config.paths.output, port=port, announce=click.echo)
+        serve_forever(config.paths.output, port=port, announce=click.echo)
+        return
+    Preview(config, announce=click.echo).run(port)
 
 
 @main.command()

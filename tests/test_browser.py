@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import os
 import re
 import shutil
@@ -25,8 +26,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from aibot.build import search
 from aibot.build.search import index_site
+from aibot.config import load_config
+from aibot.serve import Preview
 from tests.conftest import REPO
+from tests.test_build import write_site
 from tests.test_search import built_demo_site, post_pages
 
 try:
@@ -371,9 +376,10 @@ def test_search_works_on_the_main_thread_under_the_sites_csp(site: Served, open_
     assert page.goto(site.url("search.html")).status == 200
     urls = page.evaluate(
         """async (word) => {
-            const bundle = new URL("pagefind/pagefind.js", document.baseURI).href;
+            const bundle = new URL("pagefind/s00/pagefind.js", document.baseURI).href;
             const pagefind = await import(bundle);
-            const instance = pagefind.createInstance({ noWorker: true });
+            const root = new URL(".", document.baseURI).pathname;
+            const instance = pagefind.createInstance({ noWorker: true, baseUrl: root });
             const found = await instance.search(word);
             return Promise.all(found.results.map(async (r) => (await r.data()).url));
         }""",
@@ -381,3 +387,95 @@ def test_search_works_on_the_main_thread_under_the_sites_csp(site: Served, open_
     )
     assert f"/posts/{post}" in urls
     assert watch.errors == []
+
+
+# Search over several shards (a large site's index is split; search.js merges the shards)
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The built demo indexed in shards of about 2 posts, on a loopback HTTP server."""
+    folder = tmp_path_factory.mktemp("browser-shards") / "site"
+    shutil.copytree(built_demo_site(tmp_path_factory), folder)
+    pages = {
+        p.relative_to(folder).as_posix(): p.name
+        for p in (folder / "posts").glob("*.html")
+        if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
+    }
+    size = search.SHARD_POSTS
+    search.SHARD_POSTS = 2
+    try:
+        report = index_site(folder, pages=pages)
+    finally:
+        search.SHARD_POSTS = size
+    assert report.ok, report.problems
+    shards = json.loads((folder / "pagefind" / "shards.json").read_text())["shards"]
+    assert len(shards) > 1
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Served(folder, f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_search_finds_posts_in_every_shard(
+    sharded_site: Served, open_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles = _titles(sharded_site)
+    monkeypatch.setattr(search, "SHARD_POSTS", 2)  # as the fixture indexed it
+    count = search.shard_count(len(post_pages(sharded_site.folder)))
+    words: dict[str, set[str]] = {}
+    for name, title in titles.items():
+        for word in re.findall(r"[A-Za-z]{5,}", title):
+            words.setdefault(word.lower(), set()).add(name)
+    # One headline word unique to its post, for a post in each shard that has one.
+    wanted: dict[str, tuple[str, str]] = {}
+    for word, names in sorted(words.items()):
+        (name,) = names if len(names) == 1 else (None,)
+        shard = f"s{search.shard_of(f'posts/{name}', count):02d}" if name else ""
+        if name and shard not in wanted:
+            wanted[shard] = (word, name)
+    assert len(wanted) > 1, wanted
+    context, watch = open_context()
+    page = context.new_page()
+    for word, post in wanted.values():
+        assert page.goto(sharded_site.url(f"search.html?q={word}")).status == 200
+        expect(page.locator(f"#search-results a[href$='posts/{post}']").first).to_be_visible()
+    assert watch.errors == []
+    assert watch.outside() == []
+
+
+# aibot serve: an open page reloads itself after an edit
+
+
+def test_open_page_reloads_after_an_edit(tmp_path: Path, open_context) -> None:
+    write_site(tmp_path)
+    (tmp_path / "aibot.yaml").write_text(
+        "site:\n  title: Harbour Daily\n  base_url: https://harbour.example.org/\n",
+        encoding="utf-8",
+    )
+    preview = Preview(load_config(tmp_path / "aibot.yaml"), announce=lambda _line: None)
+    assert preview.rebuild().ok
+    base = preview.start(0)
+    watcher = threading.Thread(target=preview.watch, daemon=True)
+    watcher.start()
+    try:
+        context, watch = open_context()
+        page = context.new_page()
+        assert page.goto(base + "posts/ferry-fares-rise-in-april.html").status == 200
+        expect(page.locator("main h1")).to_have_text("Ferry fares rise in April")
+        post = next((tmp_path / "content" / "posts").rglob("ferry-fares-rise-in-april.md"))
+        text = post.read_text(encoding="utf-8")
+        edited = text.replace(
+            "title: Ferry fares rise in April", "title: Ferry fares rise in May", 1
+        )
+        post.write_text(edited, encoding="utf-8")
+        expect(page.locator("main h1")).to_have_text("Ferry fares rise in May", timeout=30_000)
+        assert watch.errors == []
+        assert watch.outside() == []
+    finally:
+        preview.close()
+        watcher.join(timeout=10)

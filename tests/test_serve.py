@@ -1,4 +1,5 @@
-"""The preview server: serves site/ on 127.0.0.1 with the site's own 404 page."""
+"""The preview server: serves site/ on 127.0.0.1 with the site's own 404 page; `aibot serve`
+rebuilds on changes and makes open pages reload."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from aibot.serve import make_server
+from aibot.config import load_config
+from aibot.serve import EVENTS_PATH, RELOAD_PATH, RELOAD_TAG, Preview, make_server
+from tests.test_build import write_site
 
 INDEX = "<!doctype html><title>Harbour Daily</title><h1>Latest harbour stories</h1>\n"
 NOT_FOUND = "<!doctype html><title>Lost</title><p>This page sailed away.</p>\n"
@@ -110,3 +113,140 @@ def test_a_folder_without_index_is_not_listed(served):
     assert status == 404
     assert b"ferry.html" not in body
     assert body.decode("utf-8") == NOT_FOUND
+
+
+# --- aibot serve: build, watch, rebuild, reload ---------------------------------------------
+
+CONFIG = """\
+site:
+  title: Harbour Daily
+  base_url: https://harbour.example.org/
+author:
+  name: Quill
+"""
+
+
+class EventStream:
+    """A reader of the server-sent events at /__aibot/events (what the reload script reads)."""
+
+    def __init__(self, base: str) -> None:
+        self.response = urllib.request.urlopen(base + EVENTS_PATH, timeout=60)
+        assert self.response.headers["Content-Type"] == "text/event-stream"
+
+    def next_build(self) -> str:
+        """The data of the next `build` event (pings are skipped); blocks until it comes."""
+        event = ""
+        while True:
+            line = self.response.readline().decode()
+            assert line, "the event stream ended"
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ").strip()
+            elif line.startswith("data: ") and event == "build":
+                return line.removeprefix("data: ").strip()
+
+    def close(self) -> None:
+        self.response.close()
+
+
+class Said(list):
+    """What the Preview announced, with a way to wait until a line containing some text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = threading.Condition()
+
+    def __call__(self, line: str) -> None:
+        with self.changed:
+            self.append(line)
+            self.changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 30) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: any(text in line for line in self), timeout)
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[tuple[Preview, str, Said]]:
+    """A Preview of a two-post site from its own aibot.yaml, serving and watching."""
+    write_site(tmp_path)
+    (tmp_path / "aibot.yaml").write_text(CONFIG, encoding="utf-8")
+    said = Said()
+    running = Preview(load_config(tmp_path / "aibot.yaml"), announce=said)
+    report = running.rebuild()
+    assert report is not None and report.ok, report
+    base = running.start(0).rstrip("/")
+    watcher = threading.Thread(target=running.watch, daemon=True)
+    watcher.start()
+    yield running, base, said
+    running.close()
+    watcher.join(timeout=10)
+    assert not watcher.is_alive()
+
+
+def test_served_pages_carry_the_reload_script_but_built_files_do_not(preview) -> None:
+    running, base, _said = preview
+    status, body, kind = fetch(base + "/posts/ferry-fares-rise-in-april.html")
+    assert status == 200 and kind.startswith("text/html")
+    assert body.count(RELOAD_TAG) == 1 and body.index(RELOAD_TAG) < body.index(b"</body>")
+    status, body, _ = fetch(base + "/")  # a folder's index page too
+    assert status == 200 and RELOAD_TAG in body
+    status, script, kind = fetch(base + RELOAD_PATH)
+    assert status == 200 and kind.startswith("text/javascript")
+    assert b"EventSource" in script and b"http" not in script  # nothing from another host
+    site = running.config.paths.output
+    assert not any(RELOAD_TAG in page.read_bytes() for page in site.rglob("*.html"))
+    status, body, _ = fetch(base + "/no-such-page.html")
+    assert status == 404 and RELOAD_TAG in body
+
+
+def test_editing_a_post_rebuilds_and_tells_open_pages_to_reload(preview, tmp_path) -> None:
+    running, base, said = preview
+    events = EventStream(base)
+    try:
+        first = events.next_build()
+        post = next((tmp_path / "content" / "posts").rglob("ferry-fares-rise-in-april.md"))
+        post.write_text(
+            post.read_text(encoding="utf-8") + "\nThe harbour master called it overdue.\n",
+            encoding="utf-8",
+        )
+        assert events.next_build() != first
+    finally:
+        events.close()
+    _, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
+    assert b"The harbour master called it overdue." in body
+    assert any(line.startswith("rebuilt in ") for line in said), said
+
+
+def test_a_settings_change_shows_after_the_rebuild(preview, tmp_path) -> None:
+    _running, base, _said = preview
+    events = EventStream(base)
+    try:
+        first = events.next_build()
+        (tmp_path / "aibot.yaml").write_text(
+            CONFIG.replace("Harbour Daily", "Harbour Evening"), encoding="utf-8"
+        )
+        assert events.next_build() != first
+    finally:
+        events.close()
+    _, body, _ = fetch(base + "/")
+    assert b"Harbour Evening" in body and b"Harbour Daily" not in body
+
+
+def test_a_broken_template_keeps_the_last_site_until_it_is_fixed(preview, tmp_path) -> None:
+    _running, base, said = preview
+    templates = tmp_path / "templates"
+    templates.mkdir(exist_ok=True)
+    events = EventStream(base)
+    try:
+        first = events.next_build()
+        (templates / "post.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope(",
+                                             encoding="utf-8")  # fmt: skip
+        # The failed build is reported and the site stays as it was ...
+        assert said.wait_for("build failed, the previous site was kept"), said
+        status, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
+        assert status == 200 and b"Ferry fares rise in April" in body
+        # ... and fixing the template rebuilds and reloads.
+        (templates / "post.html").write_text("{% extends 'theme/post.html' %}", encoding="utf-8")
+        assert events.next_build() != first
+    finally:
+        events.close()
