@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -79,12 +78,16 @@ class RelatedIndex:
     def _index_pending(self) -> None:
         if not self._pending:
             return
+        touched: set[str] = set()
         for slug in sorted(self._pending):
             self.bags[slug] = _bag(self.posts[slug])
             self.df.update(self.bags[slug].keys())
             order = ((self.posts[slug].date or _NEVER).timestamp(), slug)
             for key in self._keys(slug):
-                insort(self.postings[key], order)
+                self.postings[key].append(order)
+                touched.add(key)
+        for key in touched:  # kept sorted by (date, slug): one sort per list, not one insert each
+            self.postings[key].sort()
         self._pending.clear()
         self._vectors.clear()
 

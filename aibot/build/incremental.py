@@ -8,7 +8,7 @@
 - The whole site gets a key too (the inputs, every published post, the news-sitemap window and
   the feed health the Sources page shows). When it is unchanged and the site on disk is the one the
   manifest describes, the build does nothing at all.
-- Markdown → HTML is cached by the digest of the Markdown, one file per body.
+- Markdown → HTML is cached by the digest of the Markdown (HtmlCache, one SQLite file).
 
 All of it lives in `<cache>/build/` and is only a cache: a missing, corrupt or foreign manifest
 means a full build, never a wrong one. The manifest is trusted only for the site whose marker file
@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -143,8 +144,7 @@ class Manifest:
     files: dict[str, str] = dataclasses.field(default_factory=dict)
     quick: str = ""  # the key of the post files' times and sizes, the inputs and feed health
     valid_until: str = ""  # ISO time the site changes by itself (a post comes of age), or ""
-    # post key -> [key of the set of published posts, related slugs the build added]
-    fills: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+    posts: int = 0  # published posts in the site
     # key of a post and the posts it shows as related -> the reasons shown on their cards
     reasons: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
@@ -165,22 +165,11 @@ def read_manifest(path: Path, site: Path) -> Manifest:
             files=files,
             quick=str(data.get("quick", "")),
             valid_until=str(data.get("valid_until", "")),
-            fills=_fills(data.get("fills")),
             reasons=_reasons(data.get("reasons")),
+            posts=data["posts"] if isinstance(data.get("posts"), int) else 0,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
-
-
-def _fills(value: Any) -> dict[str, list[Any]]:
-    """The manifest's related fill-ups, keeping only well-formed entries."""
-    if not isinstance(value, dict):
-        return {}
-    return {
-        key: [entry[0], [s for s in entry[1] if isinstance(s, str)]]
-        for key, entry in value.items()
-        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list)
-    }
 
 
 def _reasons(value: Any) -> dict[str, list[str]]:
@@ -212,43 +201,107 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class HtmlCache:
-    """Markdown → HTML by the digest of the Markdown: `<folder>/ab/abcdef….html`.
+    """Markdown → HTML by the digest of the Markdown, in one SQLite file.
 
-    Safe to share between the processes of one build (each file is written whole, then renamed
-    into place). `prune` removes the bodies no post has any more."""
+    Only the process that made the cache reads and writes the file. A forked worker converts
+    what it needs and keeps the results in `made`, which it hands back for the main process to
+    `keep`; `save` stores everything new in one transaction. A cache that cannot be opened,
+    read or written only makes builds slower."""
 
-    def __init__(self, folder: Path, convert: Callable[[str], str]) -> None:
-        self.folder = folder
+    def __init__(self, path: Path, convert: Callable[[str], str]) -> None:
+        self.path = path
         self.convert = convert
-        self.used: set[str] = set()
+        self.made: dict[str, str] = {}  # converted by this process, not saved yet
+        self.known: dict[str, str] = {}  # read from the file
         self.hits = 0
         self.misses = 0
+        self._owner = os.getpid()
+        self._db: sqlite3.Connection | None = None
+        self._broken = False
 
     def html(self, markdown: str) -> str:
         key = digest(markdown)
-        self.used.add(key)
-        path = self.folder / key[:2] / f"{key}.html"
-        try:
-            text = path.read_text(encoding="utf-8")
+        found = self.known.get(key) or self.made.get(key)
+        if found is None and os.getpid() == self._owner:
+            found = self._read([key]).get(key)
+        if found is not None:
             self.hits += 1
-            return text
-        except (OSError, UnicodeDecodeError):
-            pass
+            return found
         self.misses += 1
-        text = self.convert(markdown)
-        # A cache that cannot be written only makes the next build slower.
-        with contextlib.suppress(OSError):
-            _write_atomic(path, text.encode("utf-8"))
+        text = self.made[key] = self.convert(markdown)
         return text
 
+    def preload(self, markdowns: Iterable[str]) -> None:
+        """Read the cached HTML of these bodies in one go (before forking workers)."""
+        keys = [digest(m) for m in markdowns]
+        self.known.update(self._read([k for k in keys if k not in self.known]))
+
+    def keep(self, made: dict[str, str]) -> None:
+        """HTML a worker made, to be saved with this process's own."""
+        self.made.update(made)
+
+    def save(self) -> None:
+        db = self._open()
+        if db is None or not self.made:
+            return
+        try:
+            with db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO html (key, html) VALUES (?, ?)", self.made.items()
+                )
+            self.known.update(self.made)
+            self.made = {}
+        except sqlite3.Error:
+            self._broken = True
+
     def prune(self, keep: Iterable[str]) -> int:
-        """Delete cached bodies whose digests are not in `keep`; return how many went."""
-        wanted = {f"{k}.html" for k in keep}
-        removed = 0
-        if not self.folder.is_dir():
+        """Delete cached bodies whose Markdown digests are not in `keep`; return how many."""
+        db = self._open()
+        if db is None:
             return 0
-        for path in self.folder.glob("*/*.html"):
-            if path.name not in wanted:
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        wanted = set(keep)
+        try:
+            stale = [(k,) for (k,) in db.execute("SELECT key FROM html") if k not in wanted]
+            with db:
+                db.executemany("DELETE FROM html WHERE key = ?", stale)
+            return len(stale)
+        except sqlite3.Error:
+            return 0
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _read(self, keys: list[str]) -> dict[str, str]:
+        db = self._open()
+        found: dict[str, str] = {}
+        if db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, html FROM html WHERE key IN ({marks})"  # noqa: S608
+                found.update(db.execute(query, chunk))
+        except sqlite3.Error:
+            self._broken = True
+        return found
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self._db is not None or self._broken or os.getpid() != self._owner:
+            return self._db if os.getpid() == self._owner else None
+        for _attempt in range(2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path)
+                db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+                self._db = db
+                return db
+            except sqlite3.DatabaseError:  # not a database (any more): start it again
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            except (sqlite3.Error, OSError):
+                break
+        self._broken = True  # built without the cache this time
+        return None

@@ -58,7 +58,7 @@ from aibot.build.incremental import (
     write_manifest,
 )
 from aibot.build.outputs import NEWS_WINDOW, write_outputs
-from aibot.build.search import SearchReport, index_site
+from aibot.build.search import BUNDLE, SHARDS_FILE, SearchReport, index_site
 from aibot.config import Config
 from aibot.models import Post
 from aibot.posts import load_posts, old_slugs, slugify
@@ -299,7 +299,7 @@ def build_site(
     state = config.paths.cache / "build"
     manifest_file = state / "manifest.json"
     last = read_manifest(manifest_file, output) if output.is_dir() else Manifest()
-    cache = HtmlCache(state / "html", markdown_to_html)
+    cache = HtmlCache(state / "html.sqlite", markdown_to_html)
     site = _Site(config, now, inputs_key(config, now), last, output, cache)
     # Nothing to do when no post file, template or setting changed and no post has come of
     # age or left the news window since: checked from file times alone, no post is read.
@@ -356,12 +356,12 @@ def build_site(
         # A build with a bad post is not remembered as whole: the next one looks again.
         try:
             if errors:  # the post files' state is not remembered: the next build reads them
-                made = Manifest(build_id, "", site.files, fills=site.fills, reasons=site.reasons)
+                made = Manifest(build_id, "", site.files)
             else:
-                made = Manifest(
-                    build_id, whole, site.files, quick, valid_until, site.fills, site.reasons
-                )
+                made = Manifest(build_id, whole, site.files, quick, valid_until)
+            made.reasons, made.posts = site.reasons, len(visible)
             write_manifest(manifest_file, made)
+            cache.save()
             cache.prune(digest(post.body) for post in visible)
         except OSError as exc:
             report.problems.append(f"build cache not saved ({exc}); the next build is a full one")
@@ -371,24 +371,35 @@ def build_site(
 
 def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float) -> BuildReport:
     report.unchanged = True
-    report.pages = len(last.files)
+    report.posts = last.posts
+    report.pages = sum(1 for href in last.files if not href.startswith("static/"))
     report.problems.extend(site.problems)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _holds_only(site: Path, files: dict[str, str]) -> bool:
-    """Whether `site` has exactly the pages and outputs the manifest lists (besides static/,
-    the search index and the marker): nobody added or deleted a page since the last build."""
+    """Whether `site` has exactly the files the manifest lists (pages, outputs and static/;
+    the search index is checked by its listing of shards): nobody added or deleted a file."""
     found = set()
     for folder, dirs, names in os.walk(site):
         relative = os.path.relpath(folder, site)
         if relative == ".":
-            dirs[:] = [d for d in dirs if d not in ("static", "pagefind")]
+            dirs[:] = [d for d in dirs if d != BUNDLE]
             names = [n for n in names if n != MARKER]
             relative = ""
         found.update(f"{relative}/{n}" if relative else n for n in names)
-    return found == files.keys()
+    return found == files.keys() and _search_intact(site / BUNDLE)
+
+
+def _search_intact(bundle: Path) -> bool:
+    """Whether the search index has its listing and every shard it lists (a build whose search
+    failed has none, and then a rebuild tries again)."""
+    try:
+        shards = json.loads((bundle / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
+        return all((bundle / name / "pagefind.js").is_file() for name in shards)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def post_files(posts_dir: Path) -> list[tuple[str, int, int]]:
@@ -475,6 +486,63 @@ def _swap_in(staging: Path, output: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+class _Neighbours:
+    """The posts a build adds to a short `related:` list: those of the same story first, then
+    those sharing the most topics, newer before older (so an old post links forward to what came
+    after it), nearest in time first; with nothing shared, the nearest newer posts.
+
+    This looks at stories, topics and dates only, never at the text of the whole site, so a
+    post's fill-ups change only when one of those does (the write stage chooses by text, see
+    aibot.related)."""
+
+    def __init__(self, links: list[PageLink]) -> None:
+        self.order = sorted(links, key=lambda lk: (_when(lk), lk.post.slug))
+        self.position = {link.post.slug: i for i, link in enumerate(self.order)}
+        self.by_key: dict[str, list[PageLink]] = defaultdict(list)
+        for link in links:
+            for key in self._keys(link):
+                self.by_key[key].append(link)
+
+    @staticmethod
+    def _keys(link: PageLink) -> set[str]:
+        keys = {f"#{tag.lower()}" for tag in link.post.tags}
+        generator = link.meta.get("generator")
+        if isinstance(generator, dict) and generator.get("story"):
+            keys.add(f"story:{generator['story']}")
+        return keys
+
+    def closest(self, link: PageLink, count: int, taken: set[str]) -> list[str]:
+        mine = self._keys(link)
+        shared: dict[str, int] = defaultdict(int)
+        for key in mine:
+            weight = 10 if key.startswith("story:") else 1
+            for other in self.by_key[key]:
+                shared[other.post.slug] += weight
+        here = self.position[link.post.slug]
+        taken = taken | {link.post.slug}
+
+        def rank(slug: str) -> tuple[int, int, int, str]:
+            distance = self.position[slug] - here
+            return (-shared.get(slug, 0), distance < 0, abs(distance), slug)
+
+        found = sorted((s for s in shared if s not in taken), key=rank)[:count]
+        # Too few sharing anything: the nearest newer posts, then the nearest older ones.
+        if len(found) < count:
+            for step in [*range(1, len(self.order)), *range(-1, -len(self.order), -1)]:
+                if not 0 <= here + step < len(self.order):
+                    continue
+                slug = self.order[here + step].post.slug
+                if slug not in taken and slug not in found:
+                    found.append(slug)
+                    if len(found) == count:
+                        break
+        return found
+
+
+def _when(link: PageLink) -> float:
+    return link.post.date.timestamp() if link.post.date else float("-inf")
+
+
 @dataclass
 class _Job:
     """One page to render: its file, template and context, and the key of all three."""
@@ -484,6 +552,7 @@ class _Job:
     context: dict[str, Any]
     key: str
     make: Callable[[], dict[str, Any]] | None = None  # makes `context` when it is rendered
+    body: str = ""  # a post page's Markdown, whose HTML it shows
 
 
 # Cards on each page of a topic (the home page shows site.posts_per_page).
@@ -514,11 +583,10 @@ class _Site:
         self.pages = 0
         self.rendered = 0
         self.files: dict[str, str] = {}  # href -> key of every file this build makes
-        # post key -> [key of the published set, slugs] (see _related)
-        self.fills: dict[str, list[Any]] = {}
         self.reasons: dict[str, list[str]] = {}  # key of post and related -> reasons shown
         self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
         self.jobs: list[_Job] = []
+        self._made_dirs: set[str] = set()
         self.problems: list[str] = []
         self._searcher = ThreadPoolExecutor(max_workers=1)
         self.search: Future[SearchReport] | None = None
@@ -552,16 +620,22 @@ class _Site:
                 link.tags.append((tag, f"tags/{key}.html"))
         index = RelatedIndex(posts)
         keys = {link.post.slug: post_key(link.post) for link in links}
-        published = digest(sorted(by_slug))
+        neighbours = _Neighbours(links)
         for link in links:
-            link.related = self._related(link, index, by_slug, keys, published)
+            link.related = self._related(link, index, by_slug, keys, neighbours)
             link.content_key = digest(repr((keys[link.post.slug], link.href, link.tags)))
         for link in links:
             shown = [(other.content_key, reason) for other, reason in link.related]
             link.build_key = digest(repr((link.content_key, shown)))
 
         for link in links:
-            self.page(link.href, "post.html", key=link.build_key, make=self._post_context(link))
+            self.page(
+                link.href,
+                "post.html",
+                key=link.build_key,
+                make=self._post_context(link),
+                body=link.post.body,
+            )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
         for alias, link in _aliases(links).items():
@@ -624,49 +698,23 @@ class _Site:
         index: RelatedIndex,
         by_slug: dict[str, PageLink],
         keys: dict[str, str],
-        published: str,
+        neighbours: _Neighbours,
     ) -> list[tuple[PageLink, str]]:
-        """The post's own `related:` list (those still published), filled up with newer posts,
-        then with any, to RELATED_COUNT; each with the reason shown on its card.
-
-        Filling up means scoring the post against the whole site, so the fill-ups are kept in
-        the manifest and reused while the post itself and the set of published posts (`key`,
-        `published`) are the same; an edit to another post's text does not move them. Reasons
-        are kept too, by the keys of the post and the posts shown."""
+        """The post's own `related:` list (those still published), filled up to RELATED_COUNT
+        (see _Neighbours); each with the reason shown on its card. Reasons are kept in the
+        manifest by the keys of the post and the posts shown."""
         post = link.post
-        key = keys[post.slug]
         chosen = [s for s in post.meta.get("related") or [] if s in by_slug and s != post.slug]
+        chosen = list(dict.fromkeys(chosen))
         if len(chosen) < RELATED_COUNT:
-            kept = self.last.fills.get(key)
-            if kept and kept[0] == published:
-                self.fills[key] = kept
-                chosen += [s for s in kept[1] if s not in chosen and s in by_slug]
-            else:
-                found = self._fill(post, index, by_slug, chosen)
-                self.fills[key] = [published, found]
-                chosen += found
+            chosen += neighbours.closest(link, RELATED_COUNT - len(chosen), set(chosen))
         chosen = chosen[:RELATED_COUNT]
-        pair = digest(key, [keys[s] for s in chosen])
+        pair = digest(keys[post.slug], [keys[s] for s in chosen])
         reasons = self.last.reasons.get(pair)
         if reasons is None or len(reasons) != len(chosen):
             reasons = [index.reason(post, by_slug[s].post) for s in chosen]
         self.reasons[pair] = reasons
         return [(by_slug[s], reason) for s, reason in zip(chosen, reasons, strict=True)]
-
-    def _fill(
-        self, post: Post, index: RelatedIndex, by_slug: dict[str, PageLink], chosen: list[str]
-    ) -> list[str]:
-        """Slugs to add to `chosen`: the most related newer posts first, then any."""
-        found: list[str] = []
-        for newer_only in (True, False):
-            if len(chosen) + len(found) >= RELATED_COUNT:
-                break
-            limit = RELATED_COUNT + len(chosen) + len(found)
-            for related in index.related(post, limit, newer_only=newer_only):
-                slug = related.slug
-                if slug not in chosen and slug not in found and slug in by_slug:
-                    found.append(slug)
-        return found[: RELATED_COUNT - len(chosen)]
 
     def paginated(
         self,
@@ -840,6 +888,7 @@ class _Site:
         template: str,
         key: Any = None,
         make: Callable[[], dict[str, Any]] | None = None,
+        body: str = "",
         **context: Any,
     ) -> None:
         """Add a page to render (see _render_jobs). `key`, when given, stands for everything in
@@ -850,7 +899,7 @@ class _Site:
         else:
             key = digest(self.inputs, template, key)
         self.files[href] = key
-        self.jobs.append(_Job(href, template, context, key, make))
+        self.jobs.append(_Job(href, template, context, key, make, body))
 
     def _post_context(self, link: PageLink) -> Callable[[], dict[str, Any]]:
         def make() -> dict[str, Any]:
@@ -907,12 +956,16 @@ class _Site:
             for job in todo:
                 self._render(job)
             return
-        # Forked workers inherit every page's context as it is; nothing is pickled but indexes.
+        self.cache.preload(job.body for job in todo if job.body)
+        # Forked workers inherit every page's context as it is; nothing is pickled but indexes
+        # on the way there, and the HTML they converted on the way back.
         global _WORK
         _WORK = (self, todo)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pool.map(_render_share, [range(n, len(todo), workers) for n in range(workers)])
+                shares = [range(n, len(todo), workers) for n in range(workers)]
+                for made in pool.map(_render_share, shares):
+                    self.cache.keep(made)
         finally:
             _WORK = None
 
@@ -936,9 +989,13 @@ class _Site:
         }
         values.update(job.make() if job.make else job.context)
         html = self.env.get_template(job.template).render(**values)
-        target = self.out / job.href
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+        target = f"{self.out}/{job.href}"
+        folder = os.path.dirname(target)
+        if folder not in self._made_dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._made_dirs.add(folder)
+        with open(target, "w", encoding="utf-8") as file:
+            file.write(html)
 
     def _copy_static(self) -> None:
         target = self.out / "static"
@@ -948,14 +1005,19 @@ class _Site:
         own = self.config.paths.templates / "static"
         if own.is_dir():
             shutil.copytree(own, target, dirs_exist_ok=True)
+        for path in target.rglob("*"):  # listed, so a file deleted by hand is noticed
+            if path.is_file():
+                self.files.setdefault(path.relative_to(self.out).as_posix(), "")
 
 
-def _render_share(indexes: range) -> None:
-    """A worker's part of _Site._render_jobs: every `workers`-th page."""
+def _render_share(indexes: range) -> dict[str, str]:
+    """A worker's part of _Site._render_jobs: every `workers`-th page; returns the HTML of the
+    posts it converted, for the cache."""
     assert _WORK is not None
     site, jobs = _WORK
     for i in indexes:
         site._render(jobs[i])
+    return site.cache.made
 
 
 def _link(source: str, target: str) -> None:
@@ -1003,6 +1065,7 @@ def _environment(config: Config) -> jinja2.Environment:
     loaders += [theme, jinja2.PrefixLoader({"theme": theme})]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        auto_reload=False,  # one build, one look at each template (aibot serve makes a new one)
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
