@@ -25,7 +25,8 @@ from typing import Any
 
 from aibot.models import Post
 
-VERSION = 2
+VERSION = 3
+SHARDS = 16  # files the entries are spread over, by a hash of the post's path
 # Below this many files to parse, a process pool costs more than it saves.
 POOL_FROM = 400
 
@@ -74,8 +75,8 @@ def cached_posts(
             fresh[str(paths[i])] = entry
             outcome = _post(entry, paths[i])
         results[i] = outcome
-    if index_file is not None and (stale or fresh.keys() != index.keys()):
-        _write(index_file, fresh)
+    if index_file is not None and fresh != index:
+        _write(index_file, fresh, index)
     return [r for r in results if r is not None]
 
 
@@ -133,29 +134,62 @@ def _json_native(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def _shard_file(index_file: Path, shard: int) -> Path:
+    return index_file.with_name(f"{index_file.stem}.{shard:x}{index_file.suffix}")
+
+
+def _shard_of(key: str) -> int:
+    return int(hashlib.blake2b(key.encode("utf-8"), digest_size=2).hexdigest(), 16) % SHARDS
+
+
 def _read(index_file: Path) -> dict[str, Any]:
+    """Every entry of the index: `index_file` names the version, its SHARDS files hold the
+    entries (so an edit to one post rewrites one sixteenth of the index)."""
     try:
-        data = json.loads(index_file.read_text(encoding="utf-8"))
+        head = json.loads(index_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    if not isinstance(head, dict) or head.get("version") != VERSION:
         return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+    entries: dict[str, Any] = {}
+    for shard in range(SHARDS):
+        try:
+            data = json.loads(_shard_file(index_file, shard).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        part = data.get("entries") if isinstance(data, dict) else None
+        if isinstance(part, dict) and data.get("version") == VERSION:
+            entries.update((k, v) for k, v in part.items() if _shard_of(k) == shard)
+    return entries
 
 
-def _write(index_file: Path, entries: dict[str, Any]) -> None:
-    """Write the index whole (renamed into place), without fsync: it is only a cache, and the
-    next load parses again whatever a crash left unreadable."""
-    import tempfile
-
-    data = json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False)
+def _write(index_file: Path, entries: dict[str, Any], old: dict[str, Any]) -> None:
+    """Write the shards whose entries changed, then the head file; each file renamed into
+    place, without fsync: it is only a cache, and the next load parses again whatever a crash
+    left unreadable."""
+    new_parts: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+    old_parts: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+    for key, entry in entries.items():
+        new_parts[_shard_of(key)][key] = entry
+    for key, entry in old.items():
+        old_parts[_shard_of(key)][key] = entry
     with suppress(OSError):
         index_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{index_file.name}.", dir=index_file.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(data)
-            os.replace(temporary, index_file)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        for shard in range(SHARDS):
+            target = _shard_file(index_file, shard)
+            if new_parts[shard] != old_parts[shard] or not target.exists():
+                data = {"version": VERSION, "entries": new_parts[shard]}
+                _replace(target, json.dumps(data, ensure_ascii=False))
+        _replace(index_file, json.dumps({"version": VERSION, "shards": SHARDS}))
+
+
+def _replace(path: Path, text: str) -> None:
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)

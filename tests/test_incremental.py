@@ -629,7 +629,8 @@ def test_the_process_pool_renders_the_same_bytes_as_one_process(tmp_path, monkey
     assert spy.calls == []
     monkeypatch.setattr(render, "POOL_FROM", 1)
     many = build_site(make_config(pooled), now=NOW)
-    assert spy.calls == ["fork"]
+    assert spy.calls and set(spy.calls) == {"fork"}  # post pages, then the others
+    pools = len(spy.calls)
 
     for report in (one, many):
         assert report.ok and report.problems == [], report.problems
@@ -639,7 +640,7 @@ def test_the_process_pool_renders_the_same_bytes_as_one_process(tmp_path, monkey
     # An incremental build with a pool: some pages linked, the others rendered by workers.
     edit_body(pooled, big_slug("library", 2), "The reading room stays open late.")
     report = build_site(make_config(pooled), now=NOW)
-    assert report.ok and spy.calls == ["fork", "fork"]
+    assert report.ok and len(spy.calls) > pools and set(spy.calls) == {"fork"}
     assert 0 < report.rendered < report.pages
     monkeypatch.setattr(render, "POOL_FROM", 10**9)
     assert_same_site(pooled / "site", cold_build(pooled, tmp_path / "cold"))

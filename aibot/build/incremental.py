@@ -261,6 +261,9 @@ class HtmlCache:
             return 0
         wanted = set(keep)
         try:
+            (count,) = db.execute("SELECT COUNT(*) FROM html").fetchone()
+            if count <= len(wanted):  # at most a row per post: leave it (cheap to keep)
+                return 0
             stale = [(k,) for (k,) in db.execute("SELECT key FROM html") if k not in wanted]
             with db:
                 db.executemany("DELETE FROM html WHERE key = ?", stale)
@@ -295,6 +298,7 @@ class HtmlCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path)
+                db.execute("PRAGMA synchronous = OFF")  # a cache: a crash costs a rebuild
                 db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
                 self._db = db
                 return db

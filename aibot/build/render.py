@@ -361,8 +361,6 @@ def build_site(
                 made = Manifest(build_id, whole, site.files, quick, valid_until)
             made.reasons, made.posts = site.reasons, len(visible)
             write_manifest(manifest_file, made)
-            cache.save()
-            cache.prune(digest(post.body) for post in visible)
         except OSError as exc:
             report.problems.append(f"build cache not saved ({exc}); the next build is a full one")
     report.seconds = time.perf_counter() - started
@@ -638,6 +636,13 @@ class _Site:
             )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
+        self._render_jobs()
+        # The post pages are written: search indexes them (Pagefind, in its own processes)
+        # while this process writes every other page and the feeds.
+        previous = self.previous if self.previous.is_dir() else None
+        self.search = self._searcher.submit(
+            index_site, self.out, previous=previous, pages=self.search_pages
+        )
         for alias, link in _aliases(links).items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
         self.paginated("index.html", "page/{n}.html", links, title="", json_ld=self._website())
@@ -671,12 +676,6 @@ class _Site:
         self.page("search.html", "search.html", title="Search")
         self.page("404.html", "404.html", title="Page not found", root=self._site_path())
         self._render_jobs()
-        # The post pages are written: search indexes them (Pagefind, in its own processes)
-        # while this process writes the feeds.
-        previous = self.previous if self.previous.is_dir() else None
-        self.search = self._searcher.submit(
-            index_site, self.out, previous=previous, pages=self.search_pages
-        )
         written = write_outputs(
             self.out,
             links,
@@ -691,6 +690,9 @@ class _Site:
         self.pages += written
         self.rendered += written
         self._copy_static()
+        # The HTML cache is saved meanwhile too: it holds what was converted, built or not.
+        self.cache.save()
+        self.cache.prune(digest(link.post.body) for link in links)
 
     def _related(
         self,
