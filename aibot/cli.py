@@ -173,9 +173,14 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> N
     report = build_site(config, drafts=drafts, future=future)
     _print_problems(report.problems)
     if report.ok:
+        made = (
+            "nothing changed"
+            if report.unchanged
+            else f"{report.rendered} made, {report.pages - report.rendered} kept"
+        )
         click.echo(
-            f"built {report.posts} posts, {report.pages} pages in {report.seconds:.2f} s: "
-            f"{report.output / 'index.html'}"
+            f"built {report.posts} posts, {report.pages} pages ({made}) in {report.seconds:.2f} s:"
+            f" {report.output / 'index.html'}"
         )
     sys.exit(0 if report.ok and not report.problems else 1)
 

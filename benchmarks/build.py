@@ -13,9 +13,10 @@ a fresh Python process (as a user runs it, interpreter start and imports include
 - template changed: the site's own templates/base.html (which extends theme/base.html) changed.
 
 Every build kind is run --runs times (in that order, round after round); the table gives the
-median wall time, the range and the peak resident memory of the build process and its children
-(Pagefind included), from wait4's rusage. AiBot's build is not incremental yet: every build renders
-every page, so these figures are the baseline.
+median wall time, the range and the peak resident memory of the largest of the build process and
+its children (Pagefind, the render workers), from wait4's rusage. The second table says how many
+files each build made (the others were hard-linked from the previous site, see
+aibot.build.incremental) and how long search indexing took (Pagefind, part of the build).
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
 format, cold, in the same run on the same machine, with comparable outputs (an article page per
@@ -180,7 +181,8 @@ import json, sys
 from aibot.build import build_site
 from aibot.config import load_config
 r = build_site(load_config(sys.argv[1]))
-print(json.dumps({"posts": r.posts, "pages": r.pages, "seconds": r.seconds,
+print(json.dumps({"posts": r.posts, "pages": r.pages, "rendered": r.rendered,
+                  "unchanged": r.unchanged, "seconds": r.seconds,
                   "search_seconds": r.search_seconds, "ok": r.ok, "problems": r.problems}))
 """
 
@@ -367,11 +369,11 @@ def bench(base: Path, args: argparse.Namespace) -> None:
         ratio = statistics.median(times["cold"]) / pelican_cold[0]
         print(f"\nAiBot cold / Pelican cold (medians): {ratio:.2f}× (target: at most 0.4×)")
 
-    print("\n| build | pages written | in-process build s (median) | search indexing s (median) |")
-    print("|---|---:|---:|---:|")
+    print("\n| build | files | made this time | in-process s (median) | search s (median) |")
+    print("|---|---:|---:|---:|---:|")
     for kind in kinds:
         done = reports[kind]
-        print(f"| {kind} | {done[-1]['pages']} | "
+        print(f"| {kind} | {done[-1]['pages']} | {done[-1]['rendered']} | "
               f"{statistics.median(r['seconds'] for r in done):.2f} | "
               f"{statistics.median(r['search_seconds'] for r in done):.2f} |")  # fmt: skip
     print("\nWall time includes starting Python and importing AiBot; peak RSS is the build "

@@ -448,6 +448,55 @@ def test_search_finds_posts_in_every_shard(
     assert watch.outside() == []
 
 
+@pytest.fixture(scope="module")
+def edited_site(
+    sharded_site: Served, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Served, str, str]]:
+    """The sharded site after one post's headline changed: its shard kept, the post in the
+    delta bundle. Yields the site, the post's file name and the word added to its headline."""
+    folder = tmp_path_factory.mktemp("browser-delta") / "site"
+    shutil.copytree(sharded_site.folder, folder, ignore=shutil.ignore_patterns("pagefind"))
+    word, post = _unique_word(sharded_site)
+    page = folder / "posts" / post
+    page.write_text(page.read_text(encoding="utf-8").replace("</h1>", " quixotical</h1>", 1))
+    pages = {
+        p.relative_to(folder).as_posix(): p.name
+        for p in (folder / "posts").glob("*.html")
+        if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
+    }
+    pages[f"posts/{post}"] = "edited"
+    size = search.SHARD_POSTS
+    search.SHARD_POSTS = 2
+    try:
+        report = index_site(folder, previous=sharded_site.folder, pages=pages)
+    finally:
+        search.SHARD_POSTS = size
+    assert report.ok, report.problems
+    listing = json.loads((folder / "pagefind" / "shards.json").read_text())
+    assert listing["delta"] == "delta" and len(listing["hidden"]) == 1
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Served(folder, f"http://127.0.0.1:{server.server_address[1]}/"), post, word
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_edited_post_is_found_once_with_its_new_words(edited_site, open_context) -> None:
+    site, post, old_word = edited_site
+    context, watch = open_context()
+    page = context.new_page()
+    for word in ("quixotical", old_word):
+        assert page.goto(site.url(f"search.html?q={word}")).status == 200
+        expect(page.locator(f"#search-results a[href$='posts/{post}']")).to_have_count(1)
+    # The new headline is what the result shows (the delta's entry, not the shard's stale one).
+    expect(page.locator(f"#search-results a[href$='posts/{post}']")).to_contain_text("quixotical")
+    assert watch.errors == []
+    assert watch.outside() == []
+
+
 # aibot serve: an open page reloads itself after an edit
 
 

@@ -43,7 +43,7 @@ def post_pages(site: Path) -> list[Path]:
 def fragments(bundle: Path) -> list[dict]:
     """Pagefind's per-page fragments of every shard: gzip, a 'pagefind_dcd' signature, JSON."""
     found = []
-    for file in sorted(bundle.glob("s*/fragment/*.pf_fragment")):
+    for file in sorted(bundle.glob("*/fragment/*.pf_fragment")):
         data = gzip.decompress(file.read_bytes())
         assert data.startswith(b"pagefind_dcd"), file
         found.append(json.loads(data.removeprefix(b"pagefind_dcd")))
@@ -70,7 +70,8 @@ def test_index_site_writes_the_pagefind_bundle(site_copy: Path) -> None:
     assert report.output == site_copy / "pagefind"
     assert re.fullmatch(r"\d+\.\d+\.\d+", report.version), report.version
     # A small site is one shard, listed for search.js.
-    assert json.loads((report.output / "shards.json").read_text()) == {"shards": ["s00"]}
+    listing = json.loads((report.output / "shards.json").read_text())
+    assert listing == {"shards": ["s00"], "delta": None, "hidden": []}
     bundle = report.output / "s00"
     for name in ("pagefind.js", "pagefind-entry.json", "pagefind-worker.js"):
         assert (bundle / name).is_file(), name
@@ -216,6 +217,8 @@ def test_posts_split_into_shards_and_one_edit_reindexes_one_shard(
             placed[fragment["url"]] = name
     assert placed == {f"/{href}": f"s{search.shard_of(href, count):02d}" for href in keys}
 
+    # One page edited: every shard is kept as it was (hard links), the page goes into the delta
+    # and its stale entry in its shard is listed as hidden.
     again = tmp_path / "again"
     shutil.copytree(site_copy, again, ignore=shutil.ignore_patterns("pagefind"))
     edited = next(iter(keys))
@@ -223,14 +226,67 @@ def test_posts_split_into_shards_and_one_edit_reindexes_one_shard(
     page.write_text(page.read_text().replace("</h1>", " xylophonic</h1>", 1))
     second = index_site(again, previous=site_copy, pages={**keys, edited: "v2"})
     assert second.ok, second.problems
-    assert second.reused_shards == len(names) - 1 and not second.reused
-    assert any("xylophonic" in f["content"] for f in fragments(second.output))
-    changed = f"s{search.shard_of(edited, count):02d}"
+    assert second.reused_shards == len(names) and not second.reused
+    listing = json.loads((second.output / "shards.json").read_text())
+    assert listing["shards"] == names and listing["delta"] == "delta"
+    assert [f["url"] for f in fragments_of(second.output / "delta")] == [f"/{edited}"]
+    assert any("xylophonic" in f["content"] for f in fragments_of(second.output / "delta"))
+    home = f"s{search.shard_of(edited, count):02d}"
+    stale = [p.stem for p in (second.output / home / "fragment").glob("*.pf_fragment")
+             if fragments_of_file(p)["url"] == f"/{edited}"]  # fmt: skip
+    assert listing["hidden"] == stale and len(stale) == 1
+    for name in names:
+        assert (second.output / name / "pagefind-entry.json").stat().st_ino == (
+            first.output / name / "pagefind-entry.json"
+        ).stat().st_ino, name
+    assert second.pages == len(keys)  # each page counted once
+
+
+def test_past_the_delta_limit_the_stale_shards_are_made_again(
+    site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = post_pages(site_copy)
+    # Shards small enough for several, and as many with one page fewer (see the deletion).
+    for size in range(2, len(posts)):
+        monkeypatch.setattr(search, "SHARD_POSTS", size)
+        if search.shard_count(len(posts)) == search.shard_count(len(posts) - 1) > 1:
+            break
+    else:
+        raise AssertionError("no shard size gives the demo several shards")
+    monkeypatch.setattr(search, "DELTA_LIMIT", 1)
+    keys = {p.relative_to(site_copy).as_posix(): "v1" for p in posts}
+    count = search.shard_count(len(keys))
+    first = index_site(site_copy, pages=keys)
+    assert first.ok, first.problems
+    names = json.loads((first.output / "shards.json").read_text())["shards"]
+    again = tmp_path / "again"
+    shutil.copytree(site_copy, again, ignore=shutil.ignore_patterns("pagefind"))
+    edited = sorted(keys)[:2]  # two pages: past the limit of one
+    second = index_site(again, previous=site_copy, pages={**keys, **dict.fromkeys(edited, "v2")})
+    assert second.ok, second.problems
+    listing = json.loads((second.output / "shards.json").read_text())
+    assert listing == {"shards": names, "delta": None, "hidden": []}
+    homes = {f"s{search.shard_of(href, count):02d}" for href in edited}
     for name in names:
         same = (second.output / name / "pagefind-entry.json").stat().st_ino == (
             first.output / name / "pagefind-entry.json"
         ).stat().st_ino
-        assert same == (name != changed), name
+        assert same == (name not in homes), name
+    # A page deleted later is hidden from its shard, with nothing in the delta for it.
+    monkeypatch.setattr(search, "DELTA_LIMIT", 64)
+    third_site = tmp_path / "third"
+    shutil.copytree(again, third_site, ignore=shutil.ignore_patterns("pagefind"))
+    gone = sorted(keys)[-1]
+    (third_site / gone).unlink()
+    rest = {h: k for h, k in {**keys, **dict.fromkeys(edited, "v2")}.items() if h != gone}
+    third = index_site(third_site, previous=again, pages=rest)
+    assert third.ok, third.problems
+    listing = json.loads((third.output / "shards.json").read_text())
+    assert listing["delta"] is None and len(listing["hidden"]) == 1
+
+
+def fragments_of_file(path: Path) -> dict:
+    return json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
 
 
 def fragments_of(shard: Path) -> list[dict]:

@@ -3,6 +3,10 @@ rebuilds on changes and makes open pages reload."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -250,3 +254,35 @@ def test_a_broken_template_keeps_the_last_site_until_it_is_fixed(preview, tmp_pa
         assert events.next_build() != first
     finally:
         events.close()
+
+
+def test_aibot_serve_command_rebuilds_on_an_edit_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    write_site(tmp_path)
+    (tmp_path / "aibot.yaml").write_text(CONFIG, encoding="utf-8")
+    with socket.socket() as probe:  # a free port for the command line
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "aibot", "serve", "-c", str(tmp_path / "aibot.yaml"),
+               "--port", str(port)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    try:
+        lines = []
+        for line in process.stdout:  # blocks until the server says it is up
+            lines.append(line)
+            if line.startswith("watching "):
+                break
+        assert any(f"http://127.0.0.1:{port}/" in line for line in lines), lines
+        base = f"http://127.0.0.1:{port}"
+        status, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
+        assert status == 200 and RELOAD_TAG in body
+        post = next((tmp_path / "content" / "posts").rglob("ferry-fares-rise-in-april.md"))
+        post.write_text(post.read_text(encoding="utf-8") + "\nA late paragraph.\n", "utf-8")
+        for line in process.stdout:  # blocks until the rebuild is reported
+            if line.startswith("rebuilt in "):
+                break
+        _, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
+        assert b"A late paragraph." in body
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

@@ -7,12 +7,19 @@ bundle `pagefind/sNN/`, listed in `pagefind/shards.json`; static/search.js loads
 merges the others (Pagefind's mergeIndex). Only elements marked `data-pagefind-body` (the post
 article) are indexed; `data-pagefind-ignore` inside them is skipped.
 
+Pagefind has no incremental mode, so a build keeps the last build's shards and indexes only the
+pages they hold wrongly (edited, new or deleted since) into a small `pagefind/delta/` bundle;
+shards.json lists the shards' stale entries (`hidden`, Pagefind's result ids), which search.js
+leaves out and the delta replaces. Past DELTA_LIMIT such pages, the shards they belong to are
+made again and the delta goes. What each bundle holds is kept in `pagefind/aibot-search.json`.
+
 Search is an extra, never a reason to fail a build: a missing, broken or slow binary gives a
 report with a problem line and the site works without search (`static/search.js` says so).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -25,10 +32,14 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BUNDLE = "pagefind"  # the folder inside the site, and the path search.js imports from
 BINARY_ENV = "AIBOT_PAGEFIND"  # a pagefind binary to use instead of the one pagefind_bin ships
-DIGEST = "aibot-pages.sha256"  # in the bundle: what it was made from (see `previous`)
+STATE = "aibot-search.json"  # in the bundle: what each shard holds (see `previous`)
+STATE_VERSION = 1
+DELTA = "delta"  # the bundle of pages the main shards hold wrongly since they were made
+DELTA_LIMIT = 64  # pages in the delta before the shards they belong to are made again
 TIMEOUT_S = 120.0
 
 
@@ -120,83 +131,159 @@ def index_site(
     if not pages:  # nothing to index: an empty listing, which search.js reads as no results
         _discard(report.output)
         report.output.mkdir(parents=True)
-        (report.output / SHARDS_FILE).write_text(json.dumps({"shards": []}) + "\n")
+        listing = {"shards": [], "delta": None, "hidden": []}
+        (report.output / SHARDS_FILE).write_text(json.dumps(listing) + "\n")
         report.ok = True
         report.seconds = time.perf_counter() - started
         return report
     count = shard_count(len(pages))
-    shards: list[dict[str, str]] = [{} for _ in range(count)]
+    wanted: dict[str, dict[str, str]] = {}
     for href, key in pages.items():
-        shards[shard_of(href, count)][href] = key
+        wanted.setdefault(_name(shard_of(href, count)), {})[href] = key
     try:
         version = _run([executable, "--version"], timeout)
         if version.returncode == 0:
             report.version = version.stdout.strip().removeprefix("pagefind ").strip()
+        old = _read_state(Path(previous) / BUNDLE, report.version, count) if previous else None
+        plan = _plan(wanted, pages, old)
         _discard(report.output)
         report.output.mkdir(parents=True)
-        # A shard no page hashes to has no bundle (Pagefind refuses to index nothing).
-        used = [n for n in range(count) if shards[n]] or [0]
-        names = [f"s{n:02d}" for n in used]
-        with ThreadPoolExecutor(max_workers=min(2, len(used))) as pool:
-            done = list(
-                pool.map(
-                    lambda n: _shard(
-                        executable, site_dir, f"s{n:02d}", shards[n], previous, report, timeout
-                    ),
-                    used,
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            jobs = {
+                name: pool.submit(
+                    _bundle, executable, site_dir, name, chosen, old, report.output, timeout
                 )
-            )
+                for name, chosen in plan.bundles.items()
+            }
+            done = {name: job.result() for name, job in jobs.items()}
     except (OSError, subprocess.SubprocessError) as exc:  # missing, not executable, timed out
         return fail(f"pagefind could not run ({type(exc).__name__}: {exc})")
-    failed = [problem for problem, _counts, _reused in done if problem]
+    failed = [problem for problem, _built, _reused in done.values() if problem]
     if failed:
         return fail(failed[0])
-    report.pages = sum(counts[0] for _problem, counts, _reused in done)
-    report.words = sum(counts[1] for _problem, counts, _reused in done)
-    report.reused_shards = sum(reused for _problem, _counts, reused in done)
-    (report.output / SHARDS_FILE).write_text(json.dumps({"shards": names}) + "\n")
+    built = {name: made for name, (_problem, made, _reused) in done.items()}
+    main = sorted(name for name in built if name != DELTA)
+    # The main shards' entries for pages they hold wrongly: search.js leaves them out.
+    hidden = sorted(built[n].ids[h] for n in main for h in plan.stale if h in built[n].ids)
+    report.pages = sum(len(b.pages) for b in built.values()) - len(hidden)
+    report.words = sum(b.words for name, b in built.items() if name != DELTA)
+    report.reused_shards = sum(reused for _problem, _built, reused in done.values())
+    listing = {"shards": main, "delta": DELTA if DELTA in built else None, "hidden": hidden}
+    (report.output / SHARDS_FILE).write_text(json.dumps(listing) + "\n")
+    state = {
+        "version": STATE_VERSION,
+        "pagefind": report.version,
+        "count": count,
+        "bundles": {name: b.saved() for name, b in built.items()},
+    }
+    (report.output / STATE).write_text(json.dumps(state, separators=(",", ":")))
     report.ok = True
-    report.reused = report.reused_shards == len(used)
+    report.reused = report.reused_shards == len(built)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _shard(
+@dataclass
+class _Built:
+    """A bundle and what it holds: each page's key, and its id in Pagefind's results."""
+
+    pages: dict[str, str]  # href -> key
+    ids: dict[str, str]  # href -> Pagefind's id of the page (its fragment's name)
+    words: int = 0
+    folder: Path | None = None  # where the last build has it (not saved)
+
+    def saved(self) -> dict[str, Any]:
+        return {"pages": self.pages, "ids": self.ids, "words": self.words}
+
+
+@dataclass
+class _Plan:
+    bundles: dict[str, dict[str, str]]  # bundle name -> the pages it must hold (href -> key)
+    stale: set[str]  # pages the main shards hold wrongly (changed, new or deleted)
+
+
+def _name(shard: int) -> str:
+    return f"s{shard:02d}"
+
+
+def _plan(
+    wanted: dict[str, dict[str, str]], pages: Mapping[str, str], old: dict[str, _Built] | None
+) -> _Plan:
+    """Which bundles to have: when the last build's main shards are wrong about at most
+    DELTA_LIMIT pages, keep them all as they are and index those pages alone into a small
+    `delta` bundle (search.js hides the shards' stale entries); otherwise make the main shards
+    that are wrong again, and no delta."""
+    if old is not None:
+        stale: set[str] = set()
+        for name in wanted.keys() | {n for n in old if n != DELTA}:
+            held = old[name].pages if name in old else {}
+            want = wanted.get(name, {})
+            stale |= {h for h, k in want.items() if held.get(h) != k}
+            stale |= held.keys() - want.keys()
+        if len(stale) <= DELTA_LIMIT:
+            bundles = {name: old[name].pages for name in old if name != DELTA}
+            changed = {h: pages[h] for h in stale if h in pages}
+            if changed:
+                bundles[DELTA] = changed
+            return _Plan(bundles, stale)
+    return _Plan(dict(wanted), set())
+
+
+def _bundle(
     executable: Path,
     site_dir: Path,
     name: str,
-    pages: Mapping[str, str],
-    previous: Path | None,
-    report: SearchReport,
+    pages: dict[str, str],
+    old: dict[str, _Built] | None,
+    output: Path,
     timeout: float,
-) -> tuple[str, tuple[int, int], bool]:
-    """Make (or reuse) one shard's bundle; return a problem ("" when it worked), its pages and
-    words, and whether it was reused."""
-    target = report.output / name
-    made_from = _digest(report.version, pages)
-    counts = _reuse(Path(previous) / BUNDLE / name, target, made_from) if previous else None
-    if counts is None:
-        source = site_dir / f".search-{name}"  # the shard's pages alone, as Pagefind's --site
-        _discard(source)
+) -> tuple[str, _Built, bool]:
+    """Make (or reuse) one bundle; return a problem ("" when it worked), what it holds, and
+    whether it was reused from the last build."""
+    target = output / name
+    kept = old.get(name) if old is not None else None
+    if kept is not None and kept.folder is not None and kept.pages == pages:
         try:
-            for href in pages:
-                _link_or_copy_path(site_dir / href, source / href)
-            done = _run([executable, "--site", str(source), "--output-path", str(target)], timeout)
-        finally:
-            _discard(source)
-        out = done.stdout + "\n" + done.stderr
-        if done.returncode != 0 or not (target / "pagefind.js").is_file():
-            problem = f"pagefind failed (exit {done.returncode}){_reason(done.stderr or out)}"
-            return problem, (0, 0), False
-        found_pages = re.search(r"Indexed (\d+) pages?", out)
-        found_words = re.search(r"Indexed (\d+) words?", out)
-        counts = (
-            int(found_pages.group(1)) if found_pages else 0,
-            int(found_words.group(1)) if found_words else 0,
-        )
-        (target / DIGEST).write_text(f"{made_from} {counts[0]} {counts[1]}\n")
-        return "", counts, False
-    return "", counts, True
+            shutil.copytree(kept.folder, target, copy_function=_link_or_copy)
+            return "", kept, True
+        except OSError:
+            _discard(target)
+    source = site_dir / f".search-{name}"  # the bundle's pages alone, as Pagefind's --site
+    _discard(source)
+    try:
+        for href in pages:
+            _link_or_copy_path(site_dir / href, source / href)
+        done = _run([executable, "--site", str(source), "--output-path", str(target)], timeout)
+    finally:
+        _discard(source)
+    out = done.stdout + "\n" + done.stderr
+    if done.returncode != 0 or not (target / "pagefind.js").is_file():
+        problem = f"pagefind failed (exit {done.returncode}){_reason(done.stderr or out)}"
+        return problem, _Built({}, {}), False
+    found_words = re.search(r"Indexed (\d+) words?", out)
+    ids = {}
+    for fragment in (target / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
+        ids[json.loads(data)["url"].lstrip("/")] = fragment.stem
+    return "", _Built(dict(pages), ids, int(found_words.group(1)) if found_words else 0), False
+
+
+def _read_state(bundle: Path, version: str, count: int) -> dict[str, _Built] | None:
+    """The last build's bundles, when made by this Pagefind with this many shards."""
+    try:
+        state = json.loads((bundle / STATE).read_text(encoding="utf-8"))
+        if (state["version"], state["pagefind"], state["count"]) != (STATE_VERSION, version, count):
+            return None
+        found = {}
+        for name, data in state["bundles"].items():
+            built = _Built(dict(data["pages"]), dict(data["ids"]), int(data["words"]))
+            built.folder = bundle / name
+            if not (bundle / name / "pagefind.js").is_file():
+                return None
+            found[name] = built
+        return found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _run(command: list[str | Path], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -211,14 +298,6 @@ def _run(command: list[str | Path], timeout: float) -> subprocess.CompletedProce
     )
 
 
-def _digest(version: str, pages: Mapping[str, str]) -> str:
-    """sha256 over the Pagefind version and every page's href and key."""
-    hasher = hashlib.sha256(f"pagefind {version}\n".encode())
-    for href, key in sorted(pages.items()):
-        hasher.update(f"{href}\0{key}\0".encode())
-    return hasher.hexdigest()
-
-
 def _file_key(page: Path) -> str:
     return hashlib.blake2b(page.read_bytes(), digest_size=16).hexdigest()
 
@@ -226,21 +305,6 @@ def _file_key(page: Path) -> str:
 def _link_or_copy_path(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     _link_or_copy(str(source), str(target))
-
-
-def _reuse(old: Path, new: Path, digest: str) -> tuple[int, int] | None:
-    """Hard-link (or copy) the old bundle into `new` if it was made from the same pages;
-    return its (pages, words), or None when it cannot be reused."""
-    try:
-        made_from, pages, words = (old / DIGEST).read_text().split()
-        if made_from != digest or not (old / "pagefind.js").is_file():
-            return None
-        _discard(new)
-        shutil.copytree(old, new, copy_function=_link_or_copy)
-        return int(pages), int(words)
-    except (OSError, ValueError):
-        _discard(new)
-        return None
 
 
 def _link_or_copy(source: str, target: str) -> None:

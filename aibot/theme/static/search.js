@@ -12,23 +12,40 @@ const MAX_RESULTS = 20;
 const INDEX = new URL("../pagefind/", import.meta.url);
 const SITE_ROOT = new URL("../", import.meta.url).pathname;
 
-// Pagefind with every shard merged in; throws when there is no index.
+// One Pagefind bundle, with `others` merged into it.
+async function openBundles(names) {
+  const pagefind = await import(new URL(`${names[0]}/pagefind.js`, INDEX).href);
+  // Result URLs are paths from the site root, wherever the bundles sit below it.
+  await pagefind.options({ baseUrl: SITE_ROOT });
+  for (const name of names.slice(1)) {
+    await pagefind.mergeIndex(new URL(`${name}/`, INDEX).pathname, { baseUrl: SITE_ROOT });
+  }
+  return pagefind;
+}
+
+const NOTHING = { search: async () => ({ results: [] }) };
+
+// The shards merged, and the delta of pages edited since they were made (see
+// aibot/build/search.py): shard entries listed as hidden are stale, the delta has them new.
+// Returns an object with search(); throws when there is no index.
 async function loadIndex() {
   const listing = await fetch(new URL("shards.json", INDEX));
   if (!listing.ok) {
     throw new Error(`no search index (${listing.status})`);
   }
-  const { shards } = await listing.json();
-  if (shards.length === 0) {
-    return { search: async () => ({ results: [] }) }; // a site with no stories yet
-  }
-  const pagefind = await import(new URL(`${shards[0]}/pagefind.js`, INDEX).href);
-  // Result URLs are paths from the site root, wherever the bundles sit below it.
-  await pagefind.options({ baseUrl: SITE_ROOT });
-  for (const shard of shards.slice(1)) {
-    await pagefind.mergeIndex(new URL(`${shard}/`, INDEX).pathname, { baseUrl: SITE_ROOT });
-  }
-  return pagefind;
+  const { shards, delta, hidden } = await listing.json();
+  const main = shards.length ? await openBundles(shards) : NOTHING;
+  // The delta is a bundle of its own (its own module instance), searched beside the shards.
+  const fresh = delta ? await openBundles([delta]) : NOTHING;
+  const stale = new Set(hidden || []);
+  return {
+    async search(query) {
+      const [old, now] = await Promise.all([main.search(query), fresh.search(query)]);
+      const results = old.results.filter((r) => !stale.has(r.id)).concat(now.results);
+      results.sort((a, b) => b.score - a.score);
+      return { results };
+    },
+  };
 }
 
 const status = document.getElementById("search-status");
