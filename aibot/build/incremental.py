@@ -254,6 +254,14 @@ class HtmlCache:
         except sqlite3.Error:
             self._broken = True
 
+    def rows(self) -> int:
+        """How many bodies the cache holds (0 when it cannot be read)."""
+        db = self._open()
+        try:
+            return db.execute("SELECT COUNT(*) FROM html").fetchone()[0] if db else 0
+        except sqlite3.Error:
+            return 0
+
     def prune(self, keep: Iterable[str]) -> int:
         """Delete cached bodies whose Markdown digests are not in `keep`; return how many."""
         db = self._open()
@@ -261,9 +269,6 @@ class HtmlCache:
             return 0
         wanted = set(keep)
         try:
-            (count,) = db.execute("SELECT COUNT(*) FROM html").fetchone()
-            if count <= len(wanted):  # at most a row per post: leave it (cheap to keep)
-                return 0
             stale = [(k,) for (k,) in db.execute("SELECT key FROM html") if k not in wanted]
             with db:
                 db.executemany("DELETE FROM html WHERE key = ?", stale)

@@ -691,8 +691,11 @@ class _Site:
         self.rendered += written
         self._copy_static()
         # The HTML cache is saved meanwhile too: it holds what was converted, built or not.
+        # Bodies no post has any more are deleted once they are a fifth of it (an edit leaves
+        # one behind; pruning costs a digest of every body).
         self.cache.save()
-        self.cache.prune(digest(link.post.body) for link in links)
+        if self.cache.rows() > len(links) + len(links) // 5 + 16:
+            self.cache.prune(digest(link.post.body) for link in links)
 
     def _related(
         self,
