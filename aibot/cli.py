@@ -203,7 +203,12 @@ def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> No
             sys.exit(1)
         serve_forever(config.paths.output, port=port, announce=click.echo)
         return
-    Preview(config, announce=click.echo).run(port)
+    Preview(config, announce=_say).run(port)
+
+
+def _say(line: str) -> None:
+    """A line for a long-running command: written at once, even into a pipe or a log file."""
+    print(line, flush=True)
 
 
 @main.command()

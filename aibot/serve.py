@@ -32,6 +32,7 @@ from aibot.config import Config, ConfigError, load_config
 RELOAD_PATH = "/__aibot/reload.js"
 EVENTS_PATH = "/__aibot/events"
 RELOAD_TAG = b'<script type="module" src="/__aibot/reload.js?build='  # then N"></script>
+ARMED_MS = 300  # the file watch's timeout; its first one says the watch is on
 HEARTBEAT_S = 15.0  # an SSE comment this often keeps proxies and browsers from timing out
 
 RELOAD_SCRIPT = b"""\
@@ -254,8 +255,15 @@ class Preview:
         host, real_port = self.server.server_address[:2]
         return f"http://{host}:{real_port}/"
 
-    def watch(self, changes: Iterable[Any] | None = None) -> None:
-        """Rebuild after every batch of changes until `stop` is set (or `changes` ends)."""
+    def watch(
+        self, changes: Iterable[Any] | None = None, ready: Callable[[], None] | None = None
+    ) -> None:
+        """Rebuild after every batch of changes until `stop` is set (or `changes` ends).
+
+        The operating system's watch starts a moment after this is called: its first empty
+        batch (after ARMED_MS with nothing changed) says it is on, and a rebuild then catches
+        whatever changed before that; `ready` is called after it."""
+        armed = changes is not None
         if changes is None:
             from watchfiles import watch
 
@@ -265,10 +273,19 @@ class Preview:
                 stop_event=self.stop,
                 debounce=200,
                 step=50,
+                rust_timeout=ARMED_MS,
+                yield_on_timeout=True,
             )
-        for _batch in changes:
+        for batch in changes:
             if self.stop.is_set():
                 break
+            if not batch:  # the watch's timeout: nothing changed
+                if not armed:
+                    armed = True
+                    self.rebuild()
+                    if ready is not None:
+                        ready()
+                continue
             started = time.perf_counter()
             report = self.rebuild()
             if report is not None and report.unchanged:
@@ -289,9 +306,9 @@ class Preview:
             return
         url = self.start(port)
         self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
-        self.announce(f"watching {', '.join(str(p) for p in self.watched())} for changes")
+        watched = ", ".join(str(p) for p in self.watched())
         try:
-            self.watch()
+            self.watch(ready=lambda: self.announce(f"watching {watched} for changes"))
         except KeyboardInterrupt:
             pass
         finally:

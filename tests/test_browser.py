@@ -509,8 +509,10 @@ def test_open_page_reloads_after_an_edit(tmp_path: Path, open_context) -> None:
     preview = Preview(load_config(tmp_path / "aibot.yaml"), announce=lambda _line: None)
     assert preview.rebuild().ok
     base = preview.start(0)
-    watcher = threading.Thread(target=preview.watch, daemon=True)
+    armed = threading.Event()
+    watcher = threading.Thread(target=preview.watch, kwargs={"ready": armed.set}, daemon=True)
     watcher.start()
+    assert armed.wait(30), "the file watch did not start"
     try:
         context, watch = open_context()
         page = context.new_page()

@@ -3,6 +3,7 @@ rebuilds on changes and makes open pages reload."""
 
 from __future__ import annotations
 
+import queue
 import signal
 import socket
 import subprocess
@@ -179,8 +180,10 @@ def preview(tmp_path: Path) -> Iterator[tuple[Preview, str, Said]]:
     report = running.rebuild()
     assert report is not None and report.ok, report
     base = running.start(0).rstrip("/")
-    watcher = threading.Thread(target=running.watch, daemon=True)
+    armed = threading.Event()
+    watcher = threading.Thread(target=running.watch, kwargs={"ready": armed.set}, daemon=True)
     watcher.start()
+    assert armed.wait(30), "the file watch did not start"
     yield running, base, said
     running.close()
     watcher.join(timeout=10)
@@ -265,22 +268,27 @@ def test_aibot_serve_command_rebuilds_on_an_edit_and_stops_on_ctrl_c(tmp_path: P
     command = [sys.executable, "-m", "aibot", "serve", "-c", str(tmp_path / "aibot.yaml"),
                "--port", str(port)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
+    reader = threading.Thread(target=lambda: [lines.put(ln) for ln in process.stdout], daemon=True)
+    reader.start()
+
+    def wait_for(start: str) -> list[str]:
+        """The lines up to one starting with `start` (each within 60 s, or the test fails)."""
+        seen = []
+        while not seen or not seen[-1].startswith(start):
+            seen.append(lines.get(timeout=60))
+        return seen
+
     try:
-        lines = []
-        for line in process.stdout:  # blocks until the server says it is up
-            lines.append(line)
-            if line.startswith("watching "):
-                break
-        assert any(f"http://127.0.0.1:{port}/" in line for line in lines), lines
+        said = wait_for("watching ")  # printed as soon as it is said, even into a pipe
+        assert any(f"http://127.0.0.1:{port}/" in line for line in said), said
         base = f"http://127.0.0.1:{port}"
         status, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
         assert status == 200 and RELOAD_TAG in body
         post = next((tmp_path / "content" / "posts").rglob("ferry-fares-rise-in-april.md"))
         post.write_text(post.read_text(encoding="utf-8") + "\nA late paragraph.\n", "utf-8")
-        for line in process.stdout:  # blocks until the rebuild is reported
-            if line.startswith("rebuilt in "):
-                break
+        wait_for("rebuilt in ")
         _, body, _ = fetch(base + "/posts/ferry-fares-rise-in-april.html")
         assert b"A late paragraph." in body
     finally:
