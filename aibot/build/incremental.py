@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
 import re
 import sqlite3
@@ -31,6 +30,8 @@ from datetime import datetime
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from aibot.config import Config
 from aibot.models import Post
@@ -152,7 +153,7 @@ class Manifest:
 def read_manifest(path: Path, site: Path) -> Manifest:
     """The manifest at `path` if it describes `site` as it is on disk, else an empty one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = orjson.loads(path.read_bytes())
         marker = (site / MARKER).read_text(encoding="utf-8").strip()
         if data.get("version") != VERSION or not marker or data.get("build_id") != marker:
             return Manifest()
@@ -185,7 +186,7 @@ def _reasons(value: Any) -> dict[str, list[str]]:
 def write_manifest(path: Path, manifest: Manifest) -> None:
     data = {"version": VERSION}
     data.update((item.name, getattr(manifest, item.name)) for item in dataclasses.fields(manifest))
-    _write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    _write_atomic(path, orjson.dumps(data))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
