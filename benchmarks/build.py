@@ -19,7 +19,8 @@ files each build made (the others were hard-linked from the previous site, see
 aibot.build.incremental) and how long search indexing took (Pagefind, part of the build).
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
-format, cold, in the same run on the same machine, with comparable outputs (an article page per
+format, cold, right after each of AiBot's cold builds (the machine's speed drifts: each round's
+pair is compared), with comparable outputs (an article page per
 post, paginated index, tag pages, archives, an Atom feed for the site and one per tag, 50 entries
 each), and the ratio AiBot cold / Pelican cold is printed.
 """
@@ -265,6 +266,32 @@ def write_pelican(root: Path, posts: list[Post]) -> None:
     (root / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
 
 
+class _Pelican:
+    """Pelican building the same posts: call it for one cold build's (seconds, peak RSS MB)."""
+
+    def __init__(self, root: Path, pelican: str, name: str) -> None:
+        self.root, self.pelican, self.name = root, pelican, name
+
+    def __call__(self) -> tuple[float, float]:
+        shutil.rmtree(self.root / "output", ignore_errors=True)
+        shutil.rmtree(self.root / "cache", ignore_errors=True)
+        command = [self.pelican, "content", "-o", "output", "-s", "pelicanconf.py"]
+        seconds, peak, _ = run_measured(command, self.root)
+        return seconds, peak
+
+
+def _pelican(base: Path, posts: list[Post]) -> _Pelican:
+    pelican = shutil.which("pelican", path=str(Path(sys.executable).parent)) or shutil.which(
+        "pelican"
+    )
+    if pelican is None:
+        raise SystemExit("Pelican is not installed: `pip install pelican markdown`")
+    version = subprocess.run([pelican, "--version"], capture_output=True, text=True, check=False)
+    root = base / "pelican"
+    write_pelican(root, posts)
+    return _Pelican(root, pelican, f"Pelican {version.stdout.strip()}")
+
+
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
@@ -310,6 +337,9 @@ def bench(base: Path, args: argparse.Namespace) -> None:
     times: dict[str, list[float]] = {k: [] for k in kinds}
     rss: dict[str, list[float]] = {k: [] for k in kinds}
     reports: dict[str, list[dict]] = {k: [] for k in kinds}
+    pelican_run = _pelican(base, posts) if args.pelican else None
+    ptimes: list[float] = []
+    prss: list[float] = []
     for n in range(1, args.runs + 1):
         for kind in kinds:
             if kind == "cold":
@@ -331,35 +361,16 @@ def bench(base: Path, args: argparse.Namespace) -> None:
             times[kind].append(seconds)
             rss[kind].append(peak)
             reports[kind].append(report)
+            if kind == "cold" and pelican_run is not None:  # the same moment's machine: pairs
+                seconds, peak = pelican_run()
+                ptimes.append(seconds)
+                prss.append(peak)
 
     rows = [(f"AiBot, {kind}", summary(times[kind]), max(rss[kind])) for kind in kinds]
     pelican_cold = None
-    if args.pelican:
-        pelican = shutil.which("pelican", path=str(Path(sys.executable).parent)) or shutil.which(
-            "pelican"
-        )
-        if pelican is None:
-            raise SystemExit("Pelican is not installed: `pip install pelican markdown`")
-        version = subprocess.run([pelican, "--version"], capture_output=True, text=True)
-        proot = base / "pelican"
-        write_pelican(proot, posts)
-        command = [pelican, "content", "-o", "output", "-s", "pelicanconf.py"]
-        ptimes, prss = [], []
-        for _ in range(args.runs):
-            shutil.rmtree(proot / "output", ignore_errors=True)
-            shutil.rmtree(proot / "cache", ignore_errors=True)
-            seconds, peak, _ = run_measured(command, proot)
-            ptimes.append(seconds)
-            prss.append(peak)
-        pages = sum(1 for _ in (proot / "output").rglob("*.html"))
+    if pelican_run is not None:
         pelican_cold = summary(ptimes)
-        rows.append(
-            (
-                f"Pelican {version.stdout.strip()}, cold ({pages} HTML pages)",
-                pelican_cold,
-                max(prss),
-            )
-        )
+        rows.append((f"{pelican_run.name}, cold", pelican_cold, max(prss)))
 
     print("\n| build | median s | min–max s | peak RSS MB |")
     print("|---|---:|---:|---:|")
@@ -367,7 +378,10 @@ def bench(base: Path, args: argparse.Namespace) -> None:
         print(f"| {name} | {median:.2f} | {low:.2f}–{high:.2f} | {peak:.0f} |")
     if pelican_cold is not None:
         ratio = statistics.median(times["cold"]) / pelican_cold[0]
-        print(f"\nAiBot cold / Pelican cold (medians): {ratio:.2f}× (target: at most 0.4×)")
+        pairs = [a / p for a, p in zip(times["cold"], ptimes, strict=True)]
+        print(f"\nAiBot cold / Pelican cold (medians): {ratio:.2f}×; per round (each AiBot cold "
+              f"build followed by Pelican's): median {statistics.median(pairs):.2f}×, "
+              f"{min(pairs):.2f}–{max(pairs):.2f} (target: at most 0.4×)")  # fmt: skip
 
     print("\n| build | files | made this time | in-process s (median) | search s (median) |")
     print("|---|---:|---:|---:|---:|")
