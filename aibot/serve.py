@@ -19,6 +19,7 @@ allows; the built files on disk never contain it.
 from __future__ import annotations
 
 import functools
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -307,9 +308,17 @@ class Preview:
         url = self.start(port)
         self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
         watched = ", ".join(str(p) for p in self.watched())
+        # Ctrl+C and a service manager's SIGTERM end the watch loop between two checks (a
+        # KeyboardInterrupt raised inside the file watch's native code may not surface).
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                previous[number] = signal.signal(number, lambda *_: self.stop.set())
         try:
             self.watch(ready=lambda: self.announce(f"watching {watched} for changes"))
         except KeyboardInterrupt:
             pass
         finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
             self.close()

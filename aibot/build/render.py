@@ -353,7 +353,9 @@ def build_site(
         report.problems.append(
             f"build failed, the previous site was kept: {type(exc).__name__}: {exc}"
         )
-    else:
+    finally:
+        site.close()
+    if report.ok:
         # A build with a bad post is not remembered as whole: the next one looks again.
         try:
             if errors:  # the post files' state is not remembered: the next build reads them
@@ -369,6 +371,7 @@ def build_site(
 
 
 def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float) -> BuildReport:
+    site.close()
     report.unchanged = True
     report.posts = last.posts
     report.pages = sum(1 for href in last.files if not href.startswith("static/"))
@@ -604,6 +607,11 @@ class _Site:
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = _environment(config)
         self.zone = ZoneInfo(config.site.timezone)
+
+    def close(self) -> None:
+        """Let go of the search thread and the HTML cache's database."""
+        self._searcher.shutdown(wait=True)
+        self.cache.close()
 
     def whole_key(
         self, posts: list[Post], feeds: list[FeedRow], *, drafts: bool, future: bool
