@@ -11,6 +11,7 @@ Without Playwright or Chromium these tests are skipped, unless AIBOT_REQUIRE_BRO
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -70,13 +71,9 @@ class Served:
         return self.base + path
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A copy of the built demo, indexed by Pagefind, on a loopback HTTP server."""
-    folder = tmp_path_factory.mktemp("browser") / "site"
-    shutil.copytree(built_demo_site(tmp_path_factory), folder)
-    report = index_site(folder)
-    assert report.ok, report.problems
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[Served]:
+    """`folder` on a loopback HTTP server while the block runs."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -85,6 +82,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A copy of the built demo, indexed by Pagefind, on a loopback HTTP server."""
+    folder = tmp_path_factory.mktemp("browser") / "site"
+    shutil.copytree(built_demo_site(tmp_path_factory), folder)
+    report = index_site(folder)
+    assert report.ok, report.problems
+    with _served(folder) as served:
+        yield served
 
 
 # The browser, watched
@@ -411,14 +419,8 @@ def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert report.ok, report.problems
     shards = json.loads((folder / "pagefind" / "shards.json").read_text())["shards"]
     assert len(shards) > 1
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield Served(folder, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _served(folder) as served:
+        yield served
 
 
 def test_search_finds_posts_in_every_shard(
@@ -474,14 +476,8 @@ def edited_site(
     assert report.ok, report.problems
     listing = json.loads((folder / "pagefind" / "shards.json").read_text())
     assert listing["delta"] == "delta" and len(listing["hidden"]) == 1
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield Served(folder, f"http://127.0.0.1:{server.server_address[1]}/"), post, word
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _served(folder) as served:
+        yield served, post, word
 
 
 def test_an_edited_post_is_found_once_with_its_new_words(edited_site, open_context) -> None:
