@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -540,10 +541,9 @@ class _Neighbours:
         found = sorted((s for s in shared if s not in taken), key=rank)[:count]
         # Too few sharing anything: the nearest newer posts, then the nearest older ones.
         if len(found) < count:
-            for step in [*range(1, len(self.order)), *range(-1, -len(self.order), -1)]:
-                if not 0 <= here + step < len(self.order):
-                    continue
-                slug = self.order[here + step].post.slug
+            newer, older = range(here + 1, len(self.order)), range(here - 1, -1, -1)
+            for at in itertools.chain(newer, older):
+                slug = self.order[at].post.slug
                 if slug not in taken and slug not in found:
                     found.append(slug)
                     if len(found) == count:
