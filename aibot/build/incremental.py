@@ -1,7 +1,7 @@
 """What lets a build skip work it has done before.
 
 - Every output file gets a key: a digest of everything that makes it (the template or output kind,
-  the posts it shows, their related posts and reasons) on top of the *inputs*, a digest of the
+  the posts it shows and their related posts) on top of the *inputs*, a digest of the
   templates, the static files, the configuration and AiBot's own version. The manifest keeps each
   file's key from the last build; a file whose key is unchanged is hard-linked from the current
   site into the new one instead of rendered.
@@ -36,7 +36,7 @@ import orjson
 from aibot.config import Config
 from aibot.models import Post
 
-VERSION = 1
+VERSION = 2
 MARKER = ".aibot-build"  # in the site: the id of the build that made it
 # Context names every page shares; their values are covered by the inputs digest.
 SHARED = frozenset({"site", "author", "cluster", "writer", "absolute", "now"})
@@ -146,8 +146,6 @@ class Manifest:
     quick: str = ""  # the key of the post files' times and sizes, the inputs and feed health
     valid_until: str = ""  # ISO time the site changes by itself (a post comes of age), or ""
     posts: int = 0  # published posts in the site
-    # key of a post and the posts it shows as related -> the reasons shown on their cards
-    reasons: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def read_manifest(path: Path, site: Path) -> Manifest:
@@ -166,21 +164,10 @@ def read_manifest(path: Path, site: Path) -> Manifest:
             files=files,
             quick=str(data.get("quick", "")),
             valid_until=str(data.get("valid_until", "")),
-            reasons=_reasons(data.get("reasons")),
             posts=data["posts"] if isinstance(data.get("posts"), int) else 0,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
-
-
-def _reasons(value: Any) -> dict[str, list[str]]:
-    if not isinstance(value, dict):
-        return {}
-    return {
-        key: entry
-        for key, entry in value.items()
-        if isinstance(entry, list) and all(isinstance(r, str) for r in entry)
-    }
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:

@@ -107,18 +107,27 @@ class PageLink:
     href: str  # relative to the site root, e.g. posts/slug.html
     # Markdown -> HTML, called the first time `html` is read (a build passes its cache's).
     to_html: Callable[[str], str] = field(default=lambda text: markdown_to_html(text), repr=False)
-    related: list[tuple[PageLink, str]] = field(default_factory=list)  # (post, reason)
+    shown: list[PageLink] = field(default_factory=list)  # its related posts, in order
+    # Why `shown` posts are related to this one: computed when its page is rendered.
+    reason: Callable[[Post, Post], str] | None = field(default=None, repr=False)
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
     image: str = ""  # the post's image as a path inside the site, or "" (see local_image)
     # Digests of what pages show of this post (build.incremental): `content_key` of the post's
     # file, URL and tags (all a card, a feed entry or the search index shows), `build_key` of
-    # that and its related posts with their reasons (all its own page shows).
+    # that and the content keys of its related posts (all its own page shows: a reason shown on
+    # a related card depends on the two posts alone).
     content_key: str = ""
     build_key: str = ""
     _html: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # what a page's key sees of a post shown on it
         return f"PageLink({self.href!r}, {self.content_key!r})"
+
+    @functools.cached_property
+    def related(self) -> list[tuple[PageLink, str]]:
+        """The related posts with the reason shown on each card."""
+        reason = self.reason or (lambda _post, _other: "")
+        return [(other, reason(self.post, other.post)) for other in self.shown]
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -363,7 +372,7 @@ def build_site(
                 made = Manifest(build_id, "", site.files)
             else:
                 made = Manifest(build_id, whole, site.files, quick, valid_until)
-            made.reasons, made.posts = site.reasons, len(visible)
+            made.posts = len(visible)
             write_manifest(manifest_file, made)
         except OSError as exc:
             report.problems.append(f"build cache not saved ({exc}); the next build is a full one")
@@ -595,7 +604,6 @@ class _Site:
         self.pages = 0
         self.rendered = 0
         self.files: dict[str, str] = {}  # href -> key of every file this build makes
-        self.reasons: dict[str, list[str]] = {}  # key of post and related -> reasons shown
         self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
         self.jobs: list[_Job] = []
         self._made_dirs: set[str] = set()
@@ -639,11 +647,11 @@ class _Site:
         keys = {link.post.slug: post_key(link.post) for link in links}
         neighbours = _Neighbours(links)
         for link in links:
-            link.related = self._related(link, index, by_slug, keys, neighbours)
+            link.shown = self._related(link, by_slug, neighbours)
+            link.reason = index.reason
             link.content_key = digest(repr((keys[link.post.slug], link.href, link.tags)))
         for link in links:
-            shown = [(other.content_key, reason) for other, reason in link.related]
-            link.build_key = digest(repr((link.content_key, shown)))
+            link.build_key = digest(link.content_key, *(o.content_key for o in link.shown))
 
         for link in links:
             self.page(
@@ -717,28 +725,16 @@ class _Site:
             self.cache.prune(digest(link.post.body) for link in links)
 
     def _related(
-        self,
-        link: PageLink,
-        index: RelatedIndex,
-        by_slug: dict[str, PageLink],
-        keys: dict[str, str],
-        neighbours: _Neighbours,
-    ) -> list[tuple[PageLink, str]]:
+        self, link: PageLink, by_slug: dict[str, PageLink], neighbours: _Neighbours
+    ) -> list[PageLink]:
         """The post's own `related:` list (those still published), filled up to RELATED_COUNT
-        (see _Neighbours); each with the reason shown on its card. Reasons are kept in the
-        manifest by the keys of the post and the posts shown."""
+        (see _Neighbours)."""
         post = link.post
         chosen = [s for s in post.meta.get("related") or [] if s in by_slug and s != post.slug]
         chosen = list(dict.fromkeys(chosen))
         if len(chosen) < RELATED_COUNT:
             chosen += neighbours.closest(link, RELATED_COUNT - len(chosen), set(chosen))
-        chosen = chosen[:RELATED_COUNT]
-        pair = digest(keys[post.slug], [keys[s] for s in chosen])
-        reasons = self.last.reasons.get(pair)
-        if reasons is None or len(reasons) != len(chosen):
-            reasons = [index.reason(post, by_slug[s].post) for s in chosen]
-        self.reasons[pair] = reasons
-        return [(by_slug[s], reason) for s, reason in zip(chosen, reasons, strict=True)]
+        return [by_slug[s] for s in chosen[:RELATED_COUNT]]
 
     def paginated(
         self,
