@@ -170,7 +170,7 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> N
     from aibot.build import build_site
 
     config = _load(config_path, demo)
-    report = build_site(config, drafts=drafts, future=future)
+    report = build_site(config, drafts=drafts, future=future, background=True)
     _print_problems(report.problems)
     if report.ok:
         made = (

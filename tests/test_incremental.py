@@ -8,11 +8,13 @@ import json
 import multiprocessing
 import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 
 from aibot.build import render
@@ -824,3 +826,111 @@ def test_a_broken_post_is_reported_again_by_the_next_build(tmp_path):
     assert fixed.ok and fixed.problems == [], fixed.problems
     assert (tmp_path / "site" / "posts" / "broken-story.html").is_file()
     assert_same_site(tmp_path / "site", cold_build(tmp_path, tmp_path / "cold"))
+
+
+# 9. The new site starts as links to the last one: nothing is written through them
+
+
+def _witness(site: Path, folder: Path) -> dict[Path, bytes]:
+    """Hard links to every file of `site` in `folder` (the same files), with their bytes now."""
+    seen = {}
+    for path in site.rglob("*"):
+        if path.is_file():
+            link = folder / path.relative_to(site)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, link)
+            seen[link] = path.read_bytes()
+    return seen
+
+
+def test_an_incremental_build_never_changes_a_file_of_the_last_site(tmp_path):
+    # The new site begins as hard links to the last one's files (`cp -al`); a page, feed,
+    # static file, search shard or marker made again must replace its link, never write into it.
+    base = tmp_path / "incremental"
+    write_site(base)
+    static = base / "templates" / "static"
+    static.mkdir(parents=True)
+    (static / "extra.css").write_text("/* one */\n")
+    config = make_config(base)
+    assert build_site(config, now=NOW).ok
+    before = _witness(base / "site", tmp_path / "witness")
+    assert len(before) > 20
+
+    edit_body(base, "bakery-wins-county-prize", "The judges praised the crust.")
+    edit_meta(base, "ferry-timetable-cut-for-winter", tags=["Weather"])
+    report = build_site(config, now=NOW)
+    assert report.ok and report.problems == [], report.problems
+    assert 0 < report.rendered < report.pages  # some files made again, the others kept
+    (static / "extra.css").write_text("/* two, longer */\n")  # an input: every file again
+    assert build_site(config, now=NOW).ok
+
+    changed = sorted(str(p) for p, data in before.items() if p.read_bytes() != data)
+    assert changed == [], f"written through a link into the last site: {changed}"
+    assert (base / "site" / "static" / "extra.css").read_text() == "/* two, longer */\n"
+    assert_same_site(base / "site", cold_build(base, tmp_path / "cold"))
+
+
+def test_without_cp_unchanged_files_are_linked_one_by_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "_link_all", lambda site, staging: None)  # no GNU cp
+    base = tmp_path / "incremental"
+    write_site(base)
+    config = make_config(base)
+    assert build_site(config, now=NOW).ok
+    before = inodes(base / "site")
+    for step, (name, edit) in enumerate(EDITS[:3] + EDITS[5:6]):
+        edit(base)
+        report = build_site(config, now=NOW)
+        assert report.ok and report.problems == [], (name, report.problems)
+        assert_same_site(base / "site", cold_build(base, tmp_path / f"cold-{step}"))
+    kept = [name for name, inode in inodes(base / "site").items() if before.get(name) == inode]
+    assert "about.html" in kept and "search.html" in kept
+
+
+def test_a_failed_copy_of_the_last_site_still_gives_the_right_site(tmp_path, monkeypatch):
+    # cp exiting non-zero (a full disk, a file it could not link) leaves a half-made folder:
+    # it is emptied and the build links each unchanged file itself.
+    real = render._link_all
+
+    def half_then_fail(site: Path, staging: Path) -> Any:
+        done = real(site, staging)
+        assert done is not None and done.wait() == 0
+        return render.subprocess.Popen(["false"])
+
+    monkeypatch.setattr(render, "_link_all", half_then_fail)
+    base = tmp_path / "incremental"
+    write_site(base)
+    config = make_config(base)
+    assert build_site(config, now=NOW).ok
+    edit_body(base, "bakery-wins-county-prize", "The judges praised the crust.")
+    report = build_site(config, now=NOW)
+    assert report.ok and report.problems == [], report.problems
+    assert 0 < report.rendered < report.pages
+    assert_same_site(base / "site", cold_build(base, tmp_path / "cold"))
+
+
+def test_the_replaced_site_can_be_deleted_in_the_background(tmp_path):
+    # `aibot build` does not wait for the last site's files to be deleted: a process of its
+    # own deletes them after the new site is in place.
+    write_site(tmp_path)
+    config = make_config(tmp_path)
+    assert build_site(config, now=NOW, background=True).ok
+    edit_body(tmp_path, "bakery-wins-county-prize", "The judges praised the crust.")
+    report = build_site(config, now=NOW, background=True)
+    assert report.ok and report.problems == [], report.problems
+    assert (
+        "The judges praised the crust."
+        in (tmp_path / "site" / "posts" / "bakery-wins-county-prize.html").read_text()
+    )
+    deadline = time.monotonic() + 30
+    while leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the other process's progress, not timing it
+    assert leftovers(tmp_path) == []
+
+
+def test_templates_are_compiled_once_per_source(tmp_path):
+    # Compiled templates are kept by Jinja outside the project (its own private folder).
+    env = render._environment(make_config(tmp_path))
+    assert isinstance(env.bytecode_cache, jinja2.FileSystemBytecodeCache)
+    cache = Path(env.bytecode_cache.directory)
+    assert not cache.is_relative_to(tmp_path)
+    assert cache.stat().st_mode & 0o077 == 0  # only its owner can read or write it
