@@ -1,24 +1,29 @@
 """The `aibot` command: a thin veneer over the library.
 
 Exit codes: 0 success, 1 something failed (see the printed problems), 2 usage or configuration
-errors (click's convention for usage).
+errors (click's convention for usage), 3 (`run --ci` only) the run is degraded: too few feeds
+answered or the writer failed on every story, so nothing may be published.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aibot import __version__
 from aibot.config import Config, ConfigError, load_config
 from aibot.progress import progress_reporter
+
+if TYPE_CHECKING:
+    from aibot.report import RunReport
 
 DEMO_CONFIG = Path("examples") / "demo" / "aibot.yaml"
 
@@ -85,7 +90,24 @@ def main() -> None:
 @_config_options
 @_writer_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
-def run(config_path: Path | None, demo: bool, backend: str | None, as_json: bool) -> None:
+@click.option(
+    "--ci", is_flag=True,
+    help="For GitHub Actions: judge the run (exit 3 when degraded: nothing may be published), "
+    "write the JSON report, and the job summary and step outputs when $GITHUB_STEP_SUMMARY and "
+    "$GITHUB_OUTPUT are set.",
+)  # fmt: skip
+@click.option(
+    "--report-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Where --ci writes the JSON report [default: <paths.cache>/run-report.json].",
+)  # fmt: skip
+def run(
+    config_path: Path | None,
+    demo: bool,
+    backend: str | None,
+    as_json: bool,
+    ci: bool,
+    report_file: Path | None,
+) -> None:
     """Collect, cluster, write and build, then print the run report."""
     from aibot.pipeline import run as run_pipeline
 
@@ -101,7 +123,27 @@ def run(config_path: Path | None, demo: bool, backend: str | None, as_json: bool
         index = config.paths.output / "index.html"
         if report.build_ok:
             click.echo(f"site: {index}")
+    if ci:
+        sys.exit(_judge_for_ci(config, report, report_file, quiet=as_json))
     sys.exit(0 if report.ok else 1)
+
+
+def _judge_for_ci(
+    config: Config, report: RunReport, report_file: Path | None, *, quiet: bool
+) -> int:
+    """`run --ci`: the verdict's lines (on stderr under --json) and the exit code."""
+    from aibot.publish import finish, workflow_error
+
+    report_file = report_file or config.paths.cache / "run-report.json"
+    verdict, code = finish(config, report, report_file=report_file)
+    if verdict.writer_note:
+        click.echo(f"note: {verdict.writer_note}", err=quiet)
+    if verdict.degraded:
+        click.echo(f"degraded: {verdict.reason}; nothing may be published", err=quiet)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            click.echo(workflow_error(f"degraded run: {verdict.reason}"))
+    click.echo(f"report: {report_file}", err=quiet)
+    return code
 
 
 @main.command()

@@ -135,6 +135,17 @@ class WriterConfig:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """The scheduled run on GitHub Actions (`aibot run --ci`, .github/workflows/publish.yml)."""
+
+    # A run in which a smaller share of the feeds answered publishes nothing (a network outage on
+    # the runner must not look like a quiet news day, nor update posts from a few outlets).
+    min_feed_success: float = 0.5
+    # New and updated posts go to a pull request (branch aibot/drafts) instead of main.
+    review: bool = False
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     content: Path = Path("content")
     templates: Path = Path("templates")
@@ -150,6 +161,7 @@ class Config:
     collect: CollectConfig = field(default_factory=CollectConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     writer: WriterConfig = field(default_factory=WriterConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     # Where the file was read from (None for a Config built in code); not a YAML key.
     source: Path | None = None
@@ -315,6 +327,11 @@ def _check_values(config: Config, name: str) -> None:
                 f"got {getattr(config.cluster, key)}"
             )
     _check_writer(config.writer, name)
+    if not 0 <= config.publish.min_feed_success <= 1:
+        raise ConfigError(
+            f"{name}: publish.min_feed_success: expected a share between 0 and 1 (0.5 is half "
+            f"the feeds), got {config.publish.min_feed_success}"
+        )
     if config.cluster.embeddings not in ("auto", "off"):
         raise ConfigError(
             f"{name}: cluster.embeddings: expected auto or off, got {config.cluster.embeddings!r}"

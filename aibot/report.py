@@ -42,6 +42,7 @@ class RunReport:
     posts_held: int = 0  # failed verification: saved as drafts for review
     posts_deferred: int = 0  # over writer.max_posts_per_run or the cost cap: next run
     posts_repaired: int = 0  # flagged, then cleared by the writer's one repair attempt
+    posts_failed: int = 0  # stories the writer was asked for and failed on: tried again next run
     # Model calls this run, from the cost ledger.
     calls: int = 0
     tokens_input: int = 0  # not read from the prompt cache (written to it or not)
@@ -85,6 +86,7 @@ class RunReport:
             f"posts     {self.posts_written} written, {self.posts_updated} updated, "
             f"{self.posts_unchanged} unchanged, {self.posts_kept} kept (edited or locked), "
             f"{self.posts_held} held for review, {self.posts_deferred} deferred"
+            f"{f', {self.posts_failed} failed' if self.posts_failed else ''}"
             f"{f' (writer: {self.writer})' if self.writer else ''}",
             *self._cost_lines(),
             f"build     {self.build_pages} pages in {self.build_seconds:.2f} s"

@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_success TEXT,
     last_error TEXT,
     failures INTEGER NOT NULL DEFAULT 0,
-    retry_after TEXT
+    retry_after TEXT,
+    failing_since TEXT  -- the first of the failures in a row (None while the feed answers)
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -123,6 +124,7 @@ class FeedState:
     last_error: str | None = None
     failures: int = 0
     retry_after: str | None = None
+    failing_since: str | None = None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -175,6 +177,7 @@ class Store:
             # commit (a crash may only lose the last commits: this is a cache, content/ is truth).
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            _add_missing_columns(db)
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -422,7 +425,8 @@ class Store:
     def save_feed_state(self, state: FeedState) -> None:
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO feeds (url, etag, last_modified, last_success, last_error, "
+                "failures, retry_after, failing_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     state.url,
                     state.etag,
@@ -431,6 +435,7 @@ class Store:
                     state.last_error,
                     state.failures,
                     state.retry_after,
+                    state.failing_since,
                 ),
             )
 
@@ -527,6 +532,14 @@ def _article(row: sqlite3.Row) -> Article:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a cache was made (of the same schema version): added empty."""
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(feeds)")}
+    if "failing_since" not in columns:
+        with db:
+            db.execute("ALTER TABLE feeds ADD COLUMN failing_since TEXT")
 
 
 def _move_aside(path: Path) -> Path:

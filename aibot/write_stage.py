@@ -229,6 +229,7 @@ class _Stage:
         )
 
     def _failed(self, job: Job, exc: Exception) -> None:
+        self.report.posts_failed += 1
         what = exc if isinstance(exc, WriterError) else f"{type(exc).__name__}: {exc}"
         self.report.problem(
             f"story {job.story.id} ({job.story.title[:60]}): writer {self.writer.name} failed: "
@@ -257,6 +258,7 @@ class _Stage:
         try:
             batch_id = batch.submit(self.writer.client, requests)  # type: ignore[attr-defined]
         except ServiceError as exc:
+            self.report.posts_failed += len(affordable)  # every story of the batch was tried
             self._stop_for_service(affordable, exc, 1)
             return
         self.store.save_batch(

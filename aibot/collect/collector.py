@@ -323,6 +323,7 @@ def _feed_ok(
     state.failures = 0
     state.last_error = None
     state.retry_after = None
+    state.failing_since = None
     store.save_feed_state(state)
     report.feeds_ok += 1
     return pending
@@ -339,6 +340,7 @@ def _feed_failed(
 ) -> list[_Pending]:
     state.failures += 1
     state.last_error = f"{now.isoformat()} {error}"
+    state.failing_since = state.failing_since or now.isoformat()
     store.save_feed_state(state)
     report.feeds_failed += 1
     problem = f"feed {feed.name or feed.url} ({feed.url}): {error}"
