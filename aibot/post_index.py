@@ -151,7 +151,7 @@ def _read(index_file: Path) -> dict[str, Any]:
         head = orjson.loads(index_file.read_bytes())
     except (OSError, ValueError):
         return {}
-    if not isinstance(head, dict) or head.get("version") != VERSION:
+    if not isinstance(head, dict) or (head.get("version"), head.get("shards")) != (VERSION, SHARDS):
         return {}
     entries: dict[str, Any] = {}
     for shard in range(SHARDS):
@@ -161,7 +161,7 @@ def _read(index_file: Path) -> dict[str, Any]:
             continue
         part = data.get("entries") if isinstance(data, dict) else None
         if isinstance(part, dict) and data.get("version") == VERSION:
-            entries.update((k, v) for k, v in part.items() if _shard_of(k) == shard)
+            entries.update(part)  # _write puts each entry in its shard
     return entries
 
 
