@@ -90,8 +90,8 @@ def writer_note(config: Config, report: RunReport, *, has_key: bool) -> str:
     """Say so when the offline writer stood in for Claude because the key is missing."""
     if report.writer == "extractive" and config.writer.backend != "extractive" and not has_key:
         return (
-            "ANTHROPIC_API_KEY is not set, so the extractive (offline) writer wrote this run's "
-            "posts. Add the repository secret ANTHROPIC_API_KEY to write with Claude."
+            "ANTHROPIC_API_KEY is not set, so the extractive (offline) writer writes the posts. "
+            "Add the repository secret ANTHROPIC_API_KEY to write with Claude."
         )
     return ""
 

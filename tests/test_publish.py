@@ -124,7 +124,7 @@ def test_the_summary_reports_the_run_and_the_missing_secret(normal_run) -> None:
     assert "| Feeds | 7 ok, 0 failed, 0 asked us to wait (100%) |" in summary
     assert f"| Posts | {outputs['posts_changed']} written, 0 updated, 0 held for review" in summary
     assert "| Model | 0 call(s): 0 input tokens" in summary
-    assert "ANTHROPIC_API_KEY is not set, so the extractive (offline) writer" in summary
+    assert "ANTHROPIC_API_KEY is not set, so the extractive (offline) writer writes" in summary
     assert "note: ANTHROPIC_API_KEY is not set" in done.stdout
 
 
