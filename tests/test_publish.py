@@ -32,7 +32,7 @@ from aibot.publish import (
 from aibot.report import RunReport
 from aibot.store import FeedState, Store
 from aibot.write.base import WriterError
-from tests.conftest import DEMO
+from tests.conftest import DEMO, REPO
 from tests.conftest import anthropic_stub as stub
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -281,6 +281,9 @@ def test_the_missing_key_is_named_only_when_it_made_the_difference() -> None:
     assert assess(_config(), report, [], has_key=True).writer_note == ""
     chosen = config_from_mapping({"writer": {"backend": "extractive"}}, base_dir=Path("/tmp"))
     assert assess(chosen, report, [], has_key=False).writer_note == ""
+    # `--writer claude` without the secret: the write stage falls back to the extractive writer.
+    asked = config_from_mapping({"writer": {"backend": "claude"}}, base_dir=Path("/tmp"))
+    assert "ANTHROPIC_API_KEY is not set" in assess(asked, report, [], has_key=False).writer_note
 
 
 def test_a_failed_build_exits_1_without_being_degraded(tmp_path: Path) -> None:
@@ -407,7 +410,7 @@ def test_untrusted_text_cannot_break_the_summary() -> None:
 def test_publish_settings_default_and_are_validated(tmp_path: Path) -> None:
     config = load_config(DEMO / "aibot.yaml")
     assert (config.publish.min_feed_success, config.publish.review) == (0.5, False)
-    assert load_config(REPO_CONFIG).publish.review is False
+    assert load_config(REPO / "aibot.yaml").publish.review is False  # publish directly
     for text, error in [
         ("publish:\n  min_feed_success: 1.5\n",
          "aibot.yaml: publish.min_feed_success: expected a share between 0 and 1"),
@@ -420,6 +423,3 @@ def test_publish_settings_default_and_are_validated(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as caught:
             load_config(path)
         assert str(caught.value).startswith(error)
-
-
-REPO_CONFIG = DEMO.parent.parent / "aibot.yaml"
