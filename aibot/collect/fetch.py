@@ -6,7 +6,10 @@ is a synchronous convenience around it for one-off calls. Rules both enforce:
 - a timeout on every network wait and a total deadline per request; at most `max_bytes` of
   (decoded) body, streamed and cut off — so a gzip bomb stops at the cap; at most 5 redirects;
 - hosts resolving to private, loopback, link-local or reserved addresses are refused unless
-  `allow_private` (checked for every redirect hop too);
+  `allow_private`: checked by name before every request and redirect hop (for a clear message),
+  and again where the socket is opened, which connects only to an address it has just vetted — so
+  a DNS answer that changes between the check and the connection (rebinding) gains nothing. (A
+  proxy set in the environment makes its own connections: then only the check by name applies.)
 - `file:` URLs are read only inside the folders a caller allows (the folder of a configured local
   feed); a `file:` link found in a web feed, or a redirect to one, is never followed;
 - 429 and 503 with Retry-After raise RetryLater, so a feed is skipped, not waited on.
@@ -15,6 +18,7 @@ is a synchronous convenience around it for one-off calls. Rules both enforce:
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +26,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from aibot import __version__
-from aibot.collect.urls import private_address_of
+from aibot.collect import urls
 
 MAX_REDIRECTS = 5
 
@@ -92,12 +97,15 @@ class AsyncFetcher:
         self.per_host = per_host
         self._all = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        if transport is None and not allow_private:
+            transport = _VettedTransport(limits)
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s),
             follow_redirects=False,
             headers={"User-Agent": agent or user_agent(), "Accept-Encoding": "gzip, deflate, br"},
             transport=transport,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            limits=limits,
         )
 
     async def __aenter__(self) -> AsyncFetcher:
@@ -124,6 +132,7 @@ class AsyncFetcher:
             raise FetchError(f"unsupported URL scheme {scheme or '(none)'!r}")
         history: list[str] = []
         for _ in range(MAX_REDIRECTS + 1):
+            _check_url(url)
             await self._check_host(url)
             response = await self._get_http(url, headers or {})
             if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
@@ -147,13 +156,10 @@ class AsyncFetcher:
             return
         parts = urlsplit(url)
         address = await asyncio.to_thread(
-            private_address_of, parts.hostname or "", parts.port or 443
+            urls.private_address_of, parts.hostname or "", parts.port or 443
         )
         if address is not None:
-            raise FetchError(
-                f"refused: {parts.hostname} resolves to the private address {address} "
-                "(set collect.allow_private_hosts: true to allow)"
-            )
+            raise _refused(parts.hostname or "", address)
 
     async def _get_http(self, url: str, headers: Mapping[str, str]) -> Response:
         host = (urlsplit(url).hostname or "").lower()
@@ -200,6 +206,88 @@ class AsyncFetcher:
             raise FetchError("not found") from None
         except OSError as exc:
             raise FetchError(f"cannot read: {exc.strerror}") from None
+
+
+def _check_url(url: str) -> None:
+    """FetchError for a URL httpx or urlsplit cannot read ("http://999.1.1.1/", a port past
+    65535): a bad link in a feed is that entry's problem, not the run's."""
+    try:
+        httpx.URL(url)
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a bad port
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchError(f"invalid URL ({exc})") from None
+
+
+def _refused(host: str, address: str) -> FetchError:
+    return FetchError(
+        f"refused: {host} resolves to the private address {address} "
+        "(set collect.allow_private_hosts: true to allow)"
+    )
+
+
+class _VettedBackend(httpcore.AsyncNetworkBackend):
+    """Opens TCP connections only to public addresses: the host is resolved here, every address
+    it has is vetted, and the socket is opened to a vetted address (never to the name, which the
+    resolver could answer differently a moment later)."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        private = urls.first_private(addresses)
+        if private is not None:
+            raise _refused(host, private)
+        error: Exception = httpcore.ConnectError(f"no address for {host}")
+        for address in addresses:
+            try:
+                return await self._backend.connect_tcp(
+                    address,
+                    port,
+                    timeout,
+                    local_address,
+                    socket_options,  # type: ignore[arg-type]
+                )
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: object = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class _VettedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with a connection pool that connects through _VettedBackend."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        ssl_context = httpx.create_ssl_context()
+        super().__init__(verify=ssl_context, limits=limits)
+        # httpx has no parameter for the network backend; its pool is made again with one.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_VettedBackend(),
+        )
 
 
 class Fetcher:

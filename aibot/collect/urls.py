@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_KEYS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src"}
@@ -30,11 +31,33 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits and can deliver to it: IPv4-compatible
+# (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d) and NAT64's well-known prefix (64:ff9b::/96).
+# IPv4-mapped (::ffff:a.b.c.d) and 6to4 (2002::/16) have their own properties.
+_CARRIES_IPV4 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+
+
 def is_public_address(address: str) -> bool:
+    """True for a globally reachable unicast address; an IPv6 address carrying an IPv4 one is
+    judged by that IPv4 address too ("::ffff:127.0.0.1", "2002:7f00:1::", "64:ff9b::a00:1")."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10: deprecated, still routed inside some networks
+            return False
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and any(ip in network for network in _CARRIES_IPV4):
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None and not is_public_address(str(inner)):
+            return False
     return ip.is_global and not ip.is_multicast
+
+
+def first_private(addresses: Iterable[str]) -> str | None:
+    """The first of `addresses` (as getaddrinfo gives them) that is not public, if any."""
+    for address in addresses:
+        if not is_public_address(address.split("%")[0]):
+            return address
+    return None
 
 
 def private_address_of(host: str, port: int = 443) -> str | None:
@@ -43,8 +66,4 @@ def private_address_of(host: str, port: int = 443) -> str | None:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         return None  # the request itself will fail with a clear error
-    for info in infos:
-        address = str(info[4][0]).split("%")[0]
-        if not is_public_address(address):
-            return address
-    return None
+    return first_private(str(info[4][0]) for info in infos)
