@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aibot import __version__
-from aibot.config import Config, ConfigError, load_config
+from aibot.config import Config, ConfigError, load_config_with_sources
 from aibot.progress import progress_reporter
 
 if TYPE_CHECKING:
@@ -29,17 +29,22 @@ DEMO_CONFIG = Path("examples") / "demo" / "aibot.yaml"
 
 
 def demo_config_path() -> Path:
-    """The bundled demo's config: beside the package in a checkout, else under the cwd."""
-    for base in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        candidate = base / DEMO_CONFIG
-        if candidate.is_file():
-            return candidate
-    raise click.UsageError(f"the demo sample was not found ({DEMO_CONFIG}); run from a checkout")
+    """The demo's config: examples/demo in a checkout (or under the cwd), else the wheel's copy
+    unpacked into the user's cache folder (aibot.bundled)."""
+    from aibot.bundled import checkout_folder, demo_config
+
+    in_cwd = Path.cwd() / DEMO_CONFIG
+    if checkout_folder("demo") is None and in_cwd.is_file():
+        return in_cwd  # AiBot installed from a checkout (`pip install .`) and run in it
+    return demo_config()
 
 
 def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
-        "--demo", is_flag=True, help="Use the bundled offline demo (examples/demo/aibot.yaml)."
+        "--demo",
+        is_flag=True,
+        help="Use the offline demo sample (examples/demo in a checkout, else unpacked into "
+        "~/.cache/aibot/demo or $AIBOT_DEMO_DIR).",
     )(func)
     func = click.option(
         "-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -50,9 +55,13 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(config_path: Path | None, demo: bool) -> Config:
+    return _load_with_sources(config_path, demo)[0]
+
+
+def _load_with_sources(config_path: Path | None, demo: bool) -> tuple[Config, dict[str, str]]:
     path = demo_config_path() if demo else (config_path or Path("aibot.yaml"))
     try:
-        return load_config(path)
+        return load_config_with_sources(path)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -365,6 +374,87 @@ def feeds_import(obj: tuple[Path | None, bool] | None, opml_file: Path) -> None:
         sys.exit(2)
     _load(config.source, False)  # the result must still be a valid configuration
     click.echo(f"{config.source}: {added} feed(s) added, {present} already listed")
+
+
+def _interactive() -> bool:
+    """Whether `aibot init` may ask questions: someone is typing."""
+    return sys.stdin.isatty()
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="Site title [default: My News].")
+@click.option(
+    "--url",
+    "base_url",
+    help="The site's public address, site.base_url [default: https://example.org/].",
+)
+@click.option(
+    "--feeds", "opml", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Start with the feeds of this OPML file instead of six world news feeds.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@click.option("-y", "--yes", is_flag=True, help="Ask nothing (nor does a run without a terminal).")
+def init(
+    folder: Path, title: str | None, base_url: str | None, opml: Path | None, force: bool, yes: bool
+) -> None:
+    """Create a new site in FOLDER: aibot.yaml (every setting, commented), content/posts/,
+    templates/, .gitignore, requirements.txt, and the GitHub workflows that test and publish it.
+    Existing files are left alone unless --force."""
+    from aibot.collect.opml import OpmlError
+    from aibot.init_site import DEFAULT_TITLE, DEFAULT_URL, SiteExistsError, create_site
+
+    if not yes and _interactive():
+        title = title or click.prompt("Site title", default=DEFAULT_TITLE)
+        base_url = base_url or click.prompt("Public address (site.base_url)", default=DEFAULT_URL)
+    title, base_url = title or DEFAULT_TITLE, base_url or DEFAULT_URL
+    try:
+        written = create_site(folder, title, base_url, opml, force=force)
+    except SiteExistsError as exc:
+        click.echo(f"error: these files exist (--force overwrites them): {exc}", err=True)
+        sys.exit(1)
+    except (ConfigError, OpmlError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Created the site {title!r} in {folder}/ ({len(written)} files):")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(f"""Next:
+  cd {folder}
+  aibot run --demo   # AiBot at work on its offline demo sample (writes nothing here)
+  aibot run          # collect the feeds in aibot.yaml, write posts, build site/
+  aibot serve        # read the site on http://127.0.0.1:8000/
+To publish it with GitHub Actions and Pages, see docs/publishing.md in AiBot's documentation.""")
+
+
+@main.command(name="config")
+@_config_options
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+def config_command(config_path: Path | None, demo: bool, as_json: bool) -> None:
+    """Print every setting in effect and where it came from: default, file, or the AIBOT_*
+    environment variable that set it."""
+    from aibot.config import config_sections
+    from aibot.config_docs import yaml_value
+
+    config, sources = _load_with_sources(config_path, demo)
+    rows = []
+    for section in config_sections():
+        for f in dataclasses.fields(getattr(config, section)):
+            key, value = f"{section}.{f.name}", getattr(getattr(config, section), f.name)
+            rows.append((key, value, sources.get(key, "default")))
+    rows += [(f"feeds[{i}]", feed, sources["feeds"]) for i, feed in enumerate(config.feeds)]
+    if as_json:
+        values = {k: (str(v) if isinstance(v, Path) else v) for k, v, _ in rows}
+        click.echo(json.dumps(
+            {"file": str(config.source), "settings": [
+                {"key": k, "value": values[k], "source": s} for k, _, s in rows
+            ]}, indent=2, default=lambda o: dataclasses.asdict(o),
+        ))  # fmt: skip
+        return
+    click.echo(f"# {config.source}")
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        click.echo(f"{key.ljust(width)}  {yaml_value(value)}  ({source})")
 
 
 @main.command()

@@ -10,6 +10,7 @@ import dataclasses
 import os
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,66 +26,104 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SiteConfig:
+    """The site as readers see it."""
+
     title: str = "AiBot"
+    """Site name, in every page's header and title and in the feeds."""
     base_url: str = "https://example.org/"
+    """Public address of the site (on GitHub Pages `https://USER.github.io/REPO/`): canonical
+    links, feeds and sitemaps use it."""
     language: str = "en"
+    """Language code for `<html lang>` and the feeds."""
     timezone: str = "UTC"
+    """Time zone dates are shown in, e.g. `Europe/London`."""
     posts_per_page: int = 10
+    """Posts on each front page."""
     description: str = "News stories distilled from many sources by AiBot."
-    # Feeds carry each post's whole text (true) or its summary (false).
+    """Meta description of the front page and subtitle of the feeds."""
     feed_full_content: bool = True
+    """Feeds carry each post's whole text (`true`) or only its summary (`false`)."""
 
 
 @dataclass(frozen=True)
 class AuthorConfig:
+    """The byline and author card of every post."""
+
     name: str = "AiBot"
+    """Byline of the posts."""
     bio: str = (
         "AiBot scans breaking news and distills multiple news articles into a concise, "
         "easy-to-understand summary which reads just like a news story, saving users time "
         "while keeping them well-informed."
     )
+    """The author card under each post."""
     disclaimer: str = (
         "To err is human, but AI does it too. Whilst factual data is used in the production of "
         "these articles, the content is written entirely by AI. Double check any facts you "
         "intend to rely on with another source."
     )
+    """Shown under every post."""
 
 
 @dataclass(frozen=True)
 class FeedConfig:
+    """One feed: an item of the `feeds` list."""
+
     url: str
+    """An http(s) URL, or the path of a local feed file (relative to the configuration file)."""
     name: str = ""
+    """The outlet's name shown in posts' sources; empty: the feed's own title."""
     tags: tuple[str, ...] = ()
+    """Tags given to the feed's articles; a post takes its sources' most common tags."""
     trusted_single_source: bool = False
+    """A story from this feed is written without waiting for a second outlet."""
 
 
 @dataclass(frozen=True)
 class CollectConfig:
+    """Fetching feeds and article pages."""
+
     concurrency: int = 16
+    """Requests at once."""
     per_host: int = 2
+    """Requests at once to one host."""
     timeout_s: float = 20.0
+    """Seconds to wait for each step of a request; a request takes at most three times this."""
     max_bytes: int = 5_000_000
-    # 0 keeps entries of any age (the demo sample is dated).
+    """Larger responses (after decompression) are cut off and refused."""
     max_age_hours: float = 48.0
+    """Older feed entries are ignored; 0 keeps entries of any age (the demo sample is dated)."""
     allow_private_hosts: bool = False
+    """Fetch from hosts on private, loopback or link-local addresses (tests only)."""
     respect_robots: bool = True
-    # Both extractors on every page: a little better text, about 1.5 times the extraction time.
+    """Honour robots.txt for article pages."""
     thorough_extraction: bool = False
-    # A feed failing this many runs in a row is reported as broken.
+    """Run both extractors on every page: a little better text, about 1.5 times the time."""
     broken_after: int = 10
+    """A feed failing this many runs in a row is reported as broken."""
     user_agent: str = ""
+    """User-Agent header; empty: `AiBot/<version>` with the site's title and address."""
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
+    """Grouping articles into stories (docs/stories.md)."""
+
     threshold: float = 0.35
+    """TF-IDF similarity an article needs to join a story (between 0 and 1)."""
     merge_threshold: float = 0.27
+    """TF-IDF similarity of two stories' centroids for them to merge."""
     window_hours: float = 72.0
+    """A story takes no article this long after its last one."""
     min_sources: int = 2
-    embeddings: str = "auto"  # auto: used when aibot[embeddings] is installed; off: never
-    # With embeddings the similarity is a blend on another scale: its own two thresholds.
+    """Distinct outlets a story needs before it is written."""
+    embeddings: str = "auto"
+    """`auto`: blend in sentence embeddings when the `aibot[embeddings]` extra is installed;
+    `off`: never."""
     embedding_threshold: float = 0.4
+    """`threshold` when embeddings are used (the blend is on another scale)."""
     embedding_merge_threshold: float = 0.45
+    """`merge_threshold` when embeddings are used."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +131,15 @@ class PriceConfig:
     """US dollars per million tokens for every model id containing `model`."""
 
     model: str
+    """Applies to every model id containing this text."""
     input: float
+    """Input tokens."""
     output: float
-    # Unset: a tenth of `input` for cache reads, 1.25 times `input` for cache writes.
+    """Output tokens."""
     cache_read: float | None = None
+    """Tokens read from the prompt cache; unset: a tenth of `input`."""
     cache_write: float | None = None
+    """Tokens written to the prompt cache; unset: 1.25 times `input`."""
 
 
 DEFAULT_PRICES = (
@@ -108,49 +151,72 @@ DEFAULT_PRICES = (
 
 @dataclass(frozen=True)
 class WriterConfig:
+    """Who writes the posts: Claude, or the offline extractive writer (docs/stories.md)."""
+
     backend: str = "auto"
-    # Empty: the newest Sonnet (model) and Haiku (small_model) the installed SDK lists that its
-    # deprecation table does not name.
+    """`auto` (Claude when `ANTHROPIC_API_KEY` is set, else extractive), `claude` or
+    `extractive`; `aibot run --writer` overrides it for one run."""
     model: str = ""
+    """Claude model; empty: the newest Sonnet the installed `anthropic` SDK lists and its
+    deprecation table does not name."""
     small_model: str = ""
+    """Model of the repair call; empty: the newest current Haiku."""
     max_posts_per_run: int = 20
+    """New posts per run; the other stories wait for the next run."""
     max_input_tokens: int = 12_000
+    """Input budget per story, system prompt included; the most informative passages are chosen
+    to fit."""
     max_output_tokens: int = 4_000
-    # The SDK retries 408, 409, 429, 5xx and 529 answers and timeouts with exponential backoff.
+    """`max_tokens` of each Claude call."""
     max_retries: int = 4
+    """Retries of 408, 409, 429, 5xx and 529 answers and timeouts, with exponential backoff."""
     timeout_s: float = 120.0
-    # Several API failures in a row mean the service is down: the rest wait for the next run.
+    """Seconds to wait for each call."""
     max_failures_in_a_row: int = 3
-    # One cheap call with the small model rewrites the paragraphs the verifier flagged.
+    """API failures in a row (after retries) that end writing for the run: the service is down
+    and the rest wait for the next run."""
     repair: bool = True
-    # The Message Batches API: half price, results within minutes to hours.
+    """One cheap call with the small model rewrites the paragraphs the verifier flagged."""
     batch: bool = False
+    """Send the run's stories as one Message Batch: half price, answers within minutes to hours
+    (a later run collects what is left)."""
     batch_wait_s: float = 900.0
+    """How long a run waits for its batch."""
     batch_poll_s: float = 20.0
-    # 0 means no limit.
+    """How often a run asks whether its batch is done."""
     max_cost_per_run: float = 2.0
+    """US dollars; before each call its worst case must fit in what is left. 0: no cap."""
     prices: tuple[PriceConfig, ...] = DEFAULT_PRICES
-    # Length of the extractive writer's posts, in words.
+    """US dollars per million tokens, for the cost ledger and the cap; an unknown model is
+    priced at the dearest entry."""
     target_words: tuple[int, ...] = (250, 400)
+    """Least and most words of the extractive writer's posts."""
 
 
 @dataclass(frozen=True)
 class PublishConfig:
     """The scheduled run on GitHub Actions (`aibot run --ci`, .github/workflows/publish.yml)."""
 
-    # A run in which a smaller share of the feeds answered publishes nothing (a network outage on
-    # the runner must not look like a quiet news day, nor update posts from a few outlets).
     min_feed_success: float = 0.5
-    # New and updated posts go to a pull request (branch aibot/drafts) instead of main.
+    """Share of the feeds that must answer for `aibot run --ci` to publish; with fewer the run is
+    degraded (exit 3; nothing committed or deployed): a network outage on the runner must not
+    look like a quiet news day."""
     review: bool = False
+    """New and updated posts go to a pull request (branch `aibot/drafts`) instead of main."""
 
 
 @dataclass(frozen=True)
 class PathsConfig:
+    """Folders, relative to the configuration file."""
+
     content: Path = Path("content")
+    """The posts, in `posts/YYYY/slug.md`: the site's real content (commit it)."""
     templates: Path = Path("templates")
+    """Templates that override the built-in theme one file at a time (docs/theming.md)."""
     output: Path = Path("site")
+    """The built site."""
     cache: Path = Path(".aibot")
+    """The cache: articles, stories, feed health, cost ledger; deleting it loses no post."""
 
 
 @dataclass(frozen=True)
@@ -183,8 +249,17 @@ class Config:
 _WRITER_BACKENDS = ("auto", "claude", "extractive")
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read, validate and resolve a configuration file."""
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and resolve a configuration file. `AIBOT_<SECTION>_<KEY>` variables of
+    `environ` (by default the process environment) override the file's keys."""
+    return load_config_with_sources(path, environ)[0]
+
+
+def load_config_with_sources(
+    path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
+) -> tuple[Config, dict[str, str]]:
+    """`load_config`, and where each set key came from: `{"site.title": "file",
+    "writer.backend": "AIBOT_WRITER_BACKEND", …}`; keys it does not list have their default."""
     path = Path(path)
     name = path.name
     try:
@@ -200,7 +275,81 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise ConfigError(f"{name}{where}: invalid YAML: {exc}") from None
     if raw is None:
         raw = {}
-    return config_from_mapping(raw, base_dir=path.resolve().parent, name=name, source=path)
+    sources = _file_sources(raw)
+    overrides = env_overrides(os.environ if environ is None else environ)
+    if overrides and isinstance(raw, dict):
+        raw = dict(raw)
+        for (section, key), (variable, value) in overrides.items():
+            if raw.get(section) is None:
+                raw[section] = {}
+            if isinstance(raw[section], dict):
+                raw[section] = {**raw[section], key: value}
+                sources[f"{section}.{key}"] = variable
+    try:
+        config = config_from_mapping(raw, base_dir=path.resolve().parent, name=name, source=path)
+    except ConfigError as exc:
+        for key, origin in sources.items():
+            if origin != "file" and f": {key}:" in str(exc):
+                raise ConfigError(f"{exc} (set by {origin})") from None
+        raise
+    return config, sources
+
+
+ENV_PREFIX = "AIBOT_"
+
+
+def config_sections() -> dict[str, type]:
+    """The sections of aibot.yaml that are mappings, by name: site, author, collect, …"""
+    hints = typing.get_type_hints(Config)
+    return {name: hint for name, hint in hints.items() if dataclasses.is_dataclass(hint)}
+
+
+def env_variable(section: str, key: str) -> str:
+    """The environment variable that overrides `section.key`: AIBOT_SITE_BASE_URL."""
+    return f"{ENV_PREFIX}{section}_{key}".upper()
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """`AIBOT_<SECTION>_<KEY>` variables as {(section, key): (variable, value as YAML would
+    read it)}. Text and path settings take the value as it is; the others read it as YAML
+    (`true`, `12`, `[300, 500]`). A variable naming a section but no key of it, or holding a
+    value of the wrong type, is an error naming the variable. Other AIBOT_ variables
+    (AIBOT_CONFIG, …) are not settings and are left alone."""
+    sections = config_sections()
+    found: dict[tuple[str, str], tuple[str, Any]] = {}
+    for variable in sorted(environ):
+        section, _, key = variable.removeprefix(ENV_PREFIX).lower().partition("_")
+        if not variable.startswith(ENV_PREFIX) or section not in sections:
+            continue
+        hints = typing.get_type_hints(sections[section])
+        if key not in hints:
+            known = ", ".join(env_variable(section, k) for k in hints)
+            raise ConfigError(f"environment: {variable}: no such setting (known: {known})")
+        value = _env_value(hints[key], environ[variable], variable)
+        _convert(hints[key], value, "environment", variable)  # the error names the variable
+        found[(section, key)] = (variable, value)
+    return found
+
+
+def _env_value(hint: Any, text: str, variable: str) -> Any:
+    if hint in (str, Path):
+        return text
+    if hint is bool and text.strip().lower() in ("1", "0", "yes", "no", "on", "off"):
+        return text.strip().lower() in ("1", "yes", "on")
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        raise ConfigError(f"environment: {variable}: cannot read {text!r}: {exc}") from None
+
+
+def _file_sources(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    sources = {"feeds": "file"} if "feeds" in raw else {}
+    for section in config_sections():
+        if isinstance(raw.get(section), dict):
+            sources.update({f"{section}.{key}": "file" for key in raw[section]})
+    return sources
 
 
 def config_from_mapping(

@@ -1,0 +1,66 @@
+"""Files AiBot carries besides its code: the offline demo and the GitHub files of a site.
+
+The repository keeps them where a site keeps them (examples/demo/, .github/); the wheel carries
+the same files as the package data aibot/_demo and aibot/_github (see pyproject.toml). In a
+checkout they are read from the repository, so there is one copy of each.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+_IN_CHECKOUT = {"demo": Path("examples") / "demo", "github": Path(".github")}
+
+
+def checkout_folder(name: str) -> Path | None:
+    """The folder `demo` or `github` of the repository AiBot runs from; None when installed."""
+    folder = _CHECKOUT / _IN_CHECKOUT[name]
+    return folder if (_CHECKOUT / "pyproject.toml").is_file() and folder.is_dir() else None
+
+
+def bundled(name: str) -> Traversable:
+    """The folder `demo` or `github`: the repository's own in a checkout, else the wheel's."""
+    return checkout_folder(name) or files("aibot") / f"_{name}"
+
+
+def demo_home() -> Path:
+    """Where an installed AiBot unpacks its demo: $AIBOT_DEMO_DIR, else the user's cache."""
+    if os.environ.get("AIBOT_DEMO_DIR"):
+        return Path(os.environ["AIBOT_DEMO_DIR"])
+    if os.name == "nt":
+        cache = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "aibot" / "demo"
+
+
+def demo_config() -> Path:
+    """The demo's aibot.yaml. A checkout runs it in examples/demo; an installed AiBot copies the
+    sample out of the wheel into demo_home() (never writing into site-packages) and runs it
+    there, refreshing files an upgrade changed and leaving the demo's posts and site alone."""
+    checkout = checkout_folder("demo")
+    if checkout is not None:
+        return checkout / "aibot.yaml"
+    home = demo_home()
+    for source, target in _walk(bundled("demo"), home):
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    return home / "aibot.yaml"
+
+
+def _walk(folder: Traversable, target: Path) -> list[tuple[Traversable, Path]]:
+    """Every file under `folder` with where it goes under `target`."""
+    found: list[tuple[Traversable, Path]] = []
+    for item in folder.iterdir():
+        if item.is_dir():
+            if item.name != "__pycache__":
+                found += _walk(item, target / item.name)
+        else:
+            found.append((item, target / item.name))
+    return found

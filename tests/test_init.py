@@ -1,0 +1,182 @@
+"""`aibot init`: a new site's layout, its commented aibot.yaml, no overwriting, no questions
+without a terminal; the repository itself is a site of the same layout; the demo an installed
+AiBot unpacks from its package data."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aibot import bundled, cli
+from aibot.config import Config, config_sections, load_config
+from aibot.config_docs import field_docs
+from aibot.init_site import STARTER_FEEDS, site_files
+from tests.conftest import DEMO, REPO, run_cli
+
+LAYOUT = [
+    "aibot.yaml", "requirements.txt", ".gitignore", ".ci/run", "templates/README.md",
+    ".github/workflows/publish.yml", ".github/workflows/ci.yml",
+    ".github/scripts/publish-content.sh", ".github/scripts/feed_issue.py",
+]  # fmt: skip
+
+OPML = """<?xml version="1.0"?>
+<opml version="2.0"><head><title>Mine</title></head><body>
+  <outline text="Local">
+    <outline text="Tidewater Gazette" xmlUrl="https://tidewater.example/rss"/>
+    <outline text="Fenmoor Echo" xmlUrl="https://fenmoor.example/feed.xml"/>
+  </outline>
+  <outline text="Business"><outline text="Gazette" xmlUrl="https://tidewater.example/rss"/></outline>
+</body></opml>
+"""
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_init_writes_the_layout_and_a_valid_config(tmp_path: Path) -> None:
+    site = tmp_path / "mysite"
+    result = run_cli("init", str(site))  # the test runner's stdin is no terminal: no questions
+    assert result.exit_code == 0, result.output
+    assert _files(site) == set(LAYOUT)
+    assert (site / "content" / "posts").is_dir() and not any((site / "templates").glob("*.html"))
+    for script in (".ci/run", ".github/scripts/publish-content.sh"):
+        assert os.access(site / script, os.X_OK), script
+    assert (site / ".gitignore").read_text().splitlines()[1:] == ["site/", ".aibot/"]
+    config = load_config(site / "aibot.yaml", environ={})
+    assert config.site.title == "My News" and config.site.base_url == "https://example.org/"
+    assert config.feeds == STARTER_FEEDS and len(config.feeds) >= 5
+    assert "aibot==" in (site / "requirements.txt").read_text()
+    assert f"cd {site}" in result.output and "aibot run --demo" in result.output
+
+
+def test_the_config_holds_every_setting_at_its_default_with_its_documentation(
+    tmp_path: Path,
+) -> None:
+    text = site_files("Tidewater Times", "https://tide.example/news/")["aibot.yaml"].decode()
+    raw = yaml.safe_load(text)
+    for section, cls in config_sections().items():
+        assert list(raw[section]) == [f.name for f in dataclasses.fields(cls)], section
+        for doc in field_docs(cls).values():
+            assert f"# {' '.join(doc.split()[:4])}" in text  # each setting's doc as a comment
+    (tmp_path / "aibot.yaml").write_text(text)
+    config = load_config(tmp_path / "aibot.yaml", environ={})
+    defaults = Config()
+    for section in ("author", "collect", "cluster", "writer", "publish"):
+        assert getattr(config, section) == getattr(defaults, section), section
+    assert config.site == dataclasses.replace(
+        defaults.site, title="Tidewater Times", base_url="https://tide.example/news/"
+    )
+    assert config.paths.output == tmp_path / "site"
+
+
+def test_title_url_and_the_feeds_of_an_opml_file(tmp_path: Path) -> None:
+    (tmp_path / "mine.opml").write_text(OPML)
+    site = tmp_path / "tide"
+    opml = str(tmp_path / "mine.opml")
+    result = run_cli("init", str(site), "--title", "Tidewater Times", "--url",
+                     "https://tide.example/", "--feeds", opml, "--yes")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    config = load_config(site / "aibot.yaml", environ={})
+    assert config.site.title == "Tidewater Times"
+    assert config.site.base_url == "https://tide.example/"
+    assert [(f.url, f.name, f.tags) for f in config.feeds] == [
+        ("https://tidewater.example/rss", "Tidewater Gazette", ("local",)),
+        ("https://fenmoor.example/feed.xml", "Fenmoor Echo", ("local",)),
+    ]  # the feed listed in two folders once
+
+
+def test_existing_files_are_never_overwritten_without_force(tmp_path: Path) -> None:
+    site = tmp_path / "mysite"
+    (site / ".github" / "workflows").mkdir(parents=True)
+    (site / "aibot.yaml").write_text("site: {title: Mine}\n")
+    (site / ".github" / "workflows" / "ci.yml").write_text("name: my own CI\n")
+    (site / "notes.txt").write_text("unrelated")
+    result = run_cli("init", str(site), "--yes")
+    assert result.exit_code == 1
+    assert "aibot.yaml" in result.output and "ci.yml" in result.output
+    assert "--force" in result.output
+    assert _files(site) == {"aibot.yaml", ".github/workflows/ci.yml", "notes.txt"}  # nothing
+    assert (site / "aibot.yaml").read_text() == "site: {title: Mine}\n"
+    forced = run_cli("init", str(site), "--yes", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert load_config(site / "aibot.yaml", environ={}).site.title == "My News"
+    assert (site / "notes.txt").read_text() == "unrelated"
+
+
+def test_an_invalid_address_writes_nothing(tmp_path: Path) -> None:
+    result = run_cli("init", str(tmp_path / "s"), "--url", "ftp://files.example/", "--yes")
+    assert result.exit_code == 2
+    assert "site.base_url: expected an http(s) URL" in result.output
+    assert not (tmp_path / "s").exists() or not _files(tmp_path / "s")
+
+
+def test_at_a_terminal_init_asks_for_title_and_address_unless_yes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    answers = "Fenmoor Echo\nhttps://fenmoor.example/\n"
+    asked = CliRunner().invoke(cli.main, ["init", str(tmp_path / "a")], input=answers)
+    assert asked.exit_code == 0, asked.output
+    assert "Site title [My News]: " in asked.output
+    config = load_config(tmp_path / "a" / "aibot.yaml", environ={})
+    assert (config.site.title, config.site.base_url) == ("Fenmoor Echo", "https://fenmoor.example/")
+    quiet = CliRunner().invoke(cli.main, ["init", str(tmp_path / "b"), "--yes"], input="")
+    assert quiet.exit_code == 0 and "Site title" not in quiet.output
+
+
+def test_the_repository_is_a_site_of_the_same_layout(tmp_path: Path) -> None:
+    """AiBot's own repository is one instance of what `aibot init` makes: the workflows, their
+    scripts and the templates README are the same bytes (one source: the wheel packs the
+    repository's .github/), and the rest of the layout is there."""
+    made = site_files()
+    for name in LAYOUT:
+        assert (REPO / name).is_file(), name
+        if name.startswith((".github/", "templates/")):
+            assert (REPO / name).read_bytes() == made[name], f"{name} differs from aibot init's"
+    assert (REPO / "content" / "posts").is_dir()
+    paths = ["site/index.html", ".aibot/aibot.sqlite"]
+    ignored = subprocess.run(["git", "check-ignore", *paths], cwd=REPO, capture_output=True,
+                             text=True, check=False)  # fmt: skip
+    assert ignored.stdout.split() == paths
+    assert load_config(REPO / "aibot.yaml", environ={}).feeds
+
+
+def test_an_installed_aibot_unpacks_its_demo_into_the_user_s_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "site-packages" / "aibot"
+    (package / "_demo").mkdir(parents=True)
+    shutil.copy(DEMO / "aibot.yaml", package / "_demo" / "aibot.yaml")
+    shutil.copytree(DEMO / "sample", package / "_demo" / "sample")
+    monkeypatch.setattr(bundled, "_CHECKOUT", tmp_path / "not-a-checkout")
+    monkeypatch.setattr(bundled, "files", lambda _: package)
+    monkeypatch.setenv("AIBOT_DEMO_DIR", str(tmp_path / "demo"))
+    before = _files(package)
+
+    config = bundled.demo_config()
+    assert config == tmp_path / "demo" / "aibot.yaml"
+    assert _files(tmp_path / "demo") == _files(package / "_demo")
+    # An upgrade's changed sample file is refreshed; the demo's own posts are left alone.
+    feed = tmp_path / "demo" / "sample" / "feeds" / "circuit-post.xml"
+    feed.write_text("stale")
+    post = tmp_path / "demo" / "content" / "posts" / "2026" / "kept.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("an earlier run's post")
+    assert bundled.demo_config() == config
+    assert (
+        feed.read_bytes()
+        == (package / "_demo" / "sample" / "feeds" / "circuit-post.xml").read_bytes()
+    )
+    assert post.read_text() == "an earlier run's post"
+    assert _files(package) == before  # never written into the installed package
+    monkeypatch.chdir(tmp_path)
+    assert cli.demo_config_path() == config
