@@ -39,14 +39,17 @@ def demo_home() -> Path:
 
 
 def demo_config() -> Path:
-    """The demo's aibot.yaml. A checkout runs it in examples/demo; an installed AiBot copies the
-    sample out of the wheel into demo_home() (never writing into site-packages) and runs it
-    there, refreshing files an upgrade changed and leaving the demo's posts and site alone."""
+    """The demo's aibot.yaml. A checkout runs the demo in examples/demo. An installed AiBot (or
+    any, when $AIBOT_DEMO_DIR is set) copies aibot.yaml and sample/ into demo_home() — never
+    writing into site-packages — and runs it there, refreshing files an upgrade changed and
+    leaving the demo's posts and site alone."""
     checkout = checkout_folder("demo")
-    if checkout is not None:
+    if checkout is not None and not os.environ.get("AIBOT_DEMO_DIR"):
         return checkout / "aibot.yaml"
     home = demo_home()
-    for source, target in _walk(bundled("demo"), home):
+    demo = bundled("demo")
+    for source, target in [(demo / "aibot.yaml", home / "aibot.yaml"),
+                           *_walk(demo / "sample", home / "sample")]:  # fmt: skip
         data = source.read_bytes()
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +62,7 @@ def _walk(folder: Traversable, target: Path) -> list[tuple[Traversable, Path]]:
     found: list[tuple[Traversable, Path]] = []
     for item in folder.iterdir():
         if item.is_dir():
-            if item.name != "__pycache__":
-                found += _walk(item, target / item.name)
+            found += _walk(item, target / item.name)
         else:
             found.append((item, target / item.name))
     return found

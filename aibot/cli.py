@@ -25,17 +25,12 @@ from aibot.progress import progress_reporter
 if TYPE_CHECKING:
     from aibot.report import RunReport
 
-DEMO_CONFIG = Path("examples") / "demo" / "aibot.yaml"
-
 
 def demo_config_path() -> Path:
-    """The demo's config: examples/demo in a checkout (or under the cwd), else the wheel's copy
-    unpacked into the user's cache folder (aibot.bundled)."""
-    from aibot.bundled import checkout_folder, demo_config
+    """The demo's config: examples/demo in a checkout, else the wheel's copy unpacked into the
+    user's cache folder or $AIBOT_DEMO_DIR (aibot.bundled)."""
+    from aibot.bundled import demo_config
 
-    in_cwd = Path.cwd() / DEMO_CONFIG
-    if checkout_folder("demo") is None and in_cwd.is_file():
-        return in_cwd  # AiBot installed from a checkout (`pip install .`) and run in it
     return demo_config()
 
 

@@ -180,3 +180,14 @@ def test_an_installed_aibot_unpacks_its_demo_into_the_user_s_cache(
     assert _files(package) == before  # never written into the installed package
     monkeypatch.chdir(tmp_path)
     assert cli.demo_config_path() == config
+
+
+def test_aibot_demo_dir_moves_a_checkout_s_demo_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIBOT_DEMO_DIR", str(tmp_path / "demo"))
+    assert cli.demo_config_path() == tmp_path / "demo" / "aibot.yaml"
+    sample = {f"sample/{name}" for name in _files(DEMO / "sample")}
+    assert _files(tmp_path / "demo") == {"aibot.yaml"} | sample  # no posts or site copied
+    monkeypatch.delenv("AIBOT_DEMO_DIR")
+    assert cli.demo_config_path() == DEMO / "aibot.yaml"
