@@ -2,16 +2,18 @@
 
 Exit codes: 0 success, 1 something failed (see the printed problems), 2 usage or configuration
 errors (click's convention for usage), 3 (`run --ci` only) the run is degraded: too few feeds
-answered or the writer failed on every story, so nothing may be published.
+answered or the writer failed on every story, so nothing may be published, 4 another command
+is working on the same site (see aibot.lock): nothing was done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,6 +77,30 @@ def _with_backend(config: Config, backend: str | None) -> Config:
     return dataclasses.replace(config, writer=dataclasses.replace(config.writer, backend=backend))
 
 
+@contextlib.contextmanager
+def _site_locked(config: Config, command: str) -> Iterator[None]:
+    """Hold the site's lock (aibot.lock) while a command writes; exit 4 at once when another
+    command holds it."""
+    from aibot.lock import EXIT_BUSY, LockBusy, site_lock
+
+    lock = site_lock(config.paths.cache, command)
+    try:
+        lock.acquire()
+    except LockBusy as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    if lock.stale:
+        click.echo(
+            f"note: {lock.path} named {lock.stale}, which ended without letting it go "
+            "(killed?); taken over",
+            err=True,
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _print_problems(problems: list[str]) -> None:
     for line in problems:
         click.echo(f"problem: {line}")
@@ -87,6 +113,10 @@ def main() -> None:
 
     A run collects the configured feeds, extracts each new article, groups articles into stories,
     writes one post per story into content/posts/ and builds the site into site/.
+
+    One command at a time per site: run, collect, cluster, write and build hold the lock file
+    aibot.lock in the cache folder, and stop at once (exit code 4) when another command holds
+    it, naming the file and the holder's pid; serve waits for it before each build.
     """
 
 
@@ -116,7 +146,7 @@ def run(
     from aibot.pipeline import run as run_pipeline
 
     config = _with_backend(_load(config_path, demo), backend)
-    with progress_reporter() as progress:
+    with _site_locked(config, "run"), progress_reporter() as progress:
         report = run_pipeline(config, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
@@ -159,7 +189,11 @@ def collect(config_path: Path | None, demo: bool) -> None:
 
     config = _load(config_path, demo)
     report = RunReport(started=datetime.now(UTC))
-    with Store(config.cache_file) as store, progress_reporter() as progress:
+    with (
+        _site_locked(config, "collect"),
+        Store(config.cache_file) as store,
+        progress_reporter() as progress,
+    ):
         collect_stage(config, store, report, progress=progress)
     click.echo("\n".join(report.lines()[:2]))
     _print_problems(report.problems)
@@ -175,7 +209,7 @@ def cluster_command(config_path: Path | None, demo: bool) -> None:
 
     config = _load(config_path, demo)
     report = RunReport(started=datetime.now(UTC))
-    with Store(config.cache_file) as store:
+    with _site_locked(config, "cluster"), Store(config.cache_file) as store:
         changed = cluster_stage(config, store, report)
         total = len(store.all_stories())
     click.echo(
@@ -196,7 +230,7 @@ def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
 
     config = _with_backend(_load(config_path, demo), backend)
     report = RunReport(started=datetime.now(UTC))
-    with Store(config.cache_file) as store:
+    with _site_locked(config, "write"), Store(config.cache_file) as store:
         write_stage(config, store, report)
     for line in report.lines():
         if line.startswith(("posts ", "model ")):
@@ -216,7 +250,8 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> N
     from aibot.build import build_site
 
     config = _load(config_path, demo)
-    report = build_site(config, drafts=drafts, future=future, background=True)
+    with _site_locked(config, "build"):
+        report = build_site(config, drafts=drafts, future=future, background=True)
     _print_problems(report.problems)
     if report.ok:
         made = (

@@ -29,6 +29,7 @@ from typing import Any
 
 from aibot.build import BuildReport, build_site
 from aibot.config import Config, ConfigError, load_config
+from aibot.lock import LockBusy, site_lock
 
 RELOAD_PATH = "/__aibot/reload.js"
 EVENTS_PATH = "/__aibot/events"
@@ -233,13 +234,26 @@ class Preview:
         return any(changed == p or changed.is_relative_to(p) for p in self.watched())
 
     def rebuild(self) -> BuildReport | None:
-        """Build once; tell open pages to reload when the site changed."""
+        """Build once, holding the site's lock (waiting while another command holds it, see
+        aibot.lock); tell open pages to reload when the site changed."""
         if self.config.source is not None:
             try:
                 self.config = load_config(self.config.source)
             except ConfigError as exc:
                 self.announce(f"error: {exc} (the last good settings are kept)")
-        report = self.build(self.config)
+        lock = site_lock(self.config.paths.cache, "serve")
+        try:
+            lock.acquire()
+        except LockBusy as exc:
+            self.announce(f"waiting: {exc.holder or 'another command'} holds {exc.path}")
+            try:
+                lock.acquire(wait=None, stop=self.stop.is_set)
+            except LockBusy:
+                return None  # stopped while waiting
+        try:
+            report = self.build(self.config)
+        finally:
+            lock.release()
         for problem in report.problems:
             self.announce(f"problem: {problem}")
         if report.ok and not report.unchanged:

@@ -6,6 +6,8 @@ and killing a run at any moment, then running again, ends in the same content as
 
 Method:
 
+0. The demo's feeds and pages are served by a loopback HTTP server (as real feeds are: with
+   Last-Modified, so a run asks "changed since?" and may be told 304 Not Modified).
 1. A reference: a copy of the demo run once, cleanly, in a fresh process, watched as the trials
    are. It gives the digest of `content/`, the set of files in `site/`, and a timeline: when the
    collect stage ended (its last progress line), when the first post appeared, when the build's
@@ -49,6 +51,7 @@ With the defaults the file takes 75-90 s here; with `AIBOT_CRASH_KILLS=30` about
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import random
 import re
@@ -56,9 +59,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -66,7 +71,7 @@ import yaml
 
 from aibot.build.incremental import MARKER
 from aibot.posts import PostError, is_edited, load_post
-from tests.conftest import DEMO, tree_digest
+from tests.conftest import DEMO, _QuietHandler, feeds_over_http, tree_digest
 from tests.test_html import broken_links
 
 KILLS = int(os.environ.get("AIBOT_CRASH_KILLS", "8"))
@@ -78,19 +83,78 @@ TEMP_FILE = re.compile(r"^\..+\.tmp$")
 STAGING = re.compile(r"^\.site\.(build|old)-")
 
 
-# Folders and processes
+# Folders, a server and processes
+
+
+class _GatedHandler(_QuietHandler):
+    gate: Gate
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        gate = self.gate
+        if self.path.startswith(gate.held):
+            gate.arrived.set()
+            gate.opened.wait(RUN_TIMEOUT)
+        super().do_GET()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a killed run's connection breaks off mid-answer: expected here
+
+
+class Gate:
+    """A loopback HTTP server for the demo's sample. Open, it serves every request at once;
+    shut (`shut(prefix)`), requests for paths under the prefix wait until it opens again, so a
+    run can be held at a known point (its feeds read, say) for as long as a test needs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.held = "/"
+        self.opened = threading.Event()
+        self.opened.set()
+        self.arrived = threading.Event()  # a held request came
+        handler = type("Handler", (_GatedHandler,), {"gate": self})
+        served = functools.partial(handler, directory=str(folder))
+        self.server = _Server(("127.0.0.1", 0), served)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def shut(self, prefix: str = "/") -> None:
+        self.held = prefix
+        self.arrived.clear()
+        self.opened.clear()
+
+    def open(self) -> None:
+        self.opened.set()
+
+    def close(self) -> None:
+        self.open()
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A pristine copy of the demo, copied again for every trial."""
-    folder = tmp_path_factory.mktemp("crash") / "template"
-    folder.mkdir()
-    shutil.copytree(DEMO / "sample", folder / "sample")
-    raw = yaml.safe_load((DEMO / "aibot.yaml").read_text())
+def gate() -> Iterator[Gate]:
+    served = Gate(DEMO / "sample")
+    yield served
+    served.close()
+
+
+def demo_over_http(folder: Path, gate: Gate) -> Path:
+    """A copy of the demo's config in `folder` (made), its feeds served through `gate`."""
+    folder.mkdir(parents=True)
+    (folder / "aibot.yaml").write_text((DEMO / "aibot.yaml").read_text())
+    config = feeds_over_http(folder, gate.base, allow_private=True)
+    raw = yaml.safe_load(config.read_text())
+    raw["collect"]["timeout_s"] = RUN_TIMEOUT  # a request held at the gate must not time out
     raw.setdefault("cluster", {})["embeddings"] = EMBEDDINGS
-    (folder / "aibot.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
     return folder
+
+
+@pytest.fixture(scope="module")
+def template(gate: Gate, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pristine copy of the demo, copied again for every trial."""
+    return demo_over_http(tmp_path_factory.mktemp("crash") / "template", gate)
 
 
 # The events that separate the stages of a run, and what shows each one (see _Run.wait_for).
@@ -504,4 +568,22 @@ def test_a_rerun_killed_while_building_keeps_a_whole_site_and_recovers(
     # Between the swap's two renames site/ is briefly absent; else it is the old or the new one.
     if killed.site:
         assert _files(folder / "site") == before
+    print(f"{'':>16}  {_check_recovery(folder, reference, killed)}")
+
+
+def test_a_run_killed_after_reading_its_feeds_collects_their_articles_on_the_next_run(
+    template: Path, reference: Reference, gate: Gate
+) -> None:
+    """Killed once every feed is read and before any page is stored: the next run must not
+    be told "304 Not Modified" for feeds whose new entries it never stored."""
+    folder = _fresh_copy(template, "kill-after-feeds")
+    gate.shut("/pages/")
+    try:
+        run = _Run(folder, "feeds read")
+        assert gate.arrived.wait(RUN_TIMEOUT), "the run asked for no page"
+        killed = run.kill_after(0)
+    finally:
+        gate.open()
+    _report(_check_after_kill(folder, killed, reference))
+    assert _progress_done(killed.stderr, "feeds") and killed.posts == 0
     print(f"{'':>16}  {_check_recovery(folder, reference, killed)}")

@@ -96,12 +96,13 @@ async def collect_async(
     tick = progress or (lambda stage, done, total: None)
     own = fetcher is None
     fetcher = fetcher or make_fetcher(config)
+    validators: dict[str, tuple[str | None, str | None]] = {}  # feed url -> (etag, modified)
     try:
         feeds_done = 0
 
         async def read(feed: FeedConfig) -> list[_Pending]:
             nonlocal feeds_done
-            found = await _read_feed(config, feed, store, fetcher, now, report)
+            found = await _read_feed(config, feed, store, fetcher, now, report, validators)
             feeds_done += 1
             tick("feeds", feeds_done, len(config.feeds))
             return found
@@ -119,6 +120,12 @@ async def collect_async(
             await fetcher.aclose()
     for page in pages:
         _store_page(store, page, now, report)
+    # Only once its new entries are stored may a feed answer the next run "304 Not Modified":
+    # saved earlier, a crash in between would lose those entries while the feed is unchanged.
+    for url, (etag, modified) in validators.items():
+        state = store.feed_state(url)
+        state.etag, state.last_modified = etag, modified
+        store.save_feed_state(state)
     return report
 
 
@@ -268,6 +275,7 @@ async def _read_feed(
     fetcher: AsyncFetcher,
     now: datetime,
     report: CollectReport,
+    validators: dict[str, tuple[str | None, str | None]],
 ) -> list[_Pending]:
     state = store.feed_state(feed.url)
     label = feed.name or feed.url
@@ -298,8 +306,7 @@ async def _read_feed(
     if not parsed.version:
         detail = "; ".join(parsed.problems)
         return _feed_failed(config, store, state, report, feed, detail, now)
-    state.etag = response.headers.get("etag")
-    state.last_modified = response.headers.get("last-modified")
+    validators[feed.url] = (response.headers.get("etag"), response.headers.get("last-modified"))
     if parsed.problems:
         report.problems.append(f"feed {label}: {'; '.join(parsed.problems)}")
     name = feed.name or parsed.title or (urlsplit(feed.url).hostname or feed.url)
