@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -450,7 +451,7 @@ def init(
     for path in written:
         click.echo(f"  {path}")
     click.echo(f"""Next:
-  cd {folder}
+  cd {shlex.quote(str(folder))}
   aibot run --demo   # AiBot at work on its offline demo sample (writes nothing here)
   aibot run          # collect the feeds in aibot.yaml, write posts, build site/
   aibot serve        # read the site on http://127.0.0.1:8000/

@@ -150,6 +150,21 @@ def test_the_repository_is_a_site_of_the_same_layout(tmp_path: Path) -> None:
     assert load_config(REPO / "aibot.yaml", environ={}).feeds
 
 
+def test_the_workflows_run_what_each_layout_names() -> None:
+    """One publish.yml and ci.yml for AiBot's repository and every site: publish installs
+    requirements.txt (here AiBot itself, in a site a release) and CI runs .ci/run (here the
+    test suite, in a site `aibot check` and `aibot build`)."""
+    publish = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
+    install = next(s for s in publish["jobs"]["run"]["steps"] if s.get("name") == "Install AiBot")
+    assert install["run"].splitlines()[-1] == "python -m pip install -r requirements.txt"
+    assert (REPO / "requirements.txt").read_text().splitlines()[-1] == "."
+    made = site_files()
+    assert made["requirements.txt"].decode().splitlines()[-1].startswith("aibot==")
+    ci = yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
+    assert ci["jobs"]["test"]["steps"][-1]["run"] == "bash .ci/run"
+    assert made[".ci/run"].decode().splitlines()[-2:] == ["aibot check", "aibot build"]
+
+
 def test_an_installed_aibot_unpacks_its_demo_into_the_user_s_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -138,3 +138,24 @@ def test_a_newcomer_gets_a_site_from_the_wheel_alone(venv: Path, tmp_path: Path)
     assert not list(site.glob("content/posts/**/*.md"))  # the demo wrote nothing into mysite
     packaged = next(venv.parent.glob("lib/python*/site-packages/aibot/_demo"))
     assert sorted(p.name for p in packaged.iterdir()) == ["aibot.yaml", "sample"]
+
+
+def test_the_new_site_s_ci_script_checks_and_builds_it(
+    venv: Path, wheel: Path, tmp_path: Path
+) -> None:
+    """What ci.yml runs in a site: .ci/run installs requirements.txt (here the wheel, as no
+    release is on the index), then `aibot check` and `aibot build`."""
+    env = {"PATH": f"{venv}{os.pathsep}/usr/bin{os.pathsep}/bin", "HOME": str(tmp_path)}
+    made = _run(["aibot", "init", "site", "--yes"], cwd=tmp_path, env=env)
+    assert made.returncode == 0, made.stderr
+    site = tmp_path / "site"
+    (site / "requirements.txt").write_text(f"{wheel}\n")
+    post = site / "content" / "posts" / "2026" / "broken.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("---\ntitle: [not, a, headline]\n---\nText.\n")
+    failed = _run(["bash", ".ci/run"], cwd=site, env=env)
+    assert failed.returncode == 1 and "broken.md:2: title" in failed.stdout
+    post.unlink()
+    passed = _run(["bash", ".ci/run"], cwd=site, env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "0 with errors" in passed.stdout and (site / "site" / "index.html").is_file()
