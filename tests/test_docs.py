@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,16 @@ import pytest
 from tests.conftest import REPO
 
 DOCS = sorted((REPO / "docs").glob("*.md"))
-FENCE = re.compile(r"^```(\w*)[ \t]*([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+# A fence may be indented (inside a list item); its body is dedented.
+FENCE = re.compile(r"^([ \t]*)```(\w*)[ \t]*([\w-]*)[ \t]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
 SHELL = {"sh", "bash", "shell", "console"}
 
 
 def blocks(doc: Path) -> list[tuple[str, str, str]]:
     """(language, tag, body) of every fenced block."""
-    return [m.groups() for m in FENCE.finditer(doc.read_text(encoding="utf-8"))]
+    found = FENCE.finditer(doc.read_text(encoding="utf-8"))
+    return [(language, tag, textwrap.dedent(body)) for _, language, tag, body in
+            (m.groups() for m in found)]  # fmt: skip
 
 
 def script(doc: Path) -> str:
