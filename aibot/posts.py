@@ -180,15 +180,15 @@ def _key_line(path: Path, key: str) -> int | None:
 
 
 def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return utc(value)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, datetime):
+            return utc(value)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if isinstance(value, str):
             return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):  # not a date, or one that is before year 1 in UTC
+        return None
     return None
 
 
@@ -264,7 +264,12 @@ def post_text(post: Post) -> str:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            moment = utc(value)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is no moment of year 1 in UTC
+            return value.isoformat()
+        # Not strftime: its %Y writes the year 999 as "999", which no ISO 8601 reader takes.
+        return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -18,6 +18,22 @@ class YamlError(ValueError):
         self.line = line
 
 
+class _Loader(_BaseLoader):
+    """The safe loader, reporting a value it cannot construct (`!!int abc`, `2026-13-45`) as a
+    YAML error at that value rather than letting a ValueError or KeyError escape."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            shown = repr(node.value)[:80] if isinstance(node, yaml.ScalarNode) else "this value"
+            reason = f": {exc}" if isinstance(exc, ValueError | OverflowError) else ""
+            problem = f"cannot read {shown} as {node.tag.rsplit(':', 1)[-1]}{reason}"
+            raise yaml.constructor.ConstructorError(
+                problem=problem, problem_mark=node.start_mark
+            ) from exc
+
+
 def _reject_aliases(text: str) -> None:
     # Only documents that could hold an anchor pay for the extra event scan.
     if "&" not in text and "*" not in text:
@@ -33,7 +49,7 @@ def load_yaml(text: str) -> Any:
     """Parse one YAML document; raise YamlError with the line of the problem."""
     try:
         _reject_aliases(text)
-        return yaml.load(text, Loader=_BaseLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -53,6 +53,7 @@ under STUB_MIN_WORDS words), or None.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import re
@@ -65,7 +66,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from aibot.collect.urls import canonical_url
+from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article
 from aibot.text import one_line
 
@@ -665,7 +666,8 @@ def _first_in(text: str, phrases: Iterable[str]) -> str | None:
 def _canonical(url: str, declared: str) -> str:
     """The page's declared canonical URL when it is a web URL, else the fetched URL."""
     if declared:
-        absolute = urljoin(url, declared.strip())
-        if urlsplit(absolute).scheme in ("http", "https"):
-            return canonical_url(absolute)
+        with contextlib.suppress(ValueError):  # a broken IPv6 literal
+            absolute = urljoin(url, declared.strip())
+            if is_web_url(absolute):
+                return canonical_url(absolute)
     return canonical_url(url) if urlsplit(url).scheme in ("http", "https") else url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import time
 import warnings
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from aibot.collect.urls import canonical_url
+from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article
 from aibot.text import one_line, plain_text
 
@@ -43,7 +44,11 @@ def parse_feed(data: bytes, url: str, headers: Mapping[str, str] | None = None) 
     response_headers.setdefault("content-type", "application/xml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = feedparser.parse(data, response_headers=response_headers)
+        try:
+            parsed = feedparser.parse(_valid_charrefs(data), response_headers=response_headers)
+        except Exception as exc:  # noqa: BLE001 - a feedparser crash is one bad feed, not a bad run
+            problem = f"not an RSS or Atom feed (feedparser failed: {one_line(str(exc))[:160]})"
+            return Feed(title="", entries=[], problems=[problem], version="")
     problems: list[str] = []
     if not parsed.get("version") and not parsed.entries:
         what = "empty document" if not data.strip() else "not an RSS or Atom feed"
@@ -51,7 +56,7 @@ def parse_feed(data: bytes, url: str, headers: Mapping[str, str] | None = None) 
         return Feed(title="", entries=[], problems=[f"{what}{detail}"], version="")
     if parsed.get("bozo"):
         problems.append(f"feed has errors, kept what parsed: {_bozo_text(parsed)}")
-    feed_title = one_line(plain_text(parsed.feed.get("title", ""), _type(parsed.feed, "title")))
+    feed_title = one_line(plain_text(_text(parsed.feed, "title"), _type(parsed.feed, "title")))
     now = datetime.now(UTC)
     entries = []
     for entry in parsed.entries:
@@ -72,23 +77,26 @@ def _article(entry: Any, feed_url: str, feed_title: str, now: datetime) -> Artic
         link = entry["id"]
     if not link:
         return None
-    link = urljoin(feed_url, link.strip())
-    if urlsplit(link).scheme not in ("http", "https", "file"):
+    try:
+        link = urljoin(feed_url, link.strip())
+    except ValueError:  # a broken IPv6 literal
         return None
-    title = one_line(plain_text(entry.get("title", ""), _type(entry, "title")))
-    summary = plain_text(entry.get("summary", ""), _type(entry, "summary"))
+    if not is_web_url(link) and urlsplit(link).scheme != "file":
+        return None
+    title = one_line(plain_text(_text(entry, "title"), _type(entry, "title")))
+    summary = plain_text(_text(entry, "summary"), _type(entry, "summary"))
     content = ""
     for part in entry.get("content", []) or []:
-        text = plain_text(part.get("value", ""), part.get("type", "text/html"))
+        text = plain_text(_text(part, "value"), part.get("type") or "text/html")
         if len(text) > len(content):
             content = text
     published = _entry_time(entry)
     if published is not None and published > now:
         published = now
-    authors = [one_line(a.get("name", "")) for a in entry.get("authors", []) if a.get("name")]
-    if not authors and entry.get("author"):
-        authors = [one_line(entry["author"])]
-    tags = [one_line(t.get("term", "")) for t in entry.get("tags", []) if t.get("term")]
+    authors = [one_line(_text(a, "name")) for a in entry.get("authors") or []]
+    if not any(authors):
+        authors = [one_line(_text(entry, "author"))]
+    tags = [one_line(_text(t, "term")) for t in entry.get("tags") or []]
     return Article(
         url=link,
         canonical_url=canonical_url(link) if not link.startswith("file:") else link,
@@ -98,8 +106,8 @@ def _article(entry: Any, feed_url: str, feed_title: str, now: datetime) -> Artic
         summary=summary,
         published=published,
         feed_url=feed_url,
-        authors=authors,
-        tags=tags,
+        authors=[a for a in authors if a],
+        tags=[t for t in tags if t],
     )
 
 
@@ -109,8 +117,33 @@ def _entry_time(entry: Any) -> datetime | None:
         # published_parsed with a DeprecationWarning.
         value = dict.get(entry, key)
         if isinstance(value, time.struct_time):
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (ValueError, OverflowError, OSError):  # a year datetime cannot hold
+                continue
     return None
+
+
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+)")
+
+
+def _valid_charrefs(data: bytes) -> bytes:
+    """`data` with references to no character (&#xD800;, &#x110000;) made U+FFFD: feedparser's
+    fallback parser raises on them, and broken sites write emoji as &#xD83D;&#xDE00;."""
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        if len(digits) > 10:  # beyond any character (and int() refuses 4,300 digits)
+            return b"&#xFFFD"
+        code = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+        return match.group(0) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD"
+
+    return _CHARREF.sub(fix, data) if b"&#" in data else data
+
+
+def _text(node: Any, key: str) -> str:
+    """A text field of a feed, entry or part; feedparser's fallback parser may leave None."""
+    return str(node.get(key) or "")
 
 
 def _type(node: Any, key: str) -> str:

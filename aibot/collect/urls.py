@@ -11,7 +11,9 @@ _TRACKING_KEYS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ig
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no tracking parameters, no default port."""
+    """Lower-case scheme and host, no fragment, no tracking parameters, no default port.
+
+    Meant for URLs is_web_url accepts; raises ValueError for a port urlsplit cannot read."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -29,6 +31,16 @@ def canonical_url(url: str) -> str:
         ]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and a usable port: one to fetch and to link to."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError:  # also a broken IPv6 literal
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 # IPv6 forms that carry an IPv4 address in their last 32 bits and can deliver to it: IPv4-compatible

@@ -1,0 +1,1 @@
+"""Fuzzing: the invariants (invariants.py) and one atheris target per fuzzed function."""
