@@ -1,6 +1,6 @@
 """AiBot: news feeds in, a static news website out.
 
-The public API lives in the submodules named in README ("Library API"); importing them has no side
+The public API lives in the submodules named in docs/library-api.md; importing them has no side
 effects: no folders are created, nothing is fetched, no warnings are emitted.
 """
 

@@ -1,6 +1,6 @@
 """Incremental story clustering: every new article joins the closest live story or starts one.
 
-The rule (README, "How stories are formed"):
+The rule (docs/stories.md, "How stories are formed"):
 
 1. Each article is a TF-IDF vector of stemmed words: its title counted TITLE_WEIGHT times, the
    first LEAD_WORDS words of its text, and the words up to BODY_WORDS at BODY_WEIGHT. Names

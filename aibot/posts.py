@@ -1,6 +1,6 @@
 """Posts on disk: Markdown with YAML front matter under content/posts/YYYY/slug.md.
 
-This module owns the editors' contract (see README, "Editing posts"): which keys a post has, how
+This module owns the editors' contract (see docs/editing-posts.md): which keys a post has, how
 an editor's change is detected (`generator.body_sha256`, or `locked: true`), and how a Draft
 becomes Markdown. Files are written atomically, so a crash leaves the old file or the new one.
 """
