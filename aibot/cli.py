@@ -431,7 +431,7 @@ def init(
 ) -> None:
     """Create a new site in FOLDER: aibot.yaml (every setting, commented), content/posts/,
     templates/, .gitignore, requirements.txt, and the GitHub workflows that test and publish it.
-    Existing files are left alone unless --force."""
+    When one of these files exists already, nothing is written (unless --force)."""
     from aibot.collect.opml import OpmlError
     from aibot.init_site import DEFAULT_TITLE, DEFAULT_URL, SiteExistsError, create_site
 
