@@ -1,19 +1,24 @@
 """The commands shown in docs/ work: every fenced block marked `runnable` (```sh runnable,
 ```python runnable) is run, in order, one script per page, in an empty folder — as a reader
 following the page would type them. Shell blocks that cannot run here (they need the internet,
-GitHub or an API key, or run until stopped) are marked `manual`; an unmarked one fails."""
+GitHub or an API key, or run until stopped) are marked `manual`: those are checked by bash for
+syntax, and each `aibot` command in them must name a real command and real options. An unmarked
+shell block fails."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import click
 import pytest
 
+from aibot.cli import main
 from tests.conftest import REPO
 
 DOCS = sorted((REPO / "docs").glob("*.md"))
@@ -79,3 +84,39 @@ def test_the_runnable_commands_of(doc: Path, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, f"{doc.name}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+
+
+def _unknown_in(command_line: str) -> list[str]:
+    """What an `aibot …` command names that the CLI does not have: a command or an option."""
+    words = shlex.split(command_line, comments=True)[1:]
+    command: click.Command = main
+    unknown = []
+    for word in words:
+        if word.startswith("-"):
+            known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+            known |= {"--help", "-h", "--version"}
+            if word.split("=")[0] not in known:
+                unknown.append(f"{command.name} {word}")
+        elif isinstance(command, click.Group) and word in command.commands:
+            command = command.commands[word]
+        elif isinstance(command, click.Group):
+            unknown.append(f"aibot {word}")
+            break
+    return unknown
+
+
+def test_the_manual_blocks_are_valid_bash_and_name_real_commands_and_options() -> None:
+    checked = 0
+    for doc in DOCS:
+        for language, tag, body in blocks(doc):
+            if language not in SHELL or tag != "manual":
+                continue
+            syntax = subprocess.run(["bash", "-n"], input=body, capture_output=True, text=True)
+            assert syntax.returncode == 0, f"{doc.name}: {syntax.stderr}"
+            for line in body.splitlines():
+                for part in re.split(r"&&|\|\||;|\|", line):
+                    part = re.sub(r"^\s*(\w+=\S+\s+)*", "", part)  # VAR=value before a command
+                    if part.startswith("aibot "):
+                        assert not _unknown_in(part), f"{doc.name}: {part.strip()}"
+                        checked += 1
+    assert checked >= 5
