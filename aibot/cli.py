@@ -475,17 +475,21 @@ def config_command(config_path: Path | None, demo: bool, as_json: bool) -> None:
             rows.append((key, value, sources.get(key, "default")))
     rows += [(f"feeds[{i}]", feed, sources["feeds"]) for i, feed in enumerate(config.feeds)]
     if as_json:
-        values = {k: (str(v) if isinstance(v, Path) else v) for k, v, _ in rows}
-        click.echo(json.dumps(
-            {"file": str(config.source), "settings": [
-                {"key": k, "value": values[k], "source": s} for k, _, s in rows
-            ]}, indent=2, default=lambda o: dataclasses.asdict(o),
-        ))  # fmt: skip
+        settings = []
+        for key, value, source in rows:
+            value = str(value) if isinstance(value, Path) else value
+            setting = {"key": key, "value": value, "source": source}
+            if source not in ("default", "file"):
+                setting |= {"source": "environment", "variable": source}
+            settings.append(setting)
+        click.echo(json.dumps({"file": str(config.source), "settings": settings}, indent=2,
+                              default=dataclasses.asdict))  # fmt: skip
         return
     click.echo(f"# {config.source}")
     width = max(len(k) for k, _, _ in rows)
     for key, value, source in rows:
-        click.echo(f"{key.ljust(width)}  {yaml_value(value)}  ({source})")
+        where = source if source in ("default", "file") else f"environment: {source}"
+        click.echo(f"{key.ljust(width)}  {yaml_value(value)}  ({where})")
 
 
 @main.command()

@@ -133,7 +133,7 @@ is; the others read it as YAML: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`
 Other `AIBOT_` variables (`AIBOT_CONFIG`, `AIBOT_DEMO_DIR`) are not settings.
 
 `aibot config` prints every setting's value in effect and where it came from: `default`,
-`file`, or the environment variable.
+`file`, or `environment` with the variable's name.
 """
 
 

@@ -92,7 +92,7 @@ def test_aibot_config_prints_each_value_and_where_it_came_from(
     lines = {line.split()[0]: line for line in result.output.splitlines()[1:]}
     assert lines["site.title"].endswith('"Calder Bay News"  (file)')
     assert lines["site.language"].endswith('"en"  (default)')
-    assert lines["writer.backend"].endswith('"extractive"  (AIBOT_WRITER_BACKEND)')
+    assert lines["writer.backend"].endswith('"extractive"  (environment: AIBOT_WRITER_BACKEND)')
     assert lines["feeds[0]"].endswith(
         '{url: "https://harbour.example/rss", name: "Harbour"}  (file)'
     )
@@ -103,7 +103,8 @@ def test_aibot_config_prints_each_value_and_where_it_came_from(
     settings = {s["key"]: s for s in as_json["settings"]}
     assert settings["site.posts_per_page"] == {"key": "site.posts_per_page", "value": 8,
                                                "source": "file"}  # fmt: skip
-    assert settings["writer.backend"]["source"] == "AIBOT_WRITER_BACKEND"
+    assert settings["writer.backend"]["source"] == "environment"
+    assert settings["writer.backend"]["variable"] == "AIBOT_WRITER_BACKEND"
     assert settings["feeds[0]"]["value"]["url"] == "https://harbour.example/rss"
 
     monkeypatch.setenv("AIBOT_SITE_POSTS_PER_PAGE", "many")
