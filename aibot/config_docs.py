@@ -175,10 +175,11 @@ def commented_config(
     config = Config()
     chosen = {"site.title": title, "site.base_url": base_url}
     lines = [
-        f"# AiBot settings for {title}. Every setting is here at its default value: change what",
-        "# you need. `aibot config` prints the values in effect and where each came from (a",
-        "# default, this file, or an AIBOT_* environment variable); AiBot's docs/configuration.md",
-        "# describes each one. Paths are relative to this file.",
+        f"# AiBot settings for {yaml_value(title)}.",  # quoted: a new line stays in the comment
+        "# Every setting is here at its default value: change what you need. `aibot config`",
+        "# prints the values in effect and where each came from (a default, this file, or an",
+        "# AIBOT_* environment variable); AiBot's docs/configuration.md describes each one.",
+        "# Paths are relative to this file.",
     ]
     for section, cls in config_sections().items():
         if section == "collect":

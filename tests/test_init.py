@@ -206,3 +206,10 @@ def test_aibot_demo_dir_moves_a_checkout_s_demo_too(
     assert _files(tmp_path / "demo") == {"aibot.yaml"} | sample  # no posts or site copied
     monkeypatch.delenv("AIBOT_DEMO_DIR")
     assert cli.demo_config_path() == DEMO / "aibot.yaml"
+
+
+def test_a_title_with_quotes_colons_or_a_new_line_stays_one_title(tmp_path: Path) -> None:
+    title = 'The "Herald": news\nfrom Calder Bay'
+    result = run_cli("init", str(tmp_path / "s"), "--title", title, "--yes")
+    assert result.exit_code == 0, result.output
+    assert load_config(tmp_path / "s" / "aibot.yaml", environ={}).site.title == title
