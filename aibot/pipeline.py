@@ -6,6 +6,7 @@ single feed, page, story or post can stop a run: each failure becomes one line o
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from aibot import embeddings
@@ -17,7 +18,7 @@ from aibot.embeddings import Embed
 from aibot.models import Article, Story
 from aibot.progress import Progress
 from aibot.report import RunReport
-from aibot.store import Store
+from aibot.store import Store, is_damaged, move_aside
 from aibot.write.base import Writer
 from aibot.write_stage import write_stage
 
@@ -29,8 +30,26 @@ def run(
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
-    """One full run; never raises for bad input, only for bugs and a broken environment."""
+    """One full run; never raises for bad input, only for bugs and a broken environment.
+
+    A cache found damaged midway (a page of the database unreadable) is moved aside and the run
+    starts again on a fresh one: content/ is the truth, and every stage is idempotent."""
     now = now or datetime.now(UTC)
+    try:
+        return _run(config, writer, now, progress)
+    except sqlite3.DatabaseError as exc:
+        if not is_damaged(exc):
+            raise
+        damage = exc
+    aside = move_aside(config.cache_file)
+    report = _run(config, writer, now, progress)
+    report.notes.append(f"the cache was damaged ({damage}) and was moved to {aside}")
+    return report
+
+
+def _run(
+    config: Config, writer: Writer | None, now: datetime, progress: Progress | None
+) -> RunReport:
     report = RunReport(started=now)
     with Store(config.cache_file) as store:
         if store.moved_aside:

@@ -1,12 +1,15 @@
 """The SQLite cache under `.aibot/`: articles, stories, feed state, the run log, the cost ledger.
 
-It is only a cache: `content/` is the truth. A database that is unreadable or from another schema
-version is moved aside and started afresh.
+It is only a cache: `content/` is the truth. A database that cannot be opened, is not SQLite, is
+of another schema version or lacks a column this version reads is moved aside and started afresh;
+one found damaged during a run (`is_damaged`) is moved aside by the pipeline, which starts again.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
@@ -145,7 +148,7 @@ class Store:
         try:
             self.db = self._connect()
         except sqlite3.DatabaseError:
-            self.moved_aside = _move_aside(path)
+            self.moved_aside = move_aside(path)
             self.db = self._connect()
 
     @classmethod
@@ -178,6 +181,7 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             _add_missing_columns(db)
+            _check_columns(db)
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -542,13 +546,42 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE feeds ADD COLUMN failing_since TEXT")
 
 
-def _move_aside(path: Path) -> Path:
-    """Keep an unreadable cache for inspection and let a fresh one take its place."""
-    aside = path.with_name(path.name + ".broken")
+@functools.cache
+def _columns_expected() -> dict[str, frozenset[str]]:
+    db = sqlite3.connect(":memory:")
+    db.executescript(_SCHEMA)
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    found = {t: frozenset(r[1] for r in db.execute(f"PRAGMA table_info({t})")) for t in tables}
+    db.close()
+    return found
+
+
+def _check_columns(db: sqlite3.Connection) -> None:
+    """Raise DatabaseError when a table lacks a column (a file of another program or schema
+    whose tables share our names: CREATE TABLE IF NOT EXISTS left them as they were)."""
+    for table, expected in _columns_expected().items():
+        found = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not expected <= found:
+            missing = ", ".join(sorted(expected - found))
+            raise sqlite3.DatabaseError(f"cache table {table} lacks {missing}: another schema")
+
+
+def is_damaged(exc: sqlite3.Error) -> bool:
+    """Whether an error says the cache file itself is damaged (not SQLite, or malformed)."""
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def move_aside(path: Path) -> Path:
+    """Keep an unusable cache (and its -wal, -shm files) for inspection under a name of its
+    own, `<name>.broken` (then .broken-2, ...), and let a fresh one take its place. The cache
+    may be a directory or a symbolic link (even a dangling or looping one): it is renamed."""
+    aside, n = path.with_name(path.name + ".broken"), 2
+    while any(os.path.lexists(f"{aside}{suffix}") for suffix in ("", "-wal", "-shm")):
+        aside, n = path.with_name(f"{path.name}.broken-{n}"), n + 1
     for suffix in ("", "-wal", "-shm"):
-        old = Path(str(path) + suffix)
-        if old.exists():
-            old.replace(Path(str(aside) + suffix))
+        old = f"{path}{suffix}"
+        if os.path.lexists(old):
+            os.replace(old, f"{aside}{suffix}")
     return aside
 
 
