@@ -526,13 +526,18 @@ def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def _escape(text: str) -> str:
-    """Source text as literal Markdown: no markup, links or HTML can come from a source."""
+    """Source text as literal Markdown: no markup, links or HTML can come from a source (but an
+    e-mail address, which GitHub's Markdown links as mailto: whatever the escapes)."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return re.sub(r"^(\d+)\.", r"\1\\.", escaped)
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)  # "1." or "1)" would start a list
+    escaped = re.sub(r"^([-+])", r"\\\1", escaped)  # "-" or "+" a list, "---" a rule
+    # GitHub's Markdown links "www." and "scheme://" by itself; an escaped "." or ":" stops it.
+    escaped = re.sub(r"(?i)(www)\.", r"\1\\.", escaped)
+    return escaped.replace("://", "\\://")
 
 
 def _is_web(url: str) -> bool:

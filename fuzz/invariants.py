@@ -21,7 +21,15 @@ from aibot.build.render import clean_html, markdown_to_html
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article, Draft, Paragraph, Post, Section, article_id_for
-from aibot.posts import PostError, is_slug, parse_post, post_from_bytes, post_text, slugify
+from aibot.posts import (
+    PostError,
+    is_slug,
+    parse_post,
+    post_from_bytes,
+    post_text,
+    render_markdown,
+    slugify,
+)
 from aibot.write.verify import Review, verify
 
 FEED_URL = "https://feeds.example.org/world/rss.xml"
@@ -217,6 +225,31 @@ def check_markdown_to_html(text: str) -> str:
         assert not url_scheme(src) and not src.startswith("//"), f"remote image {src!r}"
     in_feed = absolute_html(html, SITE_URL)
     assert not executable_constructs(in_feed), (text, in_feed, executable_constructs(in_feed))
+    return html
+
+
+# What AiBot itself puts in a post body: headings, paragraphs, the Sources list with its anchors,
+# citations, the "Where sources differ" list.
+POST_BODY_TAGS = frozenset({"h2", "p", "ol", "ul", "li", "span", "a", "sup"})
+
+
+def check_post_body(draft: Draft, articles: Sequence[Article]) -> str:
+    """Text from a writer and from sources stays text in the page: no executable construct, only
+    the elements AiBot writes, and links only to citations and the sources' own web pages
+    (mailto: aside: GitHub's Markdown links an e-mail address, and escaping cannot stop it)."""
+    html = markdown_to_html(render_markdown(draft, articles))
+    assert not executable_constructs(html), (html, executable_constructs(html))
+    root = html5lib.parseFragment(
+        html, container="div", treebuilder="etree", namespaceHTMLElements=False
+    )
+    hosts = {urlsplit(a.canonical_url).hostname for a in articles if is_web_url(a.canonical_url)}
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag == "DOCUMENT_FRAGMENT":
+            continue
+        assert element.tag in POST_BODY_TAGS, (element.tag, html)
+        href = element.get("href")
+        if element.tag == "a" and not (href or "").startswith(("#source-", "mailto:")):
+            assert href and urlsplit(href).hostname in hosts, (href, html)
     return html
 
 

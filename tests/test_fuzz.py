@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
@@ -22,11 +23,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from aibot.build.render import markdown_to_html
 from aibot.collect.extract import extract
 from aibot.collect.feeds import parse_feed
 from aibot.collect.urls import is_web_url
-from aibot.models import Article, Draft, Post
-from aibot.posts import FRONT_MATTER_KEYS, PostError, is_slug, parse_post, post_text
+from aibot.models import Article, Draft, Paragraph, Post, Section
+from aibot.posts import (
+    FRONT_MATTER_KEYS,
+    PostError,
+    is_slug,
+    parse_post,
+    post_text,
+    render_markdown,
+)
 from fuzz.invariants import (
     FEED_URL,
     POST_PATH,
@@ -35,6 +44,7 @@ from fuzz.invariants import (
     check_clean_html,
     check_markdown_to_html,
     check_parse_feed,
+    check_post_body,
     check_post_bytes,
     check_post_round_trip,
     check_slugify,
@@ -152,13 +162,46 @@ def feed_documents(draw: st.DrawFn) -> bytes:
             'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
             f"<channel>{feed_title}</channel>{entries}</rdf:RDF>"
         )
-    doctype = draw(st.sampled_from(["", DOCTYPE, "&c;"]))
+    entities = draw(st.sampled_from(["none", "declared", "undeclared"]))
+    if entities != "none":
+        doc = doc.replace("Ferry", "&c;")
     encoding = draw(st.sampled_from(["utf-8", "iso-8859-1", "utf-16", "windows-1252", "bogus"]))
     declared = draw(st.sampled_from([encoding, "utf-8", None]))
     head = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
-    source = head + (doctype if doctype != "&c;" else "") + doc.replace("Ferry", doctype or "Ferry")
+    source = head + (DOCTYPE if entities == "declared" else "") + doc
     codec = encoding if encoding != "bogus" else "utf-8"
     return source.encode(codec, errors="replace")
+
+
+HOSTS = ("news.example.org", "News.Example.ORG", "xn--bcher-kva.example", "[2001:db8::1]")
+xml_text = st.text(
+    st.characters(
+        min_codepoint=0x20, blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"
+    )
+)
+
+
+@st.composite
+def feeds_of_web_links(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """Well-formed RSS or Atom whose every entry links to a web page (hosts returned)."""
+    atom = draw(st.booleans())
+    hosts, items = [], []
+    for n in range(draw(st.integers(1, 5))):
+        host = draw(st.sampled_from(HOSTS))
+        path = draw(st.from_regex(r"(/[a-zA-Z0-9._~-]{1,8}){0,3}", fullmatch=True))
+        query = draw(st.sampled_from(["", f"?id={n}", "?utm_source=rss&id=1", "#top"]))
+        port = draw(st.sampled_from(["", ":8443"]))
+        link, title = f"https://{host}{port}{path}{query}", escape(draw(xml_text))
+        hosts.append(host.lower().strip("[]"))
+        if atom:
+            items.append(f'<entry><title>{title}</title><link href="{quoted(link)}"/></entry>')
+        else:
+            items.append(f"<item><title>{title}</title><link>{escape(link)}</link></item>")
+    if atom:
+        doc = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>{"".join(items)}</feed>'
+    else:
+        doc = f'<rss version="2.0"><channel><title>T</title>{"".join(items)}</channel></rss>'
+    return doc.encode(), hosts
 
 
 def _rss_item(link: str, title: str = "Ferry", date: str = "") -> bytes:
@@ -193,6 +236,15 @@ def test_parse_feed_survives_hostile_feeds_and_keeps_only_usable_entries(data: b
 
 
 @FUZZ
+@given(feeds_of_web_links())
+def test_parse_feed_keeps_every_entry_that_links_to_a_web_page(case: tuple[bytes, list[str]]):
+    data, hosts = case
+    feed = check_parse_feed(data)
+    assert [urlsplit(a.url).hostname for a in feed.entries] == hosts
+    assert feed.problems == []
+
+
+@FUZZ
 @given(feed_documents(), st.integers(0, 4000), st.binary(min_size=1, max_size=16))
 def test_parse_feed_survives_a_corrupted_feed(data: bytes, at: int, noise: bytes):
     at = at % (len(data) + 1)
@@ -218,6 +270,32 @@ def test_parse_feed_reads_a_reference_to_no_character_as_a_replacement_character
     # UnicodeEncodeError on these (broken sites write emoji as UTF-16 halves).
     feed = parse_feed(_rss_item("https://a.example/x", title=f"Caf&#233; {reference}"), FEED_URL)
     assert [a.title for a in feed.entries] == ["Café " + "\ufffd" * reference.count(";")]
+
+
+_RSS = (
+    '<rss version="2.0"><channel><title>T</title><item><title>x{}</title>'
+    "<link>https://a.example/x</link></item></channel></rss>"
+)
+FEEDPARSER_CRASHES = {
+    # Found by the long run: feedparser itself raised on each (the fix above reaches only
+    # ASCII-compatible encodings).
+    "utf-16 reference to no character": (
+        '<?xml version="1.0" encoding="utf-16"?>' + _RSS.format("&#xD800;")
+    ).encode("utf-16"),
+    "NUL in the encoding name": ('<?xml version="1.0" encoding="\x00tf-8"?>' + _RSS).encode(),
+    "bytes in the encoding name": b'<?xml version="1.0" encoding="iso-885\xba\x82Y"?>'
+    + _RSS.encode(),
+    "broken RDF namespace": b'<rdf:RDF xmlns:rdf="http://www.w\xa0\xc8\xc1rg/1999/02/22-rdf-syntax-ns#"'
+    b' xmlns="http://purl.org/rss/1.0/"><item><title>t</title><link>https://a.example/x</link>'
+    b"</item></rdf:RDF>",
+}
+
+
+@pytest.mark.parametrize("data", FEEDPARSER_CRASHES.values(), ids=FEEDPARSER_CRASHES.keys())
+def test_a_crash_inside_feedparser_is_a_problem_of_that_feed(data: bytes):
+    feed = parse_feed(data, FEED_URL)
+    assert feed.entries == [] and feed.version == ""
+    assert feed.problems[0].startswith("not an RSS or Atom feed (feedparser failed: ")
 
 
 def test_parse_feed_keeps_an_entry_whose_date_no_datetime_can_hold():
@@ -577,6 +655,54 @@ def test_markdown_to_html_leaves_nothing_executable(markdown: str):
 @example("<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>")
 def test_clean_html_leaves_nothing_executable_and_is_idempotent(html: str):
     check_clean_html(html)
+
+
+# Markdown that GitHub's flavour would turn into markup: autolinks, strikethrough, lists.
+MARKUP_IN_TEXT = (
+    "www.evil.example", "https://evil.example/x", "~~struck~~", "~one~", "- ", "+ ", "* ",
+    "1) ", "1. ", "---", "desk@evil.example", "http://", "WWW.", "[x]: https://evil.example",
+)  # fmt: skip
+source_text = pieces(*MARKUP_IN_TEXT, *MARKDOWN, *BROKEN, *TEXT_FRAGMENTS)
+
+
+@st.composite
+def hostile_drafts(draw: st.DrawFn) -> tuple[Draft, list[Article]]:
+    """A draft and its sources whose every text is hostile (a model or an outlet wrote it)."""
+    urls = st.sampled_from(
+        ["https://g.example/a", "https://h.example/a?x=<b>&y=(1)", "javascript:alert(1)", "x"]
+    )
+    articles = [
+        Article(url=draw(urls), source=draw(source_text), title=draw(source_text), text="t")
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    ids = st.lists(st.sampled_from([a.id for a in articles]), max_size=2)
+    sections = [
+        Section(draw(source_text), [Paragraph(draw(source_text), draw(ids))])
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+    disagreements = draw(st.lists(source_text, max_size=2))
+    draft = Draft("T", "S", sections, disagreements=disagreements)
+    return draft, articles
+
+
+@FUZZ
+@given(hostile_drafts())
+def test_text_from_writers_and_sources_never_becomes_markup_or_links(case):
+    check_post_body(*case)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["see www.evil.example", "_www.evil.example", "https://evil.example/x", "~~struck~~",
+     "~one~", "1) first", "1. first", "- item", "+ item", "---"],
+)  # fmt: skip
+def test_text_in_a_draft_reads_as_written(text: str):
+    # Found by the property above: GitHub's Markdown made links, strikethrough, lists and rules
+    # of these, though render_markdown promised no markup or link could come from a source.
+    article = Article("https://g.example/a", "Gazette", "Ferry", "t")
+    draft = Draft("T", "S", [Section("H", [Paragraph(text, [article.id])])])
+    html = markdown_to_html(render_markdown(draft, [article]))
+    assert f"<h2>H</h2>\n<p>{text} <sup" in html
 
 
 def test_the_executable_check_sees_what_a_browser_would_run():
