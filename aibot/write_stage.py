@@ -197,7 +197,9 @@ class _Stage:
                 self._failed(job, exc)
                 continue
             failures = 0
-            self.finish(job, draft)
+            if not self.finish(job, draft):
+                self._stop_for_disk(jobs[n + 1 :])
+                return
 
     def _affordable(self, job: Job) -> bool:
         return self.budget.allows(self._worst_case(job, batch=False))
@@ -226,6 +228,15 @@ class _Stage:
         self.report.problem(
             f"writer {self.writer.name}: stopped after {why} ({exc}); "
             f"{len(left)} more story(ies) left for the next run"
+        )
+
+    def _stop_for_disk(self, left: Sequence[Job]) -> None:
+        if not left:
+            return
+        self.report.posts_deferred += len(left)
+        self.report.problem(
+            f"posts: stopped writing, a post could not be saved; {len(left)} more story(ies) "
+            "left for the next run"
         )
 
     def _failed(self, job: Job, exc: Exception) -> None:
@@ -327,7 +338,9 @@ class _Stage:
         self.report.count_call(usage, cost)
         self.budget.spend(cost)
 
-    def finish(self, job: Job, draft: Draft) -> None:
+    def finish(self, job: Job, draft: Draft) -> bool:
+        """Verify and save the post; False when it could not be saved (a full disk, say: the
+        file as it was is kept, and the story is tried again next run)."""
         review = verify(draft, job.articles)
         if review.status != "passed":
             draft, review = self._repaired(job, draft, review)
@@ -339,18 +352,34 @@ class _Stage:
                     f"story {job.story.id}: {path} exists but is not this story's post; "
                     "not overwritten"
                 )
-                return
-            save_post(post, path)
+                return True
+            if not self._saved(post, path):
+                return False
             self.posts.add(post)
             self.related_index.add(post)
             self.store.set_post_slug(job.story.id, post.slug)
             self.report.posts_written += 1
         else:
-            save_post(post, job.existing.path)
+            if not self._saved(post, job.existing.path):
+                return False
             self.posts.replace(job.existing, post)
             self.related_index.add(post)
             self.report.posts_updated += 1
         self.report.posts_held += int(post.is_draft)
+        return True
+
+    def _saved(self, post: Post, path: Path | None) -> bool:
+        try:
+            save_post(post, path)
+        except OSError as exc:
+            self.report.posts_failed += 1
+            what = "kept as it was" if path is not None and path.exists() else "not written"
+            self.report.problem(
+                f"post {path}: not saved ({exc.strerror or exc}); the file is {what}, "
+                "tried again next run"
+            )
+            return False
+        return True
 
     def _repaired(self, job: Job, draft: Draft, review: Review) -> tuple[Draft, Review]:
         """The draft after one repair attempt, if the writer offers one and it cleared the notes."""
