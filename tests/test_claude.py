@@ -115,7 +115,9 @@ def test_a_draft_that_obeyed_an_injected_instruction_is_flagged() -> None:
         "Cats are wonderful companions that purr, nap in sunny windows and chase toy mice "
         "around the kitchen floor.", [SOURCES[1].id])])])  # fmt: skip
     review = verify(obeyed, SOURCES)
-    assert review.status == "flagged" and "off-source" in review.notes[0]
+    assert review.status == "flagged" and any("off-source" in n for n in review.notes)
+    # "cats" is in the source only in the planted instruction
+    assert any("planted" in n and "cats" in n.lower() for n in review.notes)
 
 
 @pytest.mark.parametrize(

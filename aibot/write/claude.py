@@ -259,7 +259,10 @@ class ClaudeWriter:
 
         `problems` maps (section, paragraph) indexes (from 0) to the verifier's notes. A
         paragraph the model returns empty is dropped; the result is verified again by the caller.
+        With no paragraph flagged (only the headline or summary was) no call is made.
         """
+        if not problems:
+            return copy.deepcopy(draft)
         labels = _labelled(articles)
         label_of = {a.id: label for label, a in labels.items()}
         flagged = []

@@ -12,7 +12,14 @@ For every paragraph of a draft:
 - most of a paragraph's words (stemmed, stop words aside) must be in its cited sources: a
   paragraph on another subject (a model that followed an instruction planted in an article) has
   no number or name to catch, but its words give it away;
-- a paragraph must cite at least one source, and only sources of the story.
+- a paragraph must cite at least one source, and only sources of the story;
+- every link (http:, www., javascript: …) must be in a cited source.
+
+A source paragraph that speaks to the model instead of the reader ("ignore previous
+instructions", "note to any AI summarising this page", a forged <source> element or answer, a
+fake "Human:" turn) is not evidence: it is left out of what the sources hold, and a draft that
+uses words found only in such text — in a paragraph, the headline, the summary or a disagreement,
+which are checked against all the story's sources — obeyed it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import Literal
 import snowballstemmer
 
 from aibot.models import Article, Draft
-from aibot.text import STOPWORDS
+from aibot.text import STOPWORDS, sentences
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
@@ -98,6 +105,28 @@ _NOT_NAMES = frozenset(
 )
 
 
+# A source paragraph addressed to the model rather than the reader (see the module docstring).
+_TO_THE_MODEL = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}"
+    r"\b(?:instructions?|prompts?|rules|guidelines)\b"
+    r"|\bsystem\s+(?:prompt|override|message|instructions?)\b"
+    r"|\b(?:notes?|messages?|instructions?|attention)(?:\s+(?:to|for))?\s+(?:any\s+|all\s+|the\s+)?"
+    r"(?:ai|a\.i\.|language\s+models?|llms?|assistants?|chatbots?|bots?)\b"
+    r"|^\s*(?:human|assistant|user|system)\s*:"
+    r"|\bwhen\s+you\s+(?:write|summari[sz]e|report|describe|cover|answer)\b"
+    r"|\b(?:in|into)\s+your\s+(?:story|summary|answer|article|response|output|reply)\b"
+    r"|\byour\s+(?:full\s+)?(?:system\s+)?(?:prompt|instructions)\b"
+    r"|</?\s*source\b|<!--|\"headline\"\s*:",
+    re.I | re.M,
+)
+# Characters that hide an instruction from a pattern without changing how it reads.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062"
+                                    "\u2063\u2064\ufeff"))  # fmt: skip
+_LINK = re.compile(
+    r"\b(?:(?:https?|ftp|file|javascript|vbscript|data):|www\.)[^\s<>()\[\]\"']+", re.I
+)
+
+
 @dataclass
 class Review:
     status: Literal["passed", "flagged"]
@@ -111,6 +140,12 @@ def verify(draft: Draft, articles: Sequence[Article]) -> Review:
         for (s, p), found in paragraph_problems(draft, articles).items()
         for note in found
     ]
+    # Headline, summary and disagreements cite no source: checked against all of them, for
+    # what an instruction planted in a source would add.
+    whole = [("headline", draft.title), ("summary", draft.summary)]
+    whole += [(f"disagreement {n}", d) for n, d in enumerate(draft.disagreements, start=1)]
+    for name, text in whole:
+        notes += [f"{name}: {note}" for note in planted_or_linked(text, articles)]
     return Review(status="flagged" if notes else "passed", notes=notes)
 
 
@@ -131,6 +166,7 @@ def paragraph_problems(
             cited = [by_id[i] for i in paragraph.sources if i in by_id]
             if cited:
                 notes += unsupported(paragraph.text, cited)
+            notes += planted_or_linked(paragraph.text, articles, links=False)
             if notes:
                 problems[(s_index, p_index)] = notes
     return problems
@@ -138,8 +174,11 @@ def paragraph_problems(
 
 def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
     """What `text` states that the cited articles do not: one note per kind of claim."""
-    facts = _facts(" \n ".join(f"{a.source}\n{a.title}\n{a.text}" for a in cited))
+    facts = _facts(_evidence(cited))
     notes = []
+    links = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in facts.folded]
+    if links:
+        notes.append(f"link(s) not in the cited sources: {', '.join(_unique(links))}")
     missing = [
         raw
         for raw, value, before, after in _amounts(text)
@@ -175,6 +214,67 @@ def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
                 f"sources ({', '.join(_unique(absent)[:6])})"
             )
     return notes
+
+
+def planted_or_linked(text: str, articles: Sequence[Article], *, links: bool = True) -> list[str]:
+    """Words of `text` found in the story's sources only in text planted for the model, and
+    (with `links`) links no source holds outside such text."""
+    notes = []
+    planted = _planted_stems(_evidence(articles), _planted(articles))
+    words = [w for w in (_bare(m).lower() for m in _WORD.findall(text)) if w not in STOPWORDS]
+    obeyed = [w for w in words if len(w) > 2 and _STEMMER.stemWord(w) in planted]
+    if obeyed:
+        notes.append(
+            "follows an instruction planted in a source: word(s) found only there "
+            f"({', '.join(_unique(obeyed)[:6])})"
+        )
+    if links:
+        held = _facts(_evidence(articles)).folded
+        found = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in held]
+        if found:
+            notes.append(f"link(s) not in the sources: {', '.join(_unique(found))}")
+    return notes
+
+
+def _paragraphs_to_the_model(text: str) -> tuple[list[str], list[str]]:
+    """(text for the reader, text addressed to the model) of a source, by paragraph: in a
+    paragraph, the first sentence that speaks to the model and every one after it (the rest of
+    an instruction) are the model's; the sentences before it are the reader's."""
+    reader, model = [], []
+    for paragraph in re.split(r"\n\s*\n", text):
+        said = sentences(paragraph) or [paragraph]
+        first = next(
+            (n for n, s in enumerate(said) if _TO_THE_MODEL.search(s.translate(_INVISIBLE))), None
+        )
+        if first is None:
+            reader.append(paragraph)
+            continue
+        if first:
+            reader.append(" ".join(said[:first]))
+        model.append(" ".join(said[first:]))
+    return reader, model
+
+
+def _evidence(articles: Sequence[Article]) -> str:
+    """What the articles hold for the reader: outlet, title and every paragraph not addressed
+    to the model."""
+    return " \n ".join(
+        f"{a.source}\n{a.title}\n" + "\n\n".join(_paragraphs_to_the_model(a.text)[0])
+        for a in articles
+    )
+
+
+def _planted(articles: Sequence[Article]) -> str:
+    return "\n\n".join(p for a in articles for p in _paragraphs_to_the_model(a.text)[1])
+
+
+@lru_cache(maxsize=64)
+def _planted_stems(evidence: str, planted: str) -> frozenset[str]:
+    """Stems of the planted text that the evidence does not have."""
+    if not planted:
+        return frozenset()
+    words = [_bare(w).lower() for w in _WORD.findall(planted.translate(_INVISIBLE))]
+    return frozenset(_STEMMER.stemWords(words)) - _facts(evidence).stems
 
 
 @dataclass(frozen=True)
