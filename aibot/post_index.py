@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from aibot.models import Post
+from aibot.posts import read_post_bytes
 
 VERSION = 3
 SHARDS = 16  # files the entries are spread over, by a hash of the post's path
@@ -61,7 +62,7 @@ def cached_posts(
             continue
         if entry:
             try:
-                data = path.read_bytes()
+                data = read_post_bytes(path)
             except OSError:
                 data = b""
             if data and digest(data) == entry["digest"]:
@@ -100,7 +101,7 @@ def _parsed(parse: Parse, path: Path) -> tuple[Post | Exception | None, dict[str
     under its new time with its old content."""
     try:
         stat = path.stat()
-        data = path.read_bytes()
+        data = read_post_bytes(path)  # a file far too big is not read whole to be refused
         post = parse(data, path)
     except Exception as exc:  # noqa: BLE001 - returned to the caller, who reports it per file
         return exc, None

@@ -30,6 +30,12 @@ FRONT_MATTER_KEYS = (
     "related", "aliases", "draft", "review", "locked", "generator",
 )  # fmt: skip
 MAX_SLUG = 80
+# Bounds that keep one hand-edited file from costing a build unbounded time and memory: the
+# whole file, its front matter (the YAML parser builds a Python object per value), and the
+# lists that each make pages (a tag makes a page and two feeds, an alias a forwarding page).
+MAX_POST_BYTES = 4 * 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 512 * 1024
+MAX_PAGES_LIST = 50
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Names the site's own pages use, and names Windows cannot give a file.
 RESERVED_SLUGS = frozenset(
@@ -55,7 +61,7 @@ RESERVED_SLUGS = frozenset(
         "aux",
         "nul",
     }
-    | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+    | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
 )
 
 
@@ -81,19 +87,30 @@ class PostError(Exception):
 def load_post(path: Path) -> Post:
     """Read and validate one post; raise PostError naming the file and line."""
     try:
-        data = path.read_bytes()
+        data = read_post_bytes(path)
     except OSError as exc:
         raise PostError(path, None, f"cannot read: {exc.strerror}") from None
     return post_from_bytes(data, path)
 
 
+def read_post_bytes(path: Path) -> bytes:
+    """A post file's bytes, but never more than one byte over MAX_POST_BYTES (then refused)."""
+    with path.open("rb") as file:
+        return file.read(MAX_POST_BYTES + 1)
+
+
 def post_from_bytes(data: bytes, path: Path) -> Post:
     """A post from a file's bytes; raise PostError naming the file and line."""
+    if len(data) > MAX_POST_BYTES:
+        raise PostError(path, None, f"more than {MAX_POST_BYTES:,} bytes: not read")
     try:
         text = data.decode("utf-8-sig")  # editors' tools may add a BOM
     except UnicodeDecodeError as exc:
-        raise PostError(path, None, f"not UTF-8 text ({exc.reason})") from None
-    return parse_post(text, path)
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PostError(path, line, f"not UTF-8 text ({exc.reason})") from None
+    # Line endings from Windows (CRLF) or old Macs (CR) read as "\n": a post saved by another
+    # system is the same post, not an edit.
+    return parse_post(text.replace("\r\n", "\n").replace("\r", "\n"), path)
 
 
 def parse_post(text: str, path: Path) -> Post:
@@ -104,6 +121,9 @@ def parse_post(text: str, path: Path) -> Post:
     if end is None:
         raise PostError(path, 1, "front matter is not closed by a line '---'")
     front = "".join(lines[1:end])
+    if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        message = f"front matter is more than {MAX_FRONT_MATTER_BYTES:,} bytes: not read"
+        raise PostError(path, 2, message)
     try:
         meta = load_yaml(front)
     except YamlError as exc:
@@ -124,21 +144,20 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
 
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise fail("title", f"expected the headline as text, got {title!r}")
+        raise fail("title", f"expected the headline as text, got {_shown(title)}")
     slug = meta.get("slug")
     if not isinstance(slug, str) or not is_slug(slug):
         raise fail(
             "slug",
             f"expected lowercase letters, digits and hyphens (at most {MAX_SLUG}, not a name "
-            f"the site uses itself), got {slug!r}",
+            f"the site uses itself), got {_shown(slug)}",
         )
     for key in ("date", "updated"):
         if key in meta and meta[key] is not None:
             moment = _as_datetime(meta[key])
             if moment is None:
-                raise fail(
-                    key, f"expected a date and time like 2026-01-31T09:30:00Z, got {meta[key]!r}"
-                )
+                example = "2026-01-31T09:30:00Z"
+                raise fail(key, f"expected a date and time like {example}, got {_shown(meta[key])}")
             meta[key] = moment
     if meta.get("date") is None:
         raise fail("date", "required: when the post was first published")
@@ -147,21 +166,28 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
         if value is None:
             meta[key] = []
         elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(key, f"expected a list of text, got {value!r}")
+            raise fail(key, f"expected a list of text, got {_shown(value)}")
+        elif key != "related" and len(value) > MAX_PAGES_LIST:
+            raise fail(key, f"at most {MAX_PAGES_LIST} (each makes pages), got {len(value):,}")
     for alias in meta.get("aliases") or []:
         if not is_slug(alias):
-            raise fail(
-                "aliases", f"expected slugs (lowercase letters, digits, hyphens), got {alias!r}"
-            )
+            expected = "slugs (lowercase letters, digits, hyphens)"
+            raise fail("aliases", f"expected {expected}, got {_shown(alias)}")
     for key in ("draft", "locked"):
         if key in meta and not isinstance(meta[key], bool):
-            raise fail(key, f"expected true or false, got {meta[key]!r}")
+            raise fail(key, f"expected true or false, got {_shown(meta[key])}")
     sources = meta.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         raise fail("sources", "expected a list of {outlet, title, url} entries")
     for key in ("summary", "author", "image"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
-            raise fail(key, f"expected text, got {meta[key]!r}")
+            raise fail(key, f"expected text, got {_shown(meta[key])}")
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 100 else f"{text[:100]}… ({len(text):,} characters)"
 
 
 def is_slug(text: str) -> bool:
@@ -388,7 +414,8 @@ def slugify(title: str, taken: Iterable[str] = ()) -> str:
     taken = set(taken)
     unique, n = slug, 2
     while unique in taken:
-        unique, n = f"{slug}-{n}", n + 1
+        suffix = f"-{n}"  # the base is cut so that the whole stays within MAX_SLUG
+        unique, n = f"{slug[: MAX_SLUG - len(suffix)].rstrip('-')}{suffix}", n + 1
     return unique
 
 

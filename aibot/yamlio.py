@@ -1,4 +1,5 @@
-"""Safe YAML in and out: the C loader where available, no aliases (no "billion laughs")."""
+"""Safe YAML in and out: the C loader where available, no aliases (no "billion laughs"), at most
+MAX_DEPTH levels of nesting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import yaml
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Lists and mappings nested deeper than this are refused: no front matter or setting needs it,
+# and every recursive walk of a value (the posts index, JSON, dumping) would be at risk.
+MAX_DEPTH = 32
 
 
 class YamlError(ValueError):
@@ -22,6 +26,10 @@ class _Loader(_BaseLoader):
     """The safe loader, reporting a value it cannot construct (`!!int abc`, `2026-13-45`) as a
     YAML error at that value rather than letting a ValueError or KeyError escape."""
 
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_depth(node)
+        return super().construct_document(node)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
@@ -32,6 +40,25 @@ class _Loader(_BaseLoader):
             raise yaml.constructor.ConstructorError(
                 problem=problem, problem_mark=node.start_mark
             ) from exc
+
+
+def _check_depth(root: yaml.Node) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH (walked without recursion; aliases are
+    refused before, so the nodes form a tree)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=node.start_mark
+            )
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _reject_aliases(text: str) -> None:
@@ -54,8 +81,14 @@ def load_yaml(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlError(f"{exc.problem or exc.context or 'invalid YAML'}", line) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ESC, ...)
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise YamlError(f"unacceptable character {char!r}: {exc.reason}", line) from exc
     except yaml.YAMLError as exc:
         raise YamlError(str(exc)) from exc
+    except RecursionError:  # the pure-Python loader, on nesting far beyond MAX_DEPTH
+        raise YamlError(f"nested more than {MAX_DEPTH} levels deep") from None
 
 
 def dump_yaml(data: Any) -> str:
