@@ -117,7 +117,8 @@ def parse_post(text: str, path: Path) -> Post:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise PostError(path, 1, "no front matter: the file must start with a line '---'")
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    # At the start of a line: an indented "---" is part of a value the dumper folded.
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
         raise PostError(path, 1, "front matter is not closed by a line '---'")
     front = "".join(lines[1:end])

@@ -27,6 +27,15 @@ class _TextCollector(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        # HTMLParser raises AssertionError on a broken "<![" ("<![ x", "<![foo[") in Python
+        # 3.11 to 3.13.0 at least: such a "<![" is text.
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            self.handle_data(self.rawdata[i : i + 3])
+            return i + 3
+
     def handle_data(self, data: str) -> None:
         if not self._skip:
             # A line break inside the markup is white space; only block tags end paragraphs.

@@ -26,7 +26,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from aibot.build.render import markdown_to_html
 from aibot.collect.extract import extract
 from aibot.collect.feeds import parse_feed
-from aibot.collect.urls import is_web_url
+from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article, Draft, Paragraph, Post, Section
 from aibot.posts import (
     FRONT_MATTER_KEYS,
@@ -310,6 +310,14 @@ def test_parse_feed_reads_an_entry_the_fallback_parser_left_without_summary():
     assert [(a.url, a.summary) for a in feed.entries] == [("https://a.example/x", "")]
 
 
+@pytest.mark.parametrize("markup", ["&lt;![ broken", "&lt;![foo[x]]&gt; y", "a &lt;![\x00DATA["])
+def test_parse_feed_reads_a_summary_with_a_broken_marked_section(markup: str):
+    # Found by the long run: Python's HTMLParser raised AssertionError on a broken "<![".
+    rss = _RSS.replace("</title>", f"</title><description>{markup}</description>", 2)
+    (entry,) = parse_feed(rss.format("").encode(), FEED_URL).entries
+    assert "<![" in entry.summary
+
+
 def test_parse_feed_drops_blank_tags_and_authors():
     atom = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://a.example/x"/>'
@@ -370,8 +378,14 @@ def urls(draw: st.DrawFn) -> str:
 @given(st.one_of(urls(), st.text(max_size=60)))
 @example("http://a.example:99999/")
 @example("https:foo")
+@example("http://[fe80::1%25ETH0]/")
 def test_canonical_url_is_idempotent_and_keeps_scheme_host_and_path(url: str):
     check_canonical_url(url)
+
+
+def test_canonical_url_keeps_the_case_of_an_ipv6_zone():
+    # Found by the long run: the zone (case-sensitive) was lower-cased with the host.
+    assert canonical_url("HTTP://[FE80::1%25ETH0]:80/A") == "http://[fe80::1%25ETH0]/A"
 
 
 def test_is_web_url_accepts_only_http_urls_with_a_host_and_a_usable_port():
@@ -475,10 +489,36 @@ def posts(draw: st.DrawFn) -> Post:
     return Post(meta=meta, body=draw(bodies))
 
 
+FOLDED_DASHES = (
+    "The council said on Tuesday that the ferry will cost more from April, and that the new "
+    "timetable ---"
+)
+
+
 @FUZZ
 @given(posts())
+@example(
+    Post(
+        {
+            "title": "T",
+            "slug": "t",
+            "date": datetime(2026, 1, 1, tzinfo=UTC),
+            "summary": FOLDED_DASHES,
+        },
+        "",
+    )
+)
 def test_front_matter_round_trip_keeps_every_key_and_the_body(post: Post):
     check_post_round_trip(post)
+
+
+def test_a_long_value_ending_in_dashes_reads_back():
+    # Found by the long run: the dumper folds a long value onto a second line, indented; when
+    # that line was "  ---" the reader took it for the end of the front matter.
+    meta = {"title": "T", "slug": "t", "date": datetime(2026, 1, 1, tzinfo=UTC)}
+    text = post_text(Post({**meta, "summary": FOLDED_DASHES}, "Body"))
+    assert "\n  ---\n" in text
+    assert parse_post(text, POST_PATH).meta["summary"] == FOLDED_DASHES
 
 
 def test_a_post_dated_before_the_year_1000_reads_back():

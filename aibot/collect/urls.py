@@ -16,7 +16,7 @@ def canonical_url(url: str) -> str:
     Meant for URLs is_web_url accepts; raises ValueError for a port urlsplit cannot read."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = parts.hostname or ""  # lower-cased by urlsplit; an IPv6 zone ("%eth0") keeps its case
     port = parts.port
     netloc = f"[{host}]" if ":" in host else host
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
