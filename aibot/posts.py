@@ -454,6 +454,9 @@ def draft_to_post(
         meta["updated"] = latest
     if not meta["image"]:
         meta.pop("image")
+    language = _language(cited)
+    if language:
+        meta["language"] = language  # pages mark the post's text with it (lang, dir)
     body = render_markdown(draft, cited)
     updates = _updates(previous) if previous else []
     if previous:
@@ -504,6 +507,13 @@ def _updates(post: Post) -> list[str]:
 
 def _when(moment: datetime) -> str:
     return f"{utc(moment):%-d %B %Y, %H:%M} UTC"
+
+
+def _language(articles: Sequence[Article]) -> str:
+    """The language the sources are written in ("ar", "zh"), when those that say agree."""
+    found = {a.language.split("-")[0].split("_")[0].lower() for a in articles if a.language}
+    (language,) = found if len(found) == 1 else ("",)
+    return language if re.fullmatch(r"[a-z]{2,3}", language) else ""
 
 
 def _source_entry(article: Article) -> dict[str, Any]:

@@ -1251,7 +1251,24 @@ def _environment(config: Config) -> jinja2.Environment:
     env.filters["json_ld"] = json_ld
     env.filters["hue"] = lambda text: hashlib.sha256(str(text).encode()).digest()[0] % 6
     env.filters["and_list"] = lambda items: _and([str(i) for i in items]) if items else ""
+    env.globals["lang_of"] = functools.partial(lang_attributes, site_language=config.site.language)
     return env
+
+
+# Languages written right to left (primary subtags).
+RTL_LANGUAGES = frozenset("ar arc ckb dv fa he khw ks ps sd syr ug ur yi".split())
+
+
+def lang_attributes(link: PageLink, site_language: str) -> Markup:
+    """` lang="ar" dir="rtl"` for a post written in another language than the site's (its
+    front matter `language`, from its sources); empty otherwise."""
+    language = str(link.meta.get("language") or "").lower()
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        return Markup("")
+    if language == site_language.split("-")[0].split("_")[0].lower():
+        return Markup("")
+    direction = ' dir="rtl"' if language in RTL_LANGUAGES else ""
+    return Markup(f' lang="{language}"{direction}')
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

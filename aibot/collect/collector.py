@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from aibot.collect.dedupe import NEAR_DUPLICATE, index_keys, similarity, sketch
 from aibot.collect.extract import decode_page, extract, stub_reason
-from aibot.collect.feeds import parse_feed
+from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.fetch import AsyncFetcher, FetchError, RetryLater, user_agent
 from aibot.collect.robots import RobotsRules
 from aibot.config import Config, FeedConfig
@@ -28,6 +30,15 @@ from aibot.store import FeedState, Store
 
 # Below this many pages a process pool costs more to start than it saves.
 POOL_MIN_PAGES = 24
+# A feed is read as its newest entries: news feeds carry tens, and a feed of thousands (an
+# archive, or a hostile one) would otherwise mean thousands of page fetches in one run.
+MAX_ENTRIES_PER_FEED = 500
+# Headlines longer than this are cut at a word (a 1 MB <title> must not reach every page).
+MAX_TITLE = 300
+# Characters that show nothing and join nothing: they split a word in a slug or a search.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff"))
+# Feeds are parsed one at a time (parse_feed changes the process's warning filters).
+_PARSING = threading.Lock()
 
 
 @dataclass
@@ -254,7 +265,7 @@ def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
         url=entry.url,
         canonical_url=canonical,
         source=item.name,
-        title=entry.title or page.title,
+        title=clip_title(entry.title or page.title),
         text=page.text,
         summary=entry.summary,
         published=min(entry.published or page.published or now, now),
@@ -266,6 +277,20 @@ def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
         tags=list(dict.fromkeys(t.lower() for t in entry.tags)),
         extractor=page.extractor,
     )
+
+
+def clip_title(title: str) -> str:
+    """A headline without invisible characters, cut at a word to at most MAX_TITLE."""
+    title = " ".join(title.translate(_INVISIBLE).split())
+    if len(title) <= MAX_TITLE:
+        return title
+    cut = title[: MAX_TITLE - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def _parse(content: bytes, url: str, headers: Mapping[str, str]) -> Feed:
+    with _PARSING:
+        return parse_feed(content, url, headers)
 
 
 async def _read_feed(
@@ -302,7 +327,9 @@ async def _read_feed(
         return _feed_failed(config, store, state, report, feed, str(exc), now)
     if response.status == 304:
         return _feed_ok(store, state, report, now, [])
-    parsed = parse_feed(response.content, response.url, response.headers)
+    # Parsing is CPU work (about a second per thousand entries): in a thread, so that the event
+    # loop goes on reading the other feeds' answers instead of letting their timeouts run out.
+    parsed = await asyncio.to_thread(_parse, response.content, response.url, response.headers)
     if not parsed.version:
         detail = "; ".join(parsed.problems)
         return _feed_failed(config, store, state, report, feed, detail, now)
@@ -311,8 +338,14 @@ async def _read_feed(
         report.problems.append(f"feed {label}: {'; '.join(parsed.problems)}")
     name = feed.name or parsed.title or (urlsplit(feed.url).hostname or feed.url)
     oldest = now - timedelta(hours=config.collect.max_age_hours)
+    entries = parsed.entries
+    if len(entries) > MAX_ENTRIES_PER_FEED:
+        report.problems.append(f"feed {label}: {len(entries)} entries, the newest "
+                               f"{MAX_ENTRIES_PER_FEED} read")  # fmt: skip
+        entries = sorted(entries, key=lambda e: e.published or now, reverse=True)
+        entries = entries[:MAX_ENTRIES_PER_FEED]
     pending = []
-    for entry in parsed.entries:
+    for entry in entries:
         if config.collect.max_age_hours > 0 and entry.published and entry.published < oldest:
             continue
         if store.has_url(entry.url) or store.has_url(entry.canonical_url):

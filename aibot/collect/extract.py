@@ -624,6 +624,16 @@ _INVISIBLE = re.compile(
     r"<(script|style|template|noscript)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
 )
 _TAG = re.compile(r"<[^>]+>")
+# Chinese and Japanese are written without spaces between words: about two characters make one.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
+
+
+def word_count(text: str) -> int:
+    """Words in `text`; a run of Chinese or Japanese characters counts one word per two."""
+    characters = len(_CJK.findall(text))
+    rest = _CJK_PUNCTUATION.sub(" ", _CJK.sub(" ", text))
+    return len(rest.split()) + (characters + 1) // 2
 
 
 def stub_reason(article_text: str, html: str | bytes) -> str | None:
@@ -638,7 +648,7 @@ def stub_reason(article_text: str, html: str | bytes) -> str | None:
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     text = " ".join(article_text.lower().replace("’", "'").split())
-    count = len(article_text.split())
+    count = word_count(article_text)
     if count < WALL_MAX_WORDS:
         phrase = _first_in(text, _PAYWALL)
         if phrase:
