@@ -13,7 +13,9 @@ They go in through the real pipeline, over HTTP on 127.0.0.1:
   robots.txt, so the feed's own summary or content becomes the article text;
 - the model's answers: the second run writes with Claude through the stub Messages API, which puts
   payloads in the headline, summary, section headings, tags and disagreements (its paragraphs are
-  the sources' own sentences, payloads included);
+  the sources' own sentences, payloads included); verify holds most of these posts as drafts
+  (their payloads add links no source has), so the site is built with drafts, as an editor
+  previews it;
 - one post edited by hand: payloads in the front matter (title, summary, author, tags, image,
   sources) and, raw, in the Markdown body.
 
@@ -428,6 +430,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSite]:
         second = run_cli("run", "-c", str(config))
         assert second.exit_code == 0, second.output
         mp.undo()
+        # verify holds the answers whose payloads add links as drafts; editors preview drafts,
+        # so the site is built with them.
+        built = run_cli("build", "--drafts", "-c", str(config))
+        assert built.exit_code == 0, built.output
         yield HostileSite(folder, folder / "site", sources, api)
 
 
@@ -596,6 +602,10 @@ def test_the_payloads_reached_the_site(hostile: HostileSite, outputs: Outputs) -
     ), re.M)  # fmt: skip
     assert writers.count("extractive") >= STORIES // 2 - 2, writers
     assert writers.count("claude") >= STORIES // 2 - 2, writers
+    held = re.findall(r"^draft: true", "\n".join(
+        p.read_text(encoding="utf-8") for p in (hostile.folder / "content").rglob("*.md")
+    ), re.M)  # fmt: skip
+    assert held  # verify held the answers that add links (http://evil.invalid/…)
     reached = coverage(outputs)
     pages = {t for t, kinds in reached.items() if "HTML pages" in kinds}
     for code in ("ti", "su", "co", "px", "mh", "ms", "mg", "mt", "md", "et", "es", "ea", "eg",
