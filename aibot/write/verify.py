@@ -229,14 +229,15 @@ def planted_or_linked(text: str, articles: Sequence[Article], *, links: bool = T
             f"({', '.join(_unique(obeyed)[:6])})"
         )
     if links:
-        held = _facts(_evidence(articles)).folded
+        held = _folded(_evidence(articles))
         found = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in held]
         if found:
             notes.append(f"link(s) not in the sources: {', '.join(_unique(found))}")
     return notes
 
 
-def _paragraphs_to_the_model(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=1024)
+def _paragraphs_to_the_model(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(text for the reader, text addressed to the model) of a source, by paragraph: in a
     paragraph, the first sentence that speaks to the model and every one after it (the rest of
     an instruction) are the model's; the sentences before it are the reader's."""
@@ -252,7 +253,7 @@ def _paragraphs_to_the_model(text: str) -> tuple[list[str], list[str]]:
         if first:
             reader.append(" ".join(said[:first]))
         model.append(" ".join(said[first:]))
-    return reader, model
+    return tuple(reader), tuple(model)
 
 
 def _evidence(articles: Sequence[Article]) -> str:
@@ -273,8 +274,17 @@ def _planted_stems(evidence: str, planted: str) -> frozenset[str]:
     """Stems of the planted text that the evidence does not have."""
     if not planted:
         return frozenset()
-    words = [_bare(w).lower() for w in _WORD.findall(planted.translate(_INVISIBLE))]
-    return frozenset(_STEMMER.stemWords(words)) - _facts(evidence).stems
+    return _stems(planted.translate(_INVISIBLE)) - _stems(evidence)
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_STEMMER.stemWords([_bare(w).lower() for w in _WORD.findall(text)]))
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str) -> str:
+    return _fold(text)
 
 
 @dataclass(frozen=True)
