@@ -48,14 +48,32 @@ def _env() -> dict[str, str]:
     return {**os.environ, "ANTHROPIC_API_KEY": ""}
 
 
+# Runs `python -m aibot ...` as its own child and writes that child's peak RSS (KB) to a file.
+# Linux counts into the peak of a process the memory of the process it was forked from (kept
+# across exec), so a command forked straight from a test process that has grown (an earlier
+# test loaded the sentence model) would report that size; forked from this small launcher, it
+# reports its own.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "aibot", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     """Run `python -m aibot ARGS`: (exit code, output, seconds, peak RSS in MB of the process)."""
     started = time.monotonic()
     log = cwd / "aibot-output.txt"
+    peak_file = cwd / "aibot-peak.txt"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "aibot", *args], cwd=cwd, env=_env(), stdout=out,
-            stderr=subprocess.STDOUT,
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), *args], cwd=cwd, env=_env(),
+            stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = started + TIMEOUT
     while True:  # poll with a deadline: wait4 gives the exit status and the peak memory
@@ -69,7 +87,9 @@ def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     output = log.read_text()
     log.unlink()
-    return process.returncode, output, time.monotonic() - started, usage.ru_maxrss / 1024
+    peak_kb = int(peak_file.read_text())
+    peak_file.unlink()
+    return process.returncode, output, time.monotonic() - started, peak_kb / 1024
 
 
 # Hostile front matter: each case, a file, and where its error must point
