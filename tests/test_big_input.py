@@ -102,16 +102,35 @@ def served(tmp_path: Path, file_server) -> Iterator[tuple[Path, str]]:
     yield folder, file_server(folder)
 
 
+# Runs a command as its own child and writes that child's peak RSS (KB) to a file. Linux counts
+# into a process's peak the memory of the process it was forked from (kept across exec), so a
+# command forked straight from a test process that has grown (an earlier test loaded the
+# sentence model) would report that size; forked from this small launcher, it reports its own.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _measured(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
     """Run a command; returns it, its wall time in s and its peak memory in MB."""
     started = time.monotonic()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak_file = cwd / f".peak-{os.getpid()}-{time.monotonic_ns()}"
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(peak_file), *argv],
+        cwd=cwd, capture_output=True, text=True, check=False,
+    )  # fmt: skip
     seconds = time.monotonic() - started
-    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    process.returncode = os.waitstatus_to_exitcode(status)
-    done = subprocess.CompletedProcess(argv, process.returncode, out.decode(), err.decode())
-    return done, seconds, usage.ru_maxrss / 1024
+    peak_kb = int(peak_file.read_text())
+    peak_file.unlink()
+    done.args = argv
+    return done, seconds, peak_kb / 1024
 
 
 # A 50 MB feed
