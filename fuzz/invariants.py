@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import html5lib
 
@@ -104,7 +104,7 @@ def check_canonical_url(url: str) -> None:
     assert (after.username or None) == (before.username or None), (url, out)  # "@" is no user
     default = {"http": 80, "https": 443}[after.scheme]
     assert (after.port or default) == (before.port or default), (url, out)
-    assert after.path == (before.path or "/"), (url, out)
+    assert unquote(after.path) == unquote(before.path or "/"), (url, out)  # spaces encoded
     assert not after.fragment, (url, out)
     keys = [k.lower() for k, _ in parse_qsl(after.query, keep_blank_values=True)]
     assert not [k for k in keys if k.startswith("utm_") or k in ("fbclid", "gclid")], (url, out)

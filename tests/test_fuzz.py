@@ -379,6 +379,7 @@ def urls(draw: st.DrawFn) -> str:
 @example("http://a.example:99999/")
 @example("https:foo")
 @example("http://[fe80::1%25ETH0]/")
+@example("http://example.org/ #")
 def test_canonical_url_is_idempotent_and_keeps_scheme_host_and_path(url: str):
     check_canonical_url(url)
 
@@ -386,6 +387,13 @@ def test_canonical_url_is_idempotent_and_keeps_scheme_host_and_path(url: str):
 def test_canonical_url_keeps_the_case_of_an_ipv6_zone():
     # Found by the long run: the zone (case-sensitive) was lower-cased with the host.
     assert canonical_url("HTTP://[FE80::1%25ETH0]:80/A") == "http://[fe80::1%25ETH0]/A"
+
+
+def test_canonical_url_encodes_white_space_in_the_path():
+    # Found by the long run: "/ #" lost its fragment but kept the space, which the next call
+    # stripped: the same link had two canonical forms (two article ids).
+    assert canonical_url("http://example.org/ #top") == "http://example.org/%20"
+    assert canonical_url("http://example.org/a b/\u3000x") == "http://example.org/a%20b/%E3%80%80x"
 
 
 def test_is_web_url_accepts_only_http_urls_with_a_host_and_a_usable_port():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _TRACKING_KEYS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src"}
 
@@ -30,7 +31,9 @@ def canonical_url(url: str) -> str:
             if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_KEYS
         ]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    # White space in the path percent-encoded, as a browser sends it ("/a b #" is "/a%20b").
+    path = re.sub(r"\s", lambda m: quote(m.group(0)), parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def is_web_url(url: str) -> bool:
