@@ -123,18 +123,22 @@ def test_two_runs_at_once_the_second_stops_at_once_and_the_content_is_one_clean_
     assert lock_file.read_bytes() == b"", "a clean end empties the lock file"
 
 
-def test_a_run_killed_with_its_pool_workers_left_running_does_not_block_the_next_run(
+def test_a_run_killed_alone_takes_its_pool_workers_along_and_does_not_block_the_next_run(
     gate: Gate, reference: dict[str, object], tmp_path: Path
 ) -> None:
-    """SIGKILL to the run alone (not its group): its extraction workers, forked while it held
-    the lock, live on as orphans. The lock must go with the run, not with them."""
+    """SIGKILL to the run alone (not its group), while its extraction workers, forked while it
+    held the lock, are alive: they end with it (they used to wait for work for ever), and the
+    lock goes with the run, whatever they do (see the next test)."""
     folder = demo_over_http(tmp_path / "demo", gate)
     killed = _start_run(folder)
     workers = _wait_for_children(killed)
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait(timeout=TIMEOUT)
     try:
-        assert any(_alive(pid) for pid in workers), "no orphaned worker: nothing was shown"
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers):  # poll with a deadline
+            assert time.monotonic() < deadline, f"workers {workers} outlived their run by 30 s"
+            time.sleep(0.01)
         lock_file = folder / ".aibot" / LOCK_FILE
         assert lock_module.read_holder(lock_file).pid == killed.pid  # the stale lock file
         again = _aibot(folder, "run")
@@ -258,6 +262,36 @@ def test_a_forked_child_does_not_keep_the_lock_of_its_killed_parent(tmp_path: Pa
             assert taken.stale is not None and taken.stale.pid == parent.pid
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
+        _wait_until_group_is_gone(parent.pid)
+
+
+def test_a_pool_worker_ends_with_its_killed_parent() -> None:
+    """aibot.workers.die_with_parent, as the extraction pool starts its workers."""
+    script = (
+        "import os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from aibot.workers import die_with_parent\n"
+        "pool = ProcessPoolExecutor(2, initializer=die_with_parent, initargs=(os.getpid(),))\n"
+        "futures = [pool.submit(os.getpid) for _ in range(8)]\n"
+        "print(' '.join(str(p) for p in {f.result() for f in futures}), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+        parent.kill()
+        parent.wait(timeout=TIMEOUT)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers):  # poll with a deadline
+            assert time.monotonic() < deadline, f"workers {workers} outlived their parent by 30 s"
+            time.sleep(0.01)
+    finally:
+        if _group_alive(parent.pid):
+            os.killpg(parent.pid, signal.SIGKILL)
         _wait_until_group_is_gone(parent.pid)
 
 

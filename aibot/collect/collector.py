@@ -27,6 +27,7 @@ from aibot.config import Config, FeedConfig
 from aibot.models import Article
 from aibot.progress import Progress
 from aibot.store import FeedState, Store
+from aibot.workers import die_with_parent
 
 # Below this many pages a process pool costs more to start than it saves.
 POOL_MIN_PAGES = 24
@@ -151,7 +152,9 @@ async def _fetch_pages(
     robots = RobotsRules(store, fetcher, now) if config.collect.respect_robots else None
     pool: Executor | None = None
     if len(pending) >= POOL_MIN_PAGES and (os.cpu_count() or 1) > 1:
-        pool = ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_lower_priority)
+        pool = ProcessPoolExecutor(
+            max_workers=os.cpu_count(), initializer=_start_worker, initargs=(os.getpid(),)
+        )
     done = 0
 
     async def one(item: _Pending) -> _Page:
@@ -192,10 +195,11 @@ async def _fetch_page(
     return _Page(item, page=page, stub=stub, error=error, hashes=hashes)
 
 
-def _lower_priority() -> None:
+def _start_worker(parent: int) -> None:
     # Extraction workers yield the CPU to the event loop: a starved loop fetches slowly, and then
     # the workers starve too.
     os.nice(10)
+    die_with_parent(parent)
 
 
 def extract_page(
