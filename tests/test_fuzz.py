@@ -380,6 +380,7 @@ def urls(draw: st.DrawFn) -> str:
 @example("https:foo")
 @example("http://[fe80::1%25ETH0]/")
 @example("http://example.org/ #")
+@example("http://[::1]@0")
 def test_canonical_url_is_idempotent_and_keeps_scheme_host_and_path(url: str):
     check_canonical_url(url)
 
@@ -394,6 +395,13 @@ def test_canonical_url_encodes_white_space_in_the_path():
     # stripped: the same link had two canonical forms (two article ids).
     assert canonical_url("http://example.org/ #top") == "http://example.org/%20"
     assert canonical_url("http://example.org/a b/\u3000x") == "http://example.org/a%20b/%E3%80%80x"
+
+
+def test_canonical_url_quotes_the_user_name():
+    # Found by the long run: the user "[" of "http://[::1]@0" was written raw: "http://[@0/",
+    # which no URL parser reads.
+    assert canonical_url("http://[::1]@0") == "http://%5B@0/"
+    assert canonical_url("http://ed%40x:pw@example.org/") == "http://ed%40x@example.org/"
 
 
 def test_is_web_url_accepts_only_http_urls_with_a_host_and_a_usable_port():

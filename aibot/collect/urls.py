@@ -23,7 +23,8 @@ def canonical_url(url: str) -> str:
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
         netloc = f"{netloc}:{port}"
     if parts.username:
-        netloc = f"{parts.username}@{netloc}"
+        # Quoted: a raw "[", "@" or "/" in it would make another URL ("http://[@0/").
+        netloc = quote(parts.username, safe="!$&'()*+,;=%-._~") + f"@{netloc}"
     query = urlencode(
         [
             (k, v)
