@@ -27,6 +27,7 @@ import orjson
 
 from aibot.models import Post
 from aibot.posts import read_post_bytes
+from aibot.workers import die_with_parent
 
 VERSION = 3
 SHARDS = 16  # files the entries are spread over, by a hash of the post's path
@@ -90,7 +91,8 @@ def _parse_all(
         return [_parsed(parse, p) for p in paths]
     workers = min(os.cpu_count() or 1, 4)
     chunk = max(1, len(paths) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    parent = os.getpid()
+    with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(parent,)) as pool:
         return list(pool.map(_parsed, [parse] * len(paths), paths, chunksize=chunk))
 
 

@@ -4,8 +4,8 @@ The promise: two `aibot run` (or any two of run, collect, cluster, write, build)
 folder never interleave their writes. The second stops at once, exit code 4, with a message
 naming the lock file and the pid holding it, and changes nothing; `aibot serve` waits for the
 lock before a build. A lock left by a killed process (SIGKILL: no clean-up ran) never blocks the
-next command, not even while a child it forked lives on; and a killed run's extraction workers
-end with it (aibot/workers.py).
+next command, not even while a child it forked lives on; and a killed run's worker processes
+(page extraction, reading posts, rendering pages) end with it (aibot/workers.py).
 
 The end-to-end tests run real `python -m aibot` processes on copies of the demo whose feeds are
 served by a loopback server with a gate: while the gate is shut, a run waits on its feed
@@ -37,6 +37,7 @@ from tests.test_build import write_site
 from tests.test_crash import Gate, _group_alive, _wait_until_group_is_gone, demo_over_http
 from tests.test_serve import CONFIG, Said
 
+REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 300  # seconds any one command may take before a test gives up on it
 WRITING_COMMANDS = ("run", "collect", "cluster", "write", "build")
 
@@ -266,24 +267,59 @@ def test_a_forked_child_does_not_keep_the_lock_of_its_killed_parent(tmp_path: Pa
         _wait_until_group_is_gone(parent.pid)
 
 
-def test_a_pool_worker_ends_with_its_killed_parent() -> None:
-    """aibot.workers.die_with_parent, as the extraction pool starts its workers."""
-    script = (
-        "import os, sys, time\n"
+# Each script starts a pool as AiBot does, prints how many workers it has, then each worker
+# prints its pid and waits for ever (a worker busy when its run is killed; multiprocessing gives
+# workers /dev/null as stdin, so they wait for a signal instead).
+_BLOCK = (
+    "import os, signal, sys\n"
+    "def block(*args):\n"
+    "    os.write(1, f'{os.getpid()}\\n'.encode())  # one write: lines never interleave\n"
+    "    signal.pause()\n"
+)
+POOL_SCRIPTS = {
+    "extraction": (
         "from concurrent.futures import ProcessPoolExecutor\n"
-        "from aibot.workers import die_with_parent\n"
+        "from aibot.workers import die_with_parent\n" + _BLOCK + "print(2, flush=True)\n"
         "pool = ProcessPoolExecutor(2, initializer=die_with_parent, initargs=(os.getpid(),))\n"
-        "futures = [pool.submit(os.getpid) for _ in range(8)]\n"
-        "print(' '.join(str(p) for p in {f.result() for f in futures}), flush=True)\n"
+        "[pool.submit(block) for _ in range(2)]\n"
         "sys.stdin.read()\n"
-    )
+    ),
+    "posts index": (
+        "from pathlib import Path\n"
+        "from aibot import post_index\n" + _BLOCK + "post_index.POOL_FROM = 1\n"
+        "workers = min(os.cpu_count(), 4)\n"
+        "print(workers, flush=True)\n"
+        "files = [Path(sys.argv[1], f'{n}.md') for n in range(workers)]\n"
+        "[file.write_text('---\\n---\\n') for file in files]\n"
+        "post_index._parse_all(files, block)\n"
+    ),
+    "page rendering": (
+        "from pathlib import Path\n"
+        "from aibot.build import render\n"
+        "from tests.test_build import NOW, make_config, write_site\n"
+        + _BLOCK
+        + "render.POOL_FROM = 1\n"
+        "render._render_share = block\n"
+        "print(min(os.cpu_count(), 8), flush=True)\n"
+        "base = Path(sys.argv[1])\n"
+        "write_site(base)\n"
+        "render.build_site(make_config(base), now=NOW)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("pool", POOL_SCRIPTS)
+def test_pool_workers_end_with_their_killed_parent(pool: str, tmp_path: Path) -> None:
+    """aibot.workers.die_with_parent, as each of AiBot's process pools starts its workers: the
+    extraction pool, the posts index's and the build's. Without it a worker waits for ever."""
     parent = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        start_new_session=True,
+        [sys.executable, "-c", POOL_SCRIPTS[pool], str(tmp_path)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, start_new_session=True, cwd=REPO,
     )  # fmt: skip
     try:
-        workers = [int(pid) for pid in parent.stdout.readline().split()]
-        assert workers and all(_alive(pid) for pid in workers)
+        count = int(parent.stdout.readline())
+        workers = [int(parent.stdout.readline()) for _ in range(count)]
+        assert count >= 2 and all(_alive(pid) for pid in workers)
         parent.kill()
         parent.wait(timeout=TIMEOUT)
         deadline = time.monotonic() + 30

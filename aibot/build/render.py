@@ -66,6 +66,7 @@ from aibot.config import Config
 from aibot.models import Post
 from aibot.posts import load_posts, old_slugs, slugify
 from aibot.related import RELATED_COUNT, RelatedIndex
+from aibot.workers import die_with_parent
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
@@ -1113,7 +1114,8 @@ class _Site:
         # would touch, and so copy, every page of them).
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            fork = multiprocessing.get_context("fork")
+            with fork.Pool(workers, die_with_parent, (os.getpid(),)) as pool:
                 shares = [range(n, len(todo), workers) for n in range(workers)]
                 for made in pool.map(_render_share, shares):
                     self.cache.keep(made)
