@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aibot.models import Post
 from aibot.text import STOPWORDS, words
@@ -53,6 +54,9 @@ class RelatedIndex:
         self.bags: dict[str, Counter[str]] = {}
         self.df: Counter[str] = Counter()
         self.entities: dict[str, set[str]] = {}  # filled on demand (see _entities_of)
+        # The names of posts the index does not hold, by id, with what they were read from (the
+        # build asks an empty index for reasons, about ten times a post; a post may be edited).
+        self._outside: dict[int, tuple[Post, tuple[Any, ...], set[str]]] = {}
         self.tags: dict[str, set[str]] = {}
         self.story: dict[str, set[str]] = {}
         self.postings: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -168,7 +172,11 @@ class RelatedIndex:
     def _entities_of(self, post: Post) -> set[str]:
         """The post's names, from the index when it holds this very post."""
         if self.posts.get(post.slug) is not post:
-            return _entities(post)
+            read = (post.meta.get("title"), post.meta.get("summary"), post.body)
+            held = self._outside.get(id(post))
+            if held is None or held[0] is not post or held[1] != read:
+                held = self._outside[id(post)] = (post, read, _entities(post))
+            return held[2]
         if post.slug not in self.entities:
             self.entities[post.slug] = _entities(post)
         return self.entities[post.slug]

@@ -231,6 +231,19 @@ def test_related_posts_prefer_shared_names_and_tags_and_say_why() -> None:
     assert RelatedIndex([first, same]).reason(same, first) == "same story, earlier"
 
 
+def test_an_empty_index_gives_reasons_from_the_posts_as_they_are_now() -> None:
+    """The build asks an empty index for every card's reason and keeps each post's names; an
+    edited post (the same object) is read again."""
+    index = RelatedIndex([])
+    older = _post("port-strike", "Calder Bay dockworkers strike", tags=["labour"])
+    newer = _post("port-deal", "Calder Bay dockworkers accept pay deal", tags=["labour"])
+    assert index.reason(newer, older) == "also about Calder Bay"
+    assert index.reason(newer, older) == "also about Calder Bay"  # from what it kept
+    older.meta["title"] = older.meta["summary"] = "Dockworkers strike at the port"
+    older.body = "The dockworkers walked out. A paragraph."
+    assert index.reason(newer, older) == "also about labour"
+
+
 def test_the_build_links_old_posts_forward_to_newer_related_ones(demo_dir: Path) -> None:
     config = str(demo_dir / "aibot.yaml")
     assert run_cli("run", "-c", config).exit_code == 0
