@@ -103,6 +103,10 @@ def test_only_post_bodies_are_indexed(site_copy: Path) -> None:
     assert sorted(f["url"] for f in found) == sorted(f"/posts/{p.name}" for p in posts)
     for fragment in found:
         assert "Skip to content" not in fragment["content"], fragment["url"]
+        # The byline is the same on every post: "written" or the date would find them all.
+        assert "Written by" not in fragment["content"], fragment["url"]
+        assert "Published" not in fragment["content"], fragment["url"]
+        assert re.search(r"Based on \d+ reports|Single-source report", fragment["content"])
 
 
 def test_missing_binary_is_a_problem_line_not_an_exception(site_copy: Path) -> None:
