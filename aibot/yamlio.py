@@ -3,6 +3,7 @@ MAX_DEPTH levels of nesting."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -61,9 +62,19 @@ def _check_depth(root: yaml.Node) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
+# Where an anchor (&a) or alias (*a) can start: a node begins at the start, after white space,
+# or after a flow indicator or ':' ({"a":*b}). A '&' inside a URL's query is none of these.
+_MAY_HOLD_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:\ufeff])[&*]")
+
+
+def may_hold_alias(text: str) -> bool:
+    """False when `text` certainly holds no YAML anchor or alias (then no event scan is needed)."""
+    return _MAY_HOLD_ALIAS.search(text) is not None
+
+
 def _reject_aliases(text: str) -> None:
     # Only documents that could hold an anchor pay for the extra event scan.
-    if "&" not in text and "*" not in text:
+    if not may_hold_alias(text):
         return
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, yaml.AliasEvent):

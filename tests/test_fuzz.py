@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -36,6 +37,7 @@ from aibot.posts import (
     post_text,
     render_markdown,
 )
+from aibot.yamlio import may_hold_alias
 from fuzz.invariants import (
     FEED_URL,
     POST_PATH,
@@ -598,6 +600,34 @@ def post_files(draw: st.DrawFn) -> bytes:
 @example(b"---\ntitle: x\nslug: x\ndate: 2026-03-14\nextra: !!bool maybe\n---\n")
 def test_any_post_file_reads_as_a_post_or_a_post_error_and_a_saved_post_reads_back(data: bytes):
     check_post_bytes(data)
+
+
+YAML_PIECES = (
+    "&a", "*a", "&", "*", " ", "\n", "- ", ": ", ":", "? ", "[", "]", "{", "}", ",", "a", "1", "=",
+    "?", "/", "'", '"', "!!str ", "--- ", "\t", "\ufeff", "#",
+)  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=16).map("".join))
+@example('{"a":&x 1, "b":*x}')
+@example("url: https://a.example/?x=1&y=2")
+def test_text_the_alias_precheck_passes_holds_no_anchor_or_alias(text: str):
+    """load_yaml scans a document's events for aliases only when yamlio.may_hold_alias says it
+    may hold one: it must never miss one that PyYAML would read."""
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return
+    found = any(
+        isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None) is not None for e in events
+    )
+    assert not found or may_hold_alias(text)
+
+
+def test_a_url_query_needs_no_alias_scan():
+    assert not may_hold_alias("url: https://a.example/news?id=1&page=2\nnote: 2*3\n")
+    assert may_hold_alias("a: &x 1\nb: *x\n")
 
 
 @pytest.mark.parametrize(
