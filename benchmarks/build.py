@@ -1,6 +1,6 @@
 """How long building the site takes, and how much memory it needs, as the number of posts grows.
 
-    python benchmarks/build.py N [--runs 3] [--pelican] [--keep DIR]
+    python benchmarks/build.py N [--runs 3] [--pelican] [--keep DIR] [--no-settle]
 
 Generates N posts shaped like AiBot's own (about 600 words with headings, citations and a Sources
 list; 2-4 tags from a pool of 60; 3-5 sources; 3 related slugs; sealed like the pipeline seals
@@ -9,7 +9,8 @@ a fresh Python process (as a user runs it, interpreter start and imports include
 modules compiled to bytecode first, as pip does on install; the replaced site deleted in the
 background, as `aibot build` does):
 
-- cold: no site/ and no .aibot/ (no posts index, no search index to reuse);
+- cold: no site/ and no .aibot/ (no posts index, no search index to reuse), and nothing deleted
+  in the last minute (see settle(); --no-settle times it right after the deletions);
 - warm: nothing changed since the previous build;
 - one post edited: one post's body changed, as an editor changes it;
 - template changed: the site's own templates/base.html (which extends theme/base.html) changed.
@@ -22,9 +23,9 @@ aibot.build.incremental) and how long search indexing took (Pagefind, part of th
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
 format, cold, right after each of AiBot's cold builds (the machine's speed drifts: each round's
-pair is compared), with comparable outputs (an article page per
-post, paginated index, tag pages, archives, an Atom feed for the site and one per tag, 50 entries
-each), and the ratio AiBot cold / Pelican cold is printed.
+pair is compared; its last output is deleted with AiBot's, before settling), with comparable
+outputs (an article page per post, paginated index, tag pages, archives, an Atom feed for the
+site and one per tag, 50 entries each), and the ratio AiBot cold / Pelican cold is printed.
 """
 
 from __future__ import annotations
@@ -275,9 +276,14 @@ class _Pelican:
     def __init__(self, root: Path, pelican: str, name: str) -> None:
         self.root, self.pelican, self.name = root, pelican, name
 
-    def __call__(self) -> tuple[float, float]:
+    def clear(self) -> None:
+        """Delete the last build's output (before settle(), so that it is a cold build)."""
         shutil.rmtree(self.root / "output", ignore_errors=True)
         shutil.rmtree(self.root / "cache", ignore_errors=True)
+
+    def __call__(self) -> tuple[float, float]:
+        if (self.root / "output").exists():
+            raise SystemExit("Pelican's output was not cleared before its cold build")
         command = [self.pelican, "content", "-o", "output", "-s", "pelicanconf.py"]
         seconds, peak, _ = run_measured(command, self.root)
         return seconds, peak
@@ -295,6 +301,23 @@ def _pelican(base: Path, posts: list[Post]) -> _Pelican:
     return _Pelican(root, pelican, f"Pelican {version.stdout.strip()}")
 
 
+SETTLE_S = 61.0  # ext4's window for inodes freed and written back (RECENTCY_MIN, 60 s), and 1
+
+
+def settle(site_root: Path) -> None:
+    """Let the files deleted before a cold build be forgotten by the file system: wait for the
+    detached removal of a replaced site (`aibot build` starts one), write everything back
+    (sync), then wait SETTLE_S. On ext4 without a journal (this machine's disk) a new file skips
+    every inode freed in the last 60 s (300 s more while not written back), one at a time:
+    5,000 files took 4.2 s to create right after a big deletion and 0.5 s a minute later. A cold
+    build on a new machine or checkout follows no deletion, and the two tools make different
+    numbers of files, so neither is timed in that state."""
+    while any(site_root.glob(".site.old-*")):  # the detached `rm -rf` of the last site
+        time.sleep(0.5)
+    os.sync()
+    time.sleep(SETTLE_S)
+
+
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
@@ -305,6 +328,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pelican", action="store_true", help="also time Pelican, cold")
     parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it")
+    parser.add_argument(
+        "--no-settle",
+        dest="settle",
+        action="store_false",
+        help="time cold builds right after deleting the last ones (see settle())",
+    )
     args = parser.parse_args()
 
     tmp = None
@@ -352,6 +381,10 @@ def bench(base: Path, args: argparse.Namespace) -> None:
             if kind == "cold":
                 shutil.rmtree(root / "site", ignore_errors=True)
                 shutil.rmtree(root / ".aibot", ignore_errors=True)
+                if pelican_run is not None:
+                    pelican_run.clear()
+                if args.settle:
+                    settle(root)
             elif kind == "one post edited":
                 edited.write_text(
                     original.rstrip("\n") + f"\n\nAn editor added this paragraph, round {n}.\n",
