@@ -24,17 +24,26 @@ class YamlError(ValueError):
 
 
 class _Loader(_BaseLoader):
-    """The safe loader, reporting a value it cannot construct (`!!int abc`, `2026-13-45`) as a
-    YAML error at that value rather than letting a ValueError or KeyError escape."""
+    """The safe loader, nesting checked first (see _check_depth)."""
 
     def construct_document(self, node: yaml.Node) -> Any:
         _check_depth(node)
         return super().construct_document(node)
 
+
+# What constructing a value may raise besides a YAMLError (see _PointingLoader).
+_CONSTRUCTING = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+
+
+class _PointingLoader(_Loader):
+    """The safe loader, reporting a value it cannot construct (`!!int abc`, `2026-13-45`) as a
+    YAML error at that value rather than letting a ValueError or KeyError escape. Slower (a
+    call more per value): used only to find where a document _Loader could not read fails."""
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        except _CONSTRUCTING as exc:
             shown = repr(node.value)[:80] if isinstance(node, yaml.ScalarNode) else "this value"
             reason = f": {exc}" if isinstance(exc, ValueError | OverflowError) else ""
             problem = f"cannot read {shown} as {node.tag.rsplit(':', 1)[-1]}{reason}"
@@ -46,20 +55,24 @@ class _Loader(_BaseLoader):
 def _check_depth(root: yaml.Node) -> None:
     """Refuse a document nested deeper than MAX_DEPTH (walked without recursion; aliases are
     refused before, so the nodes form a tree)."""
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, yaml.SequenceNode):
-            children = node.value
-        elif isinstance(node, yaml.MappingNode):
-            children = [child for pair in node.value for child in pair]
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(
-                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=node.start_mark
-            )
-        stack.extend((child, depth + 1) for child in children)
+    level = [root]
+    for _depth in range(MAX_DEPTH):  # one level of collections at a time
+        below = []
+        for node in level:
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if not isinstance(key, yaml.ScalarNode):
+                        below.append(key)
+                    if not isinstance(value, yaml.ScalarNode):
+                        below.append(value)
+            elif isinstance(node, yaml.SequenceNode):
+                below.extend(n for n in node.value if not isinstance(n, yaml.ScalarNode))
+        if not below:
+            return
+        level = below
+    raise yaml.MarkedYAMLError(
+        problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=level[0].start_mark
+    )
 
 
 # Where an anchor (&a) or alias (*a) can start: a node begins at the start, after white space,
@@ -69,7 +82,7 @@ _MAY_HOLD_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:\ufeff])[&*]")
 
 def may_hold_alias(text: str) -> bool:
     """False when `text` certainly holds no YAML anchor or alias (then no event scan is needed)."""
-    return _MAY_HOLD_ALIAS.search(text) is not None
+    return ("&" in text or "*" in text) and _MAY_HOLD_ALIAS.search(text) is not None
 
 
 def _reject_aliases(text: str) -> None:
@@ -87,7 +100,10 @@ def load_yaml(text: str) -> Any:
     """Parse one YAML document; raise YamlError with the line of the problem."""
     try:
         _reject_aliases(text)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        try:
+            return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        except _CONSTRUCTING:
+            return yaml.load(text, Loader=_PointingLoader)  # noqa: S506 - raises, with the line
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
