@@ -291,6 +291,9 @@ def check_verify(draft: Draft, articles: Sequence[Article]) -> Review:
         for s, section in enumerate(draft.sections)
         for p in range(len(section.paragraphs))
     }
+    # The parts that cite no source are checked against all of them (see verify).
+    places |= {"headline: ", "summary: "}
+    places |= {f"disagreement {n}: " for n in range(1, len(draft.disagreements) + 1)}
     assert all(any(n.startswith(place) for place in places) for n in review.notes), review.notes
     assert verify(draft, list(reversed(articles))) == review, "depends on the order of sources"
     assert verify(copy.deepcopy(draft), articles) == review, "not deterministic"
