@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aibot.build import search
+from aibot.build.render import sources_unindexed
 from aibot.build.search import BINARY_ENV, index_site
 from tests.conftest import DEMO, run_cli
 
@@ -107,6 +108,9 @@ def test_only_post_bodies_are_indexed(site_copy: Path) -> None:
         assert "Written by" not in fragment["content"], fragment["url"]
         assert "Published" not in fragment["content"], fragment["url"]
         assert re.search(r"Based on \d+ reports|Single-source report", fragment["content"])
+        # Nor the Sources list: its headlines repeat the post's, its outlets are named above.
+        assert "Sources." not in fragment["content"], fragment["url"]
+        assert not any(a["id"].startswith("source-") for a in fragment["anchors"])
 
 
 def test_missing_binary_is_a_problem_line_not_an_exception(site_copy: Path) -> None:
@@ -299,3 +303,18 @@ def fragments_of(shard: Path) -> list[dict]:
         data = gzip.decompress(file.read_bytes())
         found.append(json.loads(data.removeprefix(b"pagefind_dcd")))
     return found
+
+
+def test_only_a_whole_sources_section_is_kept_out_of_the_index() -> None:
+    body = (
+        '<p>Text.</p>\n<h2 id="sources">Sources</h2>\n<ol>\n<li>A</li>\n</ol>\n<h2>Updates</h2>\n'
+    )
+    assert str(sources_unindexed(body)) == (
+        '<p>Text.</p>\n<div class="sources" data-pagefind-ignore>\n<h2 id="sources">Sources</h2>'
+        "\n<ol>\n<li>A</li>\n</ol>\n</div>\n<h2>Updates</h2>\n"
+    )
+    # An editor who moved the heading into a quote or a list: nothing is wrapped (a <div> there
+    # would close elements it did not open).
+    quoted = '<blockquote>\n<h2 id="sources">Sources</h2>\n</blockquote>\n<p>x</p>\n'
+    assert str(sources_unindexed(quoted)) == quoted
+    assert str(sources_unindexed("<p>No sources.</p>")) == "<p>No sources.</p>"

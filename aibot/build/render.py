@@ -1253,8 +1253,38 @@ def _environment(config: Config) -> jinja2.Environment:
     env.filters["json_ld"] = json_ld
     env.filters["hue"] = lambda text: hashlib.sha256(str(text).encode()).digest()[0] % 6
     env.filters["and_list"] = lambda items: _and([str(i) for i in items]) if items else ""
+    env.filters["sources_unindexed"] = sources_unindexed
     env.globals["lang_of"] = functools.partial(lang_attributes, site_language=config.site.language)
     return env
+
+
+_SOURCES_HEADING = '<h2 id="sources">'
+
+
+def sources_unindexed(html: str) -> Markup:
+    """A post body's HTML with its Sources section (from its heading to the next one) marked
+    for Pagefind to skip: the sources' headlines repeat the post's and the outlets are named in
+    the corroboration line, so indexing them costs time and makes every result match them."""
+    start = html.find(_SOURCES_HEADING)
+    if start < 0:
+        return Markup(html)
+    end = html.find("<h2", start + len(_SOURCES_HEADING))
+    end = len(html) if end < 0 else end
+    if not (_closed(html[:start]) and _closed(html[start:end])):  # inside a list or quote
+        return Markup(html)
+    wrapped = f'<div class="sources" data-pagefind-ignore>\n{html[start:end]}</div>\n'
+    return Markup(html[:start] + wrapped + html[end:])
+
+
+_CONTAINERS = ("blockquote", "ul", "ol", "li", "div", "table", "details", "p")
+
+
+def _closed(fragment: str) -> bool:
+    """Whether every container element `fragment` opens it also closes (HTML from cmark)."""
+    return all(
+        fragment.count(f"<{tag}>") + fragment.count(f"<{tag} ") == fragment.count(f"</{tag}>")
+        for tag in _CONTAINERS
+    )
 
 
 # Languages written right to left (primary subtags).
