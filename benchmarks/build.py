@@ -402,6 +402,7 @@ def bench(base: Path, args: argparse.Namespace) -> None:
             rss[kind].append(peak)
             reports[kind].append(report)
             if kind == "cold" and pelican_run is not None:  # the same moment's machine: pairs
+                os.sync()  # AiBot's new files written back first, not during Pelican's build
                 seconds, peak = pelican_run()
                 ptimes.append(seconds)
                 prss.append(peak)
