@@ -1255,7 +1255,29 @@ def _environment(config: Config) -> jinja2.Environment:
     env.filters["and_list"] = lambda items: _and([str(i) for i in items]) if items else ""
     env.filters["sources_unindexed"] = sources_unindexed
     env.globals["lang_of"] = functools.partial(lang_attributes, site_language=config.site.language)
+    env.globals["card"] = _Cards(env, config)
     return env
+
+
+class _Cards:
+    """`card(link, root, level, reason)` in a template: `_card.html` for a post, made once per
+    process for each place it is shown the same way (a post's card appears on the front pages
+    and on each of its topics' pages, ~4 times)."""
+
+    def __init__(self, env: jinja2.Environment, config: Config) -> None:
+        self.env, self.config = env, config
+        self.made: dict[tuple[str, str, int, str], Markup] = {}
+
+    def __call__(self, link: PageLink, root: str, level: int = 3, reason: str = "") -> Markup:
+        key = (link.content_key or link.href, root, level, reason)
+        found = self.made.get(key)
+        if found is None:
+            html = self.env.get_template("_card.html").render(
+                link=link, root=root, card_level=level, reason=reason,
+                site=self.config.site, author=self.config.author,
+            )  # fmt: skip
+            found = self.made[key] = Markup(html)
+        return found
 
 
 _SOURCES_HEADING = '<h2 id="sources">'
