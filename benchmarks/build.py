@@ -1,6 +1,6 @@
 """How long building the site takes, and how much memory it needs, as the number of posts grows.
 
-    python benchmarks/build.py N [--runs 3] [--pelican] [--keep DIR] [--no-settle]
+    python benchmarks/build.py N [--runs 3] [--pelican] [--keep DIR]
 
 Generates N posts shaped like AiBot's own (about 600 words with headings, citations and a Sources
 list; 2-4 tags from a pool of 60; 3-5 sources; 3 related slugs; sealed like the pipeline seals
@@ -9,13 +9,14 @@ a fresh Python process (as a user runs it, interpreter start and imports include
 modules compiled to bytecode first, as pip does on install; the replaced site deleted in the
 background, as `aibot build` does):
 
-- cold: no site/ and no .aibot/ (no posts index, no search index to reuse), and nothing deleted
-  in the last minute (see settle(); --no-settle times it right after the deletions);
+- cold: no site/ and no .aibot/ (no posts index, no search index to reuse), built into folders
+  that never held anything, before any file of the run is deleted (see fresh_config());
 - warm: nothing changed since the previous build;
 - one post edited: one post's body changed, as an editor changes it;
 - template changed: the site's own templates/base.html (which extends theme/base.html) changed.
 
-Every build kind is run --runs times (in that order, round after round); the table gives the
+The cold builds run first, --runs of them; then the other three kinds, in that order, round
+after round, on the last cold build's site. The table gives the
 median wall time, the range and the peak resident memory of the largest of the build process and
 its children (Pagefind, the render workers), from wait4's rusage. The second table says how many
 files each build made (the others were hard-linked from the previous site, see
@@ -23,7 +24,7 @@ aibot.build.incremental) and how long search indexing took (Pagefind, part of th
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
 format, cold, right after each of AiBot's cold builds (the machine's speed drifts: each round's
-pair is compared; its last output is deleted with AiBot's, before settling), with comparable
+pair is compared), into a new folder each time too, with comparable
 outputs (an article page per post, paginated index, tag pages, archives, an Atom feed for the
 site and one per tag, 50 entries each), and the ratio AiBot cold / Pelican cold is printed.
 """
@@ -276,15 +277,10 @@ class _Pelican:
     def __init__(self, root: Path, pelican: str, name: str) -> None:
         self.root, self.pelican, self.name = root, pelican, name
 
-    def clear(self) -> None:
-        """Delete the last build's output (before settle(), so that it is a cold build)."""
-        shutil.rmtree(self.root / "output", ignore_errors=True)
-        shutil.rmtree(self.root / "cache", ignore_errors=True)
-
-    def __call__(self) -> tuple[float, float]:
-        if (self.root / "output").exists():
-            raise SystemExit("Pelican's output was not cleared before its cold build")
-        command = [self.pelican, "content", "-o", "output", "-s", "pelicanconf.py"]
+    def __call__(self, output: str) -> tuple[float, float]:
+        if (self.root / output).exists():
+            raise SystemExit(f"Pelican's {output} exists: it would not be a cold build")
+        command = [self.pelican, "content", "-o", output, "-s", "pelicanconf.py"]
         seconds, peak, _ = run_measured(command, self.root)
         return seconds, peak
 
@@ -301,21 +297,23 @@ def _pelican(base: Path, posts: list[Post]) -> _Pelican:
     return _Pelican(root, pelican, f"Pelican {version.stdout.strip()}")
 
 
-SETTLE_S = 61.0  # ext4's window for inodes freed and written back (RECENTCY_MIN, 60 s), and 1
+def fresh_config(root: Path, n: int) -> Path:
+    """A copy of the site's aibot.yaml whose output and cache are `cold-n/site` and
+    `cold-n/.aibot`: folders that never held anything, for cold build n.
 
-
-def settle(site_root: Path) -> None:
-    """Let the files deleted before a cold build be forgotten by the file system: wait for the
-    detached removal of a replaced site (`aibot build` starts one), write everything back
-    (sync), then wait SETTLE_S. On ext4 without a journal (this machine's disk) a new file skips
-    every inode freed in the last 60 s (300 s more while not written back), one at a time:
-    5,000 files took 4.2 s to create right after a big deletion and 0.5 s a minute later. A cold
-    build on a new machine or checkout follows no deletion, and the two tools make different
-    numbers of files, so neither is timed in that state."""
-    while any(site_root.glob(".site.old-*")):  # the detached `rm -rf` of the last site
-        time.sleep(0.5)
-    os.sync()
-    time.sleep(SETTLE_S)
+    A cold build on a new machine or checkout follows no deletion, and on this machine's disk it
+    would be slower right after one: ext4 without a journal makes a new file skip, one by one,
+    every free inode deleted in the last 60 s, or the last 360 s while its inode table block is
+    unwritten, and making files makes those blocks unwritten (the kernel's recently_deleted()).
+    Cold builds into the folder the last one was deleted from spent 2-7 CPU-s more in the kernel
+    (8-13 s against 5.5-6 s). So no cold build, AiBot's or Pelican's, runs where anything was
+    deleted, and the run deletes nothing before its cold builds are done."""
+    text = (root / "aibot.yaml").read_text(encoding="utf-8")
+    text = text.replace("  output: site\n", f"  output: cold-{n}/site\n")
+    text = text.replace("  cache: .aibot\n", f"  cache: cold-{n}/.aibot\n")
+    config = root / f"aibot.cold-{n}.yaml"
+    config.write_text(text, encoding="utf-8")
+    return config
 
 
 def summary(values: list[float]) -> tuple[float, float, float]:
@@ -328,12 +326,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pelican", action="store_true", help="also time Pelican, cold")
     parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it")
-    parser.add_argument(
-        "--no-settle",
-        dest="settle",
-        action="store_false",
-        help="time cold builds right after deleting the last ones (see settle())",
-    )
     args = parser.parse_args()
 
     tmp = None
@@ -366,7 +358,6 @@ def bench(base: Path, args: argparse.Namespace) -> None:
           f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores; Python "
           f"{sys.version.split()[0]}; medians of {args.runs} run(s)")  # fmt: skip
 
-    build = [sys.executable, "-c", BUILD, str(root / "aibot.yaml")]
     edited = files[len(files) // 2]
     original = edited.read_text(encoding="utf-8")
     kinds = ["cold", "warm (no change)", "one post edited", "template changed"]
@@ -376,36 +367,36 @@ def bench(base: Path, args: argparse.Namespace) -> None:
     pelican_run = _pelican(base, posts) if args.pelican else None
     ptimes: list[float] = []
     prss: list[float] = []
+
+    def timed(kind: str, config: Path) -> None:
+        seconds, peak, out = run_measured([sys.executable, "-c", BUILD, str(config)], root)
+        report = json.loads(out.strip().splitlines()[-1])
+        if not report["ok"] or report["problems"]:
+            raise SystemExit(f"{kind} build: {report['problems'][:5]}")
+        times[kind].append(seconds)
+        rss[kind].append(peak)
+        reports[kind].append(report)
+
+    config = root / "aibot.yaml"
     for n in range(1, args.runs + 1):
-        for kind in kinds:
-            if kind == "cold":
-                shutil.rmtree(root / "site", ignore_errors=True)
-                shutil.rmtree(root / ".aibot", ignore_errors=True)
-                if pelican_run is not None:
-                    pelican_run.clear()
-                if args.settle:
-                    settle(root)
-            elif kind == "one post edited":
-                edited.write_text(
-                    original.rstrip("\n") + f"\n\nAn editor added this paragraph, round {n}.\n",
-                    encoding="utf-8",
-                )
-            elif kind == "template changed":
-                (root / "templates" / "base.html").write_text(
-                    TEMPLATE.format(revision=n), encoding="utf-8"
-                )
-            seconds, peak, out = run_measured(build, root)
-            report = json.loads(out.strip().splitlines()[-1])
-            if not report["ok"] or report["problems"]:
-                raise SystemExit(f"{kind} build: {report['problems'][:5]}")
-            times[kind].append(seconds)
-            rss[kind].append(peak)
-            reports[kind].append(report)
-            if kind == "cold" and pelican_run is not None:  # the same moment's machine: pairs
-                os.sync()  # AiBot's new files written back first, not during Pelican's build
-                seconds, peak = pelican_run()
-                ptimes.append(seconds)
-                prss.append(peak)
+        config = fresh_config(root, n)
+        os.sync()  # the posts (and the last round's builds) written back, not during this one
+        timed("cold", config)
+        if pelican_run is not None:  # the same moment's machine: pairs
+            os.sync()
+            seconds, peak = pelican_run(f"output-{n}")
+            ptimes.append(seconds)
+            prss.append(peak)
+    # The other kinds build on the last cold build's site, round after round.
+    for n in range(1, args.runs + 1):
+        timed("warm (no change)", config)
+        edited.write_text(
+            original.rstrip("\n") + f"\n\nAn editor added this paragraph, round {n}.\n",
+            encoding="utf-8",
+        )
+        timed("one post edited", config)
+        (root / "templates" / "base.html").write_text(TEMPLATE.format(revision=n), encoding="utf-8")
+        timed("template changed", config)
 
     rows = [(f"AiBot, {kind}", summary(times[kind]), max(rss[kind])) for kind in kinds]
     pelican_cold = None
