@@ -23,16 +23,46 @@ class YamlError(ValueError):
         self.line = line
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
 class _Loader(_BaseLoader):
-    """The safe loader, nesting checked first (see _check_depth)."""
+    """The safe loader, nesting checked first (see _check_depth), with a short way for what
+    front matter is made of (see _value)."""
 
     def construct_document(self, node: yaml.Node) -> Any:
         _check_depth(node)
-        return super().construct_document(node)
+        data = self._value(node)
+        while self.state_generators:  # as PyYAML's construct_document ends
+            generators, self.state_generators = self.state_generators, []
+            for generator in generators:
+                for _ in generator:
+                    pass
+        self.constructed_objects, self.recursive_objects = {}, {}
+        self.deep_construct = False
+        return data
+
+    def _value(self, node: yaml.Node) -> Any:
+        """What the safe constructor makes of `node`. Text, lists, and mappings whose keys are
+        all text (no merge key) are built here, without the constructor's bookkeeping per value:
+        that was most of the time it took to read a post's front matter (0.34 ms -> 0.2 ms a
+        post). Anything else (numbers, dates, null, other keys, tags) is the constructor's."""
+        kind, tag = type(node), node.tag
+        if kind is yaml.ScalarNode and tag == _STR:
+            return node.value
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            return [self._value(item) for item in node.value]
+        if (
+            kind is yaml.MappingNode
+            and tag == _MAP
+            and all(type(key) is yaml.ScalarNode and key.tag == _STR for key, _ in node.value)
+        ):
+            return {key.value: self._value(value) for key, value in node.value}
+        return self.construct_object(node, deep=True)
 
 
 # What constructing a value may raise besides a YAMLError (see _PointingLoader).
-_CONSTRUCTING = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+_CONSTRUCTING = (ValueError, TypeError, LookupError, AttributeError, OverflowError)
 
 
 class _PointingLoader(_Loader):

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from aibot import yamlio
 from aibot.build.render import markdown_to_html
 from aibot.collect.extract import extract
 from aibot.collect.feeds import parse_feed
@@ -37,7 +38,7 @@ from aibot.posts import (
     post_text,
     render_markdown,
 )
-from aibot.yamlio import may_hold_alias
+from aibot.yamlio import YamlError, load_yaml, may_hold_alias
 from fuzz.invariants import (
     FEED_URL,
     POST_PATH,
@@ -625,6 +626,45 @@ def test_text_the_alias_precheck_passes_holds_no_anchor_or_alias(text: str):
     assert not found or may_hold_alias(text)
 
 
+YAML_DOCUMENT_PIECES = (
+    "a", "b", "1", "2026-03-14", "null", "true", "~", "0x1f", "1e3", ".inf", "<<", "=", "'q'",
+    '"d"', "!!str ", "!!int ", "!!set ", "!!omap ", "!!binary ", "!!python/name:x ", " ", "\n",
+    "  ", "- ", ": ", "? ", "[", "]", "{", "}", ", ", "|\n  ", ">\n  ", "#c",
+)  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(YAML_DOCUMENT_PIECES), max_size=24).map("".join))
+@example("<<: {a: 1}\nb: 2")
+@example("a: 1\na: x")
+@example("? [a]\n: b")
+@example("!!str {a: b}")
+@example("= : v")
+@example("a: !!set {x, y}")
+@example("!!int ")
+def test_load_yaml_reads_what_pyyaml_s_safe_loader_reads(text: str):
+    """yamlio builds text, lists and text-keyed mappings itself (_Loader._value): the result,
+    or the error, must be PyYAML's own."""
+    try:
+        expected = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - the safe loader
+    except (yaml.YAMLError, *yamlio._CONSTRUCTING):
+        with pytest.raises(YamlError):
+            load_yaml(text)
+        return
+    assert _typed(load_yaml(text)) == _typed(expected)
+
+
+def _typed(value: object) -> object:
+    """`value` with the type of every part in it (1 == True, but not here)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((_typed(k), _typed(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_typed(v) for v in value))
+    if isinstance(value, set):
+        return ("set", frozenset(_typed(v) for v in value))
+    return (type(value).__name__, value)
+
+
 def test_a_url_query_needs_no_alias_scan():
     assert not may_hold_alias("url: https://a.example/news?id=1&page=2\nnote: 2*3\n")
     assert may_hold_alias("a: &x 1\nb: *x\n")
@@ -639,6 +679,7 @@ def test_a_url_query_needs_no_alias_scan():
         ("extra: !!int abc", 5, "abc"),
         ("extra: !!bool maybe", 5, "maybe"),
         ("extra: !!float x", 5, "x"),
+        ("extra: !!int", 5, "cannot read '' as int"),  # IndexError inside PyYAML
     ],
 )
 def test_a_value_yaml_cannot_construct_is_a_post_error_with_its_line(value, line, message):

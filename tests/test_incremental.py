@@ -797,7 +797,10 @@ def test_a_failed_build_keeps_the_site_and_manifest_and_the_next_build_is_right(
     assert_same_site(site, cold_build(base, tmp_path / "cold"))
 
 
-def test_a_failed_pool_build_keeps_the_site(tmp_path, monkeypatch):
+@pytest.mark.parametrize("template", ["tag.html", "post.html"])
+def test_a_failed_pool_build_keeps_the_site(tmp_path, monkeypatch, template):
+    """A page fails in a worker: with the other pages (tag.html), or with the post pages, which
+    search is waiting for (post.html): the build ends all the same, the last site kept."""
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     monkeypatch.setattr(render, "POOL_FROM", 1)
     write_site(tmp_path)
@@ -806,7 +809,7 @@ def test_a_failed_pool_build_keeps_the_site(tmp_path, monkeypatch):
     before = all_files(tmp_path / "site")
     manifest = manifest_file(tmp_path).read_bytes()
     (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "tag.html").write_text("<p>{{ undefined_name }}</p>\n")
+    (tmp_path / "templates" / template).write_text("<p>{{ undefined_name }}</p>\n")
     edit_body(tmp_path, "bakery-wins-county-prize", "The prize comes with a cup.")
 
     failed = build_site(config, now=NOW)
@@ -927,3 +930,49 @@ def test_templates_are_compiled_once_per_source(tmp_path):
     cache = Path(env.bytecode_cache.directory)
     assert not cache.is_relative_to(tmp_path)
     assert cache.stat().st_mode & 0o077 == 0  # only its owner can read or write it
+
+
+# The search index waits for the post pages of each shard (render._Written)
+
+
+def _waiter(written: render._Written, hrefs: list[str]) -> tuple[Any, list[BaseException]]:
+    import threading
+
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            written.wait(hrefs)
+        except BaseException as exc:  # noqa: BLE001 - what the waiter saw is the result
+            raised.append(exc)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    return thread, raised
+
+
+def test_search_waits_until_its_pages_are_written():
+    written = render._Written()
+    thread, raised = _waiter(written, ["posts/a.html"])
+    written.expect(["posts/a.html", "posts/b.html"])
+    written.done(["posts/b.html"])
+    assert thread.is_alive()  # a.html is still being made
+    written.done(["posts/a.html"])
+    thread.join(timeout=30)
+    assert not thread.is_alive() and raised == []
+    # A page not being made (kept from the last site) is there already.
+    thread, raised = _waiter(written, ["posts/kept.html"])
+    thread.join(timeout=30)
+    assert not thread.is_alive() and raised == []
+
+
+def test_a_failed_render_releases_the_search_with_an_error():
+    written = render._Written()
+    before, raised_before = _waiter(written, [])  # pages to be made not known yet
+    after, raised_after = _waiter(written, ["posts/a.html"])
+    assert before.is_alive() and after.is_alive()
+    written.fail()
+    for thread in (before, after):
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    assert [type(e) for e in raised_before + raised_after] == [RuntimeError, RuntimeError]

@@ -299,7 +299,7 @@ POOL_SCRIPTS = {
         "from tests.test_build import NOW, make_config, write_site\n"
         + _BLOCK
         + "render.POOL_FROM = 1\n"
-        "render._render_share = block\n"
+        "render._render_chunk = block\n"
         "print(min(os.cpu_count(), 8), flush=True)\n"
         "base = Path(sys.argv[1])\n"
         "write_site(base)\n"

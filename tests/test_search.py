@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,58 @@ def test_only_a_whole_sources_section_is_kept_out_of_the_index() -> None:
     quoted = '<blockquote>\n<h2 id="sources">Sources</h2>\n</blockquote>\n<p>x</p>\n'
     assert str(sources_unindexed(quoted)) == quoted
     assert str(sources_unindexed("<p>No sources.</p>")) == "<p>No sources.</p>"
+
+
+def test_each_bundle_is_indexed_once_its_pages_are_written(
+    site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build indexes while it renders: `written(pages)` returns once those pages are on disk,
+    and Pagefind must not run on a shard before. Here the pages appear only when asked for."""
+    monkeypatch.setattr(search, "SHARD_POSTS", 2)
+    posts = post_pages(site_copy)
+    keys = {p.relative_to(site_copy).as_posix(): f"v1 {p.name}" for p in posts}
+    count = search.shard_count(len(keys))
+    aside = tmp_path / "aside"
+    for href in keys:
+        (aside / href).parent.mkdir(parents=True, exist_ok=True)
+        (site_copy / href).rename(aside / href)
+    asked: list[frozenset[str]] = []
+
+    def written(pages: Iterable[str]) -> None:
+        pages = frozenset(pages)
+        asked.append(pages)
+        for href in pages:
+            (aside / href).rename(site_copy / href)
+
+    report = index_site(site_copy, pages=keys, written=written)
+
+    assert report.ok, report.problems
+    shards: dict[int, set[str]] = {}
+    for href in keys:
+        shards.setdefault(search.shard_of(href, count), set()).add(href)
+    assert sorted(asked, key=sorted) == sorted(map(frozenset, shards.values()), key=sorted)
+    assert sorted(f["url"] for f in fragments(report.output)) == sorted(f"/{h}" for h in keys)
+
+
+def test_a_failed_render_stops_the_index_and_leaves_none(site_copy: Path) -> None:
+    def written(_pages: Iterable[str]) -> None:
+        raise RuntimeError("rendering failed")
+
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        index_site(site_copy, written=written)
+    assert not (site_copy / "pagefind").exists()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"url": "/posts/a.html", "content": "Text é " * 500},
+        {"url": "/posts/" + "long-" * 600 + ".html", "content": "x"},  # past the unpacked head
+        {"content": "the URL comes second", "url": "/posts/b.html"},
+        {"url": '/posts/caf\u00e9 "quoted".html', "content": "escaped characters"},
+    ],
+)
+def test_a_fragment_names_its_page(document: dict, tmp_path: Path) -> None:
+    fragment = tmp_path / "x.pf_fragment"
+    fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps(document).encode()))
+    assert search._fragment_url(fragment) == document["url"]

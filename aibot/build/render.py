@@ -30,10 +30,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -61,7 +62,14 @@ from aibot.build.incremental import (
     write_manifest,
 )
 from aibot.build.outputs import NEWS_WINDOW, write_outputs
-from aibot.build.search import BUNDLE, SHARDS_FILE, SearchReport, index_site
+from aibot.build.search import (
+    BUNDLE,
+    SHARDS_FILE,
+    SearchReport,
+    index_site,
+    shard_count,
+    shard_of,
+)
 from aibot.config import Config
 from aibot.models import Post
 from aibot.posts import load_posts, old_slugs, slugify
@@ -394,6 +402,7 @@ def _build_site(
         _swap_in(staging, output, background=background)
     except Exception as exc:
         if site.search is not None:  # let Pagefind finish before its folder goes
+            site.written.fail()  # no more pages come: it stops after the shard it is on
             with contextlib.suppress(Exception):
                 site.search.result()
         site.await_links()
@@ -695,6 +704,7 @@ class _Site:
         self.problems: list[str] = []
         self._searcher = ThreadPoolExecutor(max_workers=1)
         self.search: Future[SearchReport] | None = None
+        self.written = _Written()  # which post pages are on disk yet, for the search index
         # `cp -al` of the last site into the new one (see build_site), and whether it is done:
         # then every unchanged file is already in place, and a file made again is unlinked first.
         self.linking: subprocess.Popen[bytes] | None = None
@@ -733,6 +743,16 @@ class _Site:
         finally:
             _remove_tree(self.out / _LAST_SEARCH)
 
+    def _index(self, previous: Path | None, written: _Written) -> SearchReport:
+        written.wait(())  # until the render workers are forked: none forks with this busy
+        return index_site(
+            self.out,
+            previous=previous,
+            pages=self.search_pages,
+            move=previous == self.out / _LAST_SEARCH,
+            written=written.wait,
+        )
+
     def whole_key(
         self, posts: list[Post], feeds: list[FeedRow], *, drafts: bool, future: bool
     ) -> str:
@@ -766,7 +786,10 @@ class _Site:
         for link in links:
             link.build_key = digest(link.content_key, *(o.content_key for o in link.shown))
 
-        for link in links:
+        # Post pages in the order of their search shards, so that the first shards are written
+        # (and indexed) while the others are rendered.
+        shards = shard_count(len(links))
+        for link in sorted(links, key=lambda link: shard_of(link.href, shards)):
             self.page(
                 link.href,
                 "post.html",
@@ -776,9 +799,7 @@ class _Site:
             )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
-        self._render_jobs()
-        # The post pages are written: search indexes them (Pagefind, in its own processes)
-        # while this process writes every other page and the feeds.
+        self.await_links()
         previous = self.previous if self.previous.is_dir() else None
         if self.prelinked and (self.out / BUNDLE).is_dir():
             # The last index came along with the links: moved aside, its shards are moved back
@@ -786,13 +807,10 @@ class _Site:
             previous = self.out / _LAST_SEARCH
             previous.mkdir()
             (self.out / BUNDLE).rename(previous / BUNDLE)
-        self.search = self._searcher.submit(
-            index_site,
-            self.out,
-            previous=previous,
-            pages=self.search_pages,
-            move=previous == self.out / _LAST_SEARCH,
-        )
+        # Search indexes the post pages (Pagefind, in its own processes) shard by shard as they
+        # are written, while this process and its workers write every other page and the feeds.
+        self.search = self._searcher.submit(self._index, previous, self.written)
+        self._render_jobs(self.written)
         for alias, link in _aliases(links).items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
         self.paginated("index.html", "page/{n}.html", links, title="", json_ld=self._website())
@@ -1090,9 +1108,18 @@ class _Site:
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_new(target, text)
 
-    def _render_jobs(self) -> None:
+    def _render_jobs(self, written: _Written | None = None) -> None:
         """Render the pages whose keys changed, in worker processes when there are many; the
-        others are hard-linked from the last build."""
+        others are hard-linked from the last build. `written` hears of each page as it is
+        written (all at once for the pages kept) and of a failure."""
+        try:
+            self._render_todo(written)
+        except BaseException:
+            if written is not None:
+                written.fail()
+            raise
+
+    def _render_todo(self, written: _Written | None) -> None:
         self.await_links()
         todo = [
             job for job in self.jobs if not self._reuse_files([job.href], job.key, with_inputs=True)
@@ -1102,23 +1129,34 @@ class _Site:
         self.rendered += len(todo)
         workers = min(os.cpu_count() or 1, 8)
         if len(todo) < POOL_FROM or workers < 2 or sys.platform != "linux":
+            if written is not None:
+                written.expect(job.href for job in todo)
             for job in todo:
                 self._render(job)
+                if written is not None:
+                    written.done([job.href])
             return
         self.cache.preload(job.body for job in todo if job.body)
         # Forked workers inherit every page's context as it is; nothing is pickled but indexes
-        # on the way there, and the HTML they converted on the way back.
+        # on the way there, and the HTML they converted on the way back. Pages go out in small
+        # chunks, in order, to whichever worker is free: both end together, and the pages
+        # come back about in the order they were listed.
         global _WORK
         _WORK = (self, todo)
+        size = max(1, min(64, len(todo) // (workers * 8)))
+        chunks = [range(n, min(n + size, len(todo))) for n in range(0, len(todo), size)]
         # Frozen, the objects the workers inherit are never walked by their collectors (which
         # would touch, and so copy, every page of them).
         gc.freeze()
         try:
             fork = multiprocessing.get_context("fork")
-            with fork.Pool(workers, die_with_parent, (os.getpid(),)) as pool:
-                shares = [range(n, len(todo), workers) for n in range(workers)]
-                for made in pool.map(_render_share, shares):
+            with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
+                if written is not None:
+                    written.expect(job.href for job in todo)
+                for done, made in pool.imap_unordered(_render_chunk, chunks):
                     self.cache.keep(made)
+                    if written is not None:
+                        written.done([todo[i].href for i in done])
         finally:
             gc.unfreeze()
             _WORK = None
@@ -1182,15 +1220,60 @@ class _Site:
                     (self.out / folder).rmdir()
 
 
-def _render_share(indexes: range) -> dict[str, str]:
-    """A worker's part of _Site._render_jobs: every `workers`-th page; returns the HTML of the
-    posts it converted, for the cache."""
-    assert _WORK is not None
+def _start_worker(parent: int) -> None:
+    die_with_parent(parent)
     gc.enable()  # a worker makes and drops thousands of template contexts
+
+
+def _render_chunk(indexes: range) -> tuple[range, dict[str, str]]:
+    """A worker's part of _Site._render_jobs: these pages; returns them and the HTML of the
+    posts it converted for them, for the cache."""
+    assert _WORK is not None
     site, jobs = _WORK
     for i in indexes:
         site._render(jobs[i])
-    return site.cache.made
+    made, site.cache.made = site.cache.made, {}
+    return indexes, made
+
+
+class _Written:
+    """Which pages of a build are written yet: the search index waits on it, to index each shard
+    of posts as soon as its pages are on disk."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: set[str] | None = None  # None: not known yet
+        self._failed = False
+
+    def expect(self, hrefs: Iterable[str]) -> None:
+        """These pages are being made (every other page is in place)."""
+        with self._changed:
+            self._pending = set(hrefs)
+            self._changed.notify_all()
+
+    def done(self, hrefs: Iterable[str]) -> None:
+        with self._changed:
+            assert self._pending is not None
+            self._pending.difference_update(hrefs)
+            self._changed.notify_all()
+
+    def fail(self) -> None:
+        with self._changed:
+            self._failed = True
+            self._changed.notify_all()
+
+    def wait(self, hrefs: Iterable[str]) -> None:
+        """Return once these pages are written (with none: once the pages being made are
+        known); raise RuntimeError when rendering failed instead."""
+        wanted = set(hrefs)
+        with self._changed:
+            self._changed.wait_for(
+                lambda: (
+                    self._failed or (self._pending is not None and self._pending.isdisjoint(wanted))
+                )
+            )
+            if self._failed:
+                raise RuntimeError("rendering failed: the pages to index were not all written")
 
 
 def _link(source: str, target: str) -> None:
