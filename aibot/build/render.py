@@ -24,6 +24,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import sqlite3
@@ -1153,10 +1154,15 @@ class _Site:
             with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
                 if written is not None:
                     written.expect(job.href for job in todo)
-                for done, made in pool.imap_unordered(_render_chunk, chunks):
+                failed: Exception | None = None
+                for done, made, problem in pool.imap_unordered(_render_chunk, chunks):
                     self.cache.keep(made)
-                    if written is not None:
+                    if problem is not None:
+                        failed = failed or problem
+                    elif written is not None:
                         written.done([todo[i].href for i in done])
+                if failed is not None:
+                    raise failed
         finally:
             gc.unfreeze()
             _WORK = None
@@ -1225,15 +1231,26 @@ def _start_worker(parent: int) -> None:
     gc.enable()  # a worker makes and drops thousands of template contexts
 
 
-def _render_chunk(indexes: range) -> tuple[range, dict[str, str]]:
-    """A worker's part of _Site._render_jobs: these pages; returns them and the HTML of the
-    posts it converted for them, for the cache."""
+def _render_chunk(indexes: range) -> tuple[range, dict[str, str], Exception | None]:
+    """A worker's part of _Site._render_jobs: these pages; returns them, the HTML of the posts
+    it converted for them (for the cache), and what it raised instead, if it did.
+
+    An exception is returned, not raised: a pool whose task fails is left with chunks still
+    queued, and ending it then (Pool.terminate) could hang for ever in CPython's task handler;
+    the parent takes every chunk back first, then raises."""
     assert _WORK is not None
     site, jobs = _WORK
-    for i in indexes:
-        site._render(jobs[i])
+    try:
+        for i in indexes:
+            site._render(jobs[i])
+    except Exception as exc:  # noqa: BLE001 - re-raised by the parent
+        try:
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001 - what cannot cross to the parent is told in words
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return indexes, {}, exc
     made, site.cache.made = site.cache.made, {}
-    return indexes, made
+    return indexes, made, None
 
 
 class _Written:
