@@ -5,7 +5,9 @@ writes a static index that the browser loads on demand: `pagefind.js` plus WebAs
 chunks and fragments. The post pages are split into shards by a hash of their path, each its own
 bundle `pagefind/sNN/`, listed in `pagefind/shards.json`; static/search.js loads the first and
 merges the others (Pagefind's mergeIndex). Only elements marked `data-pagefind-body` (the post
-article) are indexed; `data-pagefind-ignore` inside them is skipped.
+article) are indexed; `data-pagefind-ignore` inside them is skipped. A build renders the post
+pages shard by shard and has each shard indexed as soon as its pages are written (index_site's
+`written`), so that Pagefind runs while the other pages are rendered.
 
 Pagefind has no incremental mode, so a build keeps the last build's shards and indexes only the
 pages they hold wrongly (edited, new or deleted since) into a small `pagefind/delta/` bundle;
