@@ -22,6 +22,7 @@ report with a problem line and the site works without search (`static/search.js`
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -156,21 +157,12 @@ def index_site(
         _discard(report.output)
         report.output.mkdir(parents=True)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            jobs = {
-                name: pool.submit(
-                    _bundle,
-                    executable,
-                    site_dir,
-                    name,
-                    plan.bundles[name],
-                    old,
-                    report.output,
-                    timeout,
-                    move,
-                    written,
-                )  # fmt: skip
-                for name in sorted(plan.bundles)  # the order a build writes the shards in
-            }
+            make = functools.partial(
+                _bundle, executable, site_dir, old=old, output=report.output, timeout=timeout,
+                move=move, written=written,
+            )  # fmt: skip
+            names = sorted(plan.bundles)  # the order a build writes the shards in
+            jobs = {name: pool.submit(make, name, plan.bundles[name]) for name in names}
             done = {name: job.result() for name, job in jobs.items()}
     except (OSError, subprocess.SubprocessError) as exc:  # missing, not executable, timed out
         return fail(f"pagefind could not run ({type(exc).__name__}: {exc})")
