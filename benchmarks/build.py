@@ -309,8 +309,14 @@ def fresh_config(root: Path, n: int) -> Path:
     (8-13 s against 5.5-6 s). So no cold build, AiBot's or Pelican's, runs where anything was
     deleted, and the run deletes nothing before its cold builds are done."""
     text = (root / "aibot.yaml").read_text(encoding="utf-8")
-    text = text.replace("  output: site\n", f"  output: cold-{n}/site\n")
-    text = text.replace("  cache: .aibot\n", f"  cache: cold-{n}/.aibot\n")
+    paths = {
+        "  output: site\n": f"  output: cold-{n}/site\n",
+        "  cache: .aibot\n": f"  cache: cold-{n}/.aibot\n",
+    }
+    for old, new in paths.items():
+        if old not in text:
+            raise SystemExit(f"aibot.yaml has no {old.strip()!r} line to point elsewhere")
+        text = text.replace(old, new)
     config = root / f"aibot.cold-{n}.yaml"
     config.write_text(text, encoding="utf-8")
     return config
