@@ -744,14 +744,14 @@ class _Site:
         finally:
             _remove_tree(self.out / _LAST_SEARCH)
 
-    def _index(self, previous: Path | None, written: _Written) -> SearchReport:
-        written.wait(())  # until the render workers are forked: none forks with this busy
+    def _index(self, previous: Path | None) -> SearchReport:
+        self.written.wait(())  # until the render workers are forked: none forks with this busy
         return index_site(
             self.out,
             previous=previous,
             pages=self.search_pages,
             move=previous == self.out / _LAST_SEARCH,
-            written=written.wait,
+            written=self.written.wait,
         )
 
     def whole_key(
@@ -810,7 +810,7 @@ class _Site:
             (self.out / BUNDLE).rename(previous / BUNDLE)
         # Search indexes the post pages (Pagefind, in its own processes) shard by shard as they
         # are written, while this process and its workers write every other page and the feeds.
-        self.search = self._searcher.submit(self._index, previous, self.written)
+        self.search = self._searcher.submit(self._index, previous)
         self._render_jobs(self.written)
         for alias, link in _aliases(links).items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
@@ -1113,14 +1113,14 @@ class _Site:
         """Render the pages whose keys changed, in worker processes when there are many; the
         others are hard-linked from the last build. `written` hears of each page as it is
         written (all at once for the pages kept) and of a failure."""
+        written = written or _Written()  # nobody waits on this one
         try:
             self._render_todo(written)
         except BaseException:
-            if written is not None:
-                written.fail()
+            written.fail()
             raise
 
-    def _render_todo(self, written: _Written | None) -> None:
+    def _render_todo(self, written: _Written) -> None:
         self.await_links()
         todo = [
             job for job in self.jobs if not self._reuse_files([job.href], job.key, with_inputs=True)
@@ -1130,12 +1130,10 @@ class _Site:
         self.rendered += len(todo)
         workers = min(os.cpu_count() or 1, 8)
         if len(todo) < POOL_FROM or workers < 2 or sys.platform != "linux":
-            if written is not None:
-                written.expect(job.href for job in todo)
+            written.expect(job.href for job in todo)
             for job in todo:
                 self._render(job)
-                if written is not None:
-                    written.done([job.href])
+                written.done([job.href])
             return
         self.cache.preload(job.body for job in todo if job.body)
         # Forked workers inherit every page's context as it is; nothing is pickled but indexes
@@ -1152,14 +1150,13 @@ class _Site:
         try:
             fork = multiprocessing.get_context("fork")
             with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
-                if written is not None:
-                    written.expect(job.href for job in todo)
+                written.expect(job.href for job in todo)
                 failed: Exception | None = None
                 for done, made, problem in pool.imap_unordered(_render_chunk, chunks):
                     self.cache.keep(made)
                     if problem is not None:
                         failed = failed or problem
-                    elif written is not None:
+                    else:
                         written.done([todo[i].href for i in done])
                 if failed is not None:
                     raise failed
