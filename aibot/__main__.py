@@ -1,3 +1,3 @@
-from aibot.cli import main
+from aibot.cli import console
 
-main()
+console()

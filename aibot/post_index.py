@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
@@ -42,9 +41,15 @@ def digest(data: bytes) -> str:
 
 
 def cached_posts(
-    paths: Sequence[Path], index_file: Path | None, parse: Parse
+    paths: Sequence[Path],
+    index_file: Path | None,
+    parse: Parse,
+    *,
+    stats: Sequence[tuple[int, int]] | None = None,
 ) -> list[Post | Exception]:
-    """For each path, its Post, or the exception `parse` raised for it (same order)."""
+    """For each path, its Post, or the exception `parse` raised for it (same order).
+    `stats`, when the caller has them, are each file's (modification time in ns, size; -1 when
+    it could not be stat'ed), else each file is stat'ed here."""
     index = _read(index_file) if index_file else {}
     results: list[Post | Exception | None] = [None] * len(paths)
     stale: list[int] = []
@@ -52,12 +57,11 @@ def cached_posts(
     for i, path in enumerate(paths):
         key = str(path)
         entry = index.get(key)
-        try:
-            stat = path.stat()
-        except OSError:
+        mtime, size = stats[i] if stats is not None else _stat(path)
+        if size < 0:
             stale.append(i)
             continue
-        if entry and entry["mtime_ns"] == stat.st_mtime_ns and entry["size"] == stat.st_size:
+        if entry and entry["mtime_ns"] == mtime and entry["size"] == size:
             results[i] = _post(entry, path)
             fresh[key] = entry
             continue
@@ -67,7 +71,7 @@ def cached_posts(
             except OSError:
                 data = b""
             if data and digest(data) == entry["digest"]:
-                entry = {**entry, "mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
+                entry = {**entry, "mtime_ns": mtime, "size": size}
                 results[i] = _post(entry, path)
                 fresh[key] = entry
                 continue
@@ -84,6 +88,14 @@ def cached_posts(
     return [r for r in results if r is not None]
 
 
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0, -1
+    return stat.st_mtime_ns, stat.st_size
+
+
 def _parse_all(
     paths: list[Path], parse: Parse
 ) -> list[tuple[Post | Exception | None, dict[str, Any] | None]]:
@@ -91,6 +103,8 @@ def _parse_all(
         return [_parsed(parse, p) for p in paths]
     workers = min(os.cpu_count() or 1, 4)
     chunk = max(1, len(paths) // (workers * 4))
+    from concurrent.futures import ProcessPoolExecutor  # imports multiprocessing: only now
+
     parent = os.getpid()
     with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(parent,)) as pool:
         return list(pool.map(_parsed, [parse] * len(paths), paths, chunksize=chunk))

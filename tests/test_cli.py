@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from aibot import __version__
 from tests.conftest import run_cli
 
 COMMANDS = ["run", "collect", "cluster", "write", "build", "serve", "check", "report"]
@@ -79,3 +82,63 @@ def test_run_json_report(demo_dir: Path) -> None:
     assert result.exit_code == 0
     assert '"feeds_ok": 7' in result.output
     assert '"ok": true' in result.output
+
+
+def _program(tmp_path: Path, *args: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """`aibot ARGS` as the installed program runs it (aibot.cli.console), with `before` run
+    first in the same interpreter."""
+    code = f"import sys\n{before}\nsys.argv = ['aibot', *sys.argv[1:]]\n"
+    code += "from aibot.cli import console\nconsole()\n"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True
+    )
+
+
+def test_the_program_flushes_its_output_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    done = _program(tmp_path, "build", "-c", "nope.yaml")
+    assert done.returncode == 2
+    assert "nope.yaml: no such configuration file" in done.stderr
+    built = _program(tmp_path, "--version")
+    assert (built.returncode, built.stdout) == (0, "aibot, version " + __version__ + "\n")
+
+
+def test_the_program_runs_the_exit_handlers_before_it_leaves(tmp_path: Path) -> None:
+    register = "import atexit\natexit.register(lambda: print('handler ran', flush=True))"
+    done = _program(tmp_path, "--version", before=register)
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == ["aibot, version " + __version__, "handler ran"]
+
+
+def test_the_program_waits_for_a_thread_still_working(tmp_path: Path) -> None:
+    # A thread (not a daemon) that finishes only when told to, after the command has returned:
+    # Python's own exit waits for it, and so must the program's.
+    start = (
+        "import threading, aibot.cli\n"
+        "def late():\n"
+        "    sys.stdin.readline()\n"
+        "    print('thread finished', flush=True)\n"
+        "threading.Thread(target=late).start()\n"
+        "command = aibot.cli.main\n"
+        "def main():\n"
+        "    try:\n"
+        "        command()\n"
+        "    finally:\n"
+        "        print('command returned', flush=True)\n"
+        "aibot.cli.main = main\n"
+    )
+    code = f"import sys\n{start}\nsys.argv = ['aibot', '--version']\n"
+    code += "from aibot.cli import console\nconsole()\n"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stdout.readline() == "aibot, version " + __version__ + "\n"
+    assert process.stdout.readline() == "command returned\n"
+    process.stdin.write("go\n")
+    process.stdin.close()
+    assert process.stdout.read() == "thread finished\n"
+    assert process.wait(timeout=60) == 0

@@ -976,3 +976,17 @@ def test_a_failed_render_releases_the_search_with_an_error():
         thread.join(timeout=30)
         assert not thread.is_alive()
     assert [type(e) for e in raised_before + raised_after] == [RuntimeError, RuntimeError]
+
+
+def test_the_inputs_key_holds_the_installed_renderers_versions() -> None:
+    from importlib import metadata
+
+    from aibot.build.incremental import _renderer_versions
+
+    aibot_version, jinja_version, cmark, nh3_version = _renderer_versions()
+    assert aibot_version == metadata.version("aibot")
+    assert jinja_version == metadata.version("jinja2")
+    assert nh3_version == metadata.version("nh3")
+    import cmarkgfm._cmark  # no version attribute: its compiled library's size and time
+
+    assert cmark.split(":")[0] == str(os.path.getsize(cmarkgfm._cmark.__file__ or ""))

@@ -387,3 +387,20 @@ def test_an_empty_site_still_writes_valid_feeds(tmp_path: Path) -> None:
         assert parse(path).entries == []
     assert json.loads((out / "feed.json").read_text())["items"] == []
     assert len(ET.parse(out / "sitemap.xml").getroot()) == 2  # home, tag list
+
+
+def _xml_char(code: int) -> bool:
+    """XML 1.0's Char production, as the specification writes it."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def test_clean_drops_exactly_the_characters_xml_does_not_allow() -> None:
+    codes = range(0x110000)
+    text = "".join(map(chr, codes))
+    kept = outputs._clean(text)
+    assert kept == "".join(chr(c) for c in codes if _xml_char(c))

@@ -374,3 +374,11 @@ def test_a_fragment_names_its_page(document: dict, tmp_path: Path) -> None:
     fragment = tmp_path / "x.pf_fragment"
     fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps(document).encode()))
     assert search._fragment_url(fragment) == document["url"]
+
+
+def test_the_pagefind_version_is_the_installed_package_s() -> None:
+    from importlib import metadata
+
+    binary = search.find_binary()
+    assert binary is not None
+    assert search._version(binary, timeout=30) == metadata.version("pagefind_bin")

@@ -22,7 +22,6 @@ import gc
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import pickle
 import re
@@ -73,7 +72,7 @@ from aibot.build.search import (
 )
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts import load_posts, old_slugs, slugify
+from aibot.posts import load_posts, old_slugs, post_listing, slugify
 from aibot.related import RELATED_COUNT, RelatedIndex
 from aibot.workers import die_with_parent
 
@@ -358,9 +357,8 @@ def _build_site(
     site = _Site(config, now, inputs_key(config, now), last, output, cache)
     # Nothing to do when no post file, template or setting changed and no post has come of
     # age or left the news window since: checked from file times alone, no post is read.
-    quick = digest(
-        site.inputs, drafts, future, repr((post_files(config.posts_dir), site.feed_health()))
-    )
+    listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
+    quick = digest(site.inputs, drafts, future, repr((listing, site.feed_health())))
     intact = bool(last.build_id) and _holds_only(output, last.files)
     if intact and last.quick == quick and now < _moment(last.valid_until):
         return _unchanged(report, last, site, started)
@@ -370,7 +368,7 @@ def _build_site(
     # The new site starts as the last one made of hard links (`cp -al`, in its own process
     # while this one reads the posts); every file made again replaces its link (see _Site).
     site.linking = _link_all(output, staging) if intact else None
-    posts, errors = load_posts(config.posts_dir, index=config.posts_index)
+    posts, errors = load_posts(config.posts_dir, index=config.posts_index, listing=listing)
     report.problems.extend(f"post {e}" for e in errors)
     visible = [
         p for p in posts
@@ -461,19 +459,6 @@ def _search_intact(bundle: Path) -> bool:
         return all((bundle / name / "pagefind.js").is_file() for name in shards)
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-def post_files(posts_dir: Path) -> list[tuple[str, int, int]]:
-    """(path, modification time, size) of every post file, sorted: a change to any shows."""
-    found = []
-    for folder, _dirs, names in os.walk(posts_dir):
-        for name in names:
-            if name.endswith(".md"):
-                path = os.path.join(folder, name)
-                with contextlib.suppress(OSError):
-                    stat = os.stat(path)
-                    found.append((path, stat.st_mtime_ns, stat.st_size))
-    return sorted(found)
 
 
 def _valid_until(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> str:
@@ -1148,6 +1133,8 @@ class _Site:
         # would touch, and so copy, every page of them).
         gc.freeze()
         try:
+            import multiprocessing  # only for a pool: ~15 ms to import
+
             fork = multiprocessing.get_context("fork")
             with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
                 written.expect(job.href for job in todo)
