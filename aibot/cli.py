@@ -274,15 +274,19 @@ def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
 @_config_options
 @click.option("--drafts", is_flag=True, help="Also render posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Also render posts dated in the future.")
-def build(config_path: Path | None, demo: bool, drafts: bool, future: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_json: bool) -> None:
     """Render content/posts into the static site (the cache is not needed)."""
     from aibot.build import build_site
 
     config = _load(config_path, demo)
     with _site_locked(config, "build"):
         report = build_site(config, drafts=drafts, future=future, background=True)
-    _print_problems(report.problems)
-    if report.ok:
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report), indent=2, default=str))
+    else:
+        _print_problems(report.problems)
+    if report.ok and not as_json:
         made = (
             "nothing changed"
             if report.unchanged

@@ -4,10 +4,10 @@
 
 Generates N posts shaped like AiBot's own (about 600 words with headings, citations and a Sources
 list; 2-4 tags from a pool of 60; 3-5 sources; 3 related slugs; sealed like the pipeline seals
-them) into a temporary site with its own aibot.yaml, then times `aibot build` on it, each build in
-a fresh Python process (as a user runs it, interpreter start and imports included; AiBot's
-modules compiled to bytecode first, as pip does on install; the replaced site deleted in the
-background, as `aibot build` does):
+them) into a temporary site with its own aibot.yaml, then times the command `aibot build --json`
+on it, each build a process of its own, as a user runs it (interpreter start, imports and exit
+included; AiBot's modules compiled to bytecode first, as pip does on install; the replaced site
+deleted in the background, as `aibot build` does):
 
 - cold: no site/ and no .aibot/ (no posts index, no search index to reuse), built into folders
   that never held anything, before any file of the run is deleted (see fresh_config());
@@ -179,17 +179,6 @@ paths:
 TEMPLATE = """\
 {{% extends "theme/base.html" %}}
 {{% block head %}}<meta name="benchmark-revision" content="{revision}">{{% endblock %}}
-"""
-
-# Runs in a fresh interpreter: what `aibot build` does, with the report printed as JSON.
-BUILD = """\
-import json, sys
-from aibot.build import build_site
-from aibot.config import load_config
-r = build_site(load_config(sys.argv[1]), background=True)  # as `aibot build` does
-print(json.dumps({"posts": r.posts, "pages": r.pages, "rendered": r.rendered,
-                  "unchanged": r.unchanged, "seconds": r.seconds,
-                  "search_seconds": r.search_seconds, "ok": r.ok, "problems": r.problems}))
 """
 
 
@@ -375,8 +364,10 @@ def bench(base: Path, args: argparse.Namespace) -> None:
     prss: list[float] = []
 
     def timed(kind: str, config: Path) -> None:
-        seconds, peak, out = run_measured([sys.executable, "-c", BUILD, str(config)], root)
-        report = json.loads(out.strip().splitlines()[-1])
+        # The command itself, as a user runs it: `python -m aibot` is the `aibot` program.
+        command = [sys.executable, "-m", "aibot", "build", "-c", str(config), "--json"]
+        seconds, peak, out = run_measured(command, root)
+        report = json.loads(out)
         if not report["ok"] or report["problems"]:
             raise SystemExit(f"{kind} build: {report['problems'][:5]}")
         times[kind].append(seconds)

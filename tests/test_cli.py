@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,17 @@ def test_run_json_report(demo_dir: Path) -> None:
     assert result.exit_code == 0
     assert '"feeds_ok": 7' in result.output
     assert '"ok": true' in result.output
+
+
+def test_build_json_report(demo_dir: Path) -> None:
+    config = str(demo_dir / "aibot.yaml")
+    posts = list((demo_dir / "content" / "posts").rglob("*.md"))
+    first = json.loads(run_cli("build", "-c", config, "--json").output)
+    assert (first["ok"], first["posts"], first["unchanged"]) == (True, len(posts), False)
+    assert first["pages"] == first["rendered"] > len(posts)
+    assert first["output"] == str(demo_dir / "site")
+    again = json.loads(run_cli("build", "-c", config, "--json").output)
+    assert (again["ok"], again["unchanged"], again["problems"]) == (True, True, [])
 
 
 def _program(tmp_path: Path, *args: str, before: str = "") -> subprocess.CompletedProcess[str]:
