@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -28,7 +29,7 @@ from aibot.models import Post
 from aibot.posts import read_post_bytes
 from aibot.workers import die_with_parent
 
-VERSION = 3
+VERSION = 4
 SHARDS = 16  # files the entries are spread over, by a hash of the post's path
 # Below this many files to parse, a process pool costs more than it saves.
 POOL_FROM = 400
@@ -158,7 +159,9 @@ def _shard_file(index_file: Path, shard: int) -> Path:
 
 
 def _shard_of(key: str) -> int:
-    return int(hashlib.blake2b(key.encode("utf-8"), digest_size=2).hexdigest(), 16) % SHARDS
+    # CRC-32 spreads paths evenly enough, at a sixth of a BLAKE2 digest's cost (every key's
+    # shard is worked out on each write).
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 def _read(index_file: Path) -> dict[str, Any]:

@@ -598,12 +598,24 @@ class _Neighbours:
     aibot.related)."""
 
     def __init__(self, links: list[PageLink]) -> None:
-        self.order = sorted(links, key=lambda lk: (_when(lk), lk.post.slug))
-        self.position = {link.post.slug: i for i, link in enumerate(self.order)}
-        self.by_key: dict[str, list[PageLink]] = defaultdict(list)
-        for link in links:
+        self.links = links
+
+    # Made the first time a post needs a fill-up: most posts list enough related posts.
+    @functools.cached_property
+    def order(self) -> list[PageLink]:
+        return sorted(self.links, key=lambda lk: (_when(lk), lk.post.slug))
+
+    @functools.cached_property
+    def position(self) -> dict[str, int]:
+        return {link.post.slug: i for i, link in enumerate(self.order)}
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, list[PageLink]]:
+        found: dict[str, list[PageLink]] = defaultdict(list)
+        for link in self.links:
             for key in self._keys(link):
-                self.by_key[key].append(link)
+                found[key].append(link)
+        return found
 
     @staticmethod
     def _keys(link: PageLink) -> set[str]:
@@ -925,12 +937,18 @@ class _Site:
     def feed_rows(self, posts: list[Post]) -> list[FeedRow]:
         """The configured feeds, with their health from the cache when there is one."""
         cited: dict[str, int] = defaultdict(int)
+        outlets: dict[Any, str] = {}  # an outlet as written -> as compared (a few dozen)
         for post in posts:
-            names = {
-                " ".join(str(s.get("outlet") or "").split()).lower()
-                for s in post.meta.get("sources") or []
-                if isinstance(s, dict)
-            }
+            names = set()
+            for source in post.meta.get("sources") or []:
+                if isinstance(source, dict):
+                    written = source.get("outlet")
+                    name = outlets.get(written) if isinstance(written, str) else None
+                    if name is None:
+                        name = " ".join(str(written or "").split()).lower()
+                        if isinstance(written, str):
+                            outlets[written] = name
+                    names.add(name)
             for name in names:
                 cited[name] += 1
         health = self.feed_health()
@@ -1107,9 +1125,16 @@ class _Site:
 
     def _render_todo(self, written: _Written) -> None:
         self.await_links()
-        todo = [
-            job for job in self.jobs if not self._reuse_files([job.href], job.key, with_inputs=True)
-        ]
+        if self.prelinked:  # the last build's pages are in place: those with the same key stay
+            made = self.last.files
+            todo = [job for job in self.jobs if made.get(job.href) != job.key]
+            self.pages += len(self.jobs) - len(todo)
+        else:
+            todo = [
+                job
+                for job in self.jobs
+                if not self._reuse_files([job.href], job.key, with_inputs=True)
+            ]
         self.jobs = []
         self.pages += len(todo)
         self.rendered += len(todo)
