@@ -404,3 +404,14 @@ def test_clean_drops_exactly_the_characters_xml_does_not_allow() -> None:
     text = "".join(map(chr, codes))
     kept = outputs._clean(text)
     assert kept == "".join(chr(c) for c in codes if _xml_char(c))
+
+
+def test_rss_dates_are_what_the_email_package_writes() -> None:
+    from email.utils import format_datetime
+
+    moment = datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)
+    for _ in range(800):  # every weekday and month, over a few years, at odd times
+        moment += timedelta(days=1, hours=7, minutes=13, seconds=29)
+        assert outputs._rfc822(moment) == format_datetime(moment, usegmt=True)
+    naive_paris = datetime(2026, 7, 14, 23, 30)  # naive: taken as UTC
+    assert outputs._rfc822(naive_paris) == "Tue, 14 Jul 2026 23:30:00 GMT"

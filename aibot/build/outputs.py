@@ -46,7 +46,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,8 +179,15 @@ def _updated(post: Post, now: datetime) -> datetime:
     return utc(post.updated or post.date or now)
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _rfc822(moment: datetime) -> str:
-    return format_datetime(utc(moment), usegmt=True)
+    """An RSS date ("Wed, 25 Nov 2026 10:00:00 GMT"), in English whatever the locale: what
+    email.utils.format_datetime writes, without importing the email package at every start."""
+    m = utc(moment)
+    return f"{_DAYS[m.weekday()]}, {m.day:02d} {_MONTHS[m.month - 1]} {m.year:04d} {m:%H:%M:%S} GMT"
 
 
 def _json(data: Any) -> str:

@@ -23,7 +23,6 @@ import hashlib
 import itertools
 import json
 import os
-import pickle
 import re
 import shutil
 import sqlite3
@@ -1253,6 +1252,8 @@ def _render_chunk(indexes: range) -> tuple[range, dict[str, str], Exception | No
         for i in indexes:
             site._render(jobs[i])
     except Exception as exc:  # noqa: BLE001 - re-raised by the parent
+        import pickle
+
         try:
             pickle.dumps(exc)
         except Exception:  # noqa: BLE001 - what cannot cross to the parent is told in words
