@@ -305,6 +305,24 @@ def test_tag_named_index_does_not_replace_the_topics_page(tmp_path):
     assert broken_links(tmp_path / "site") == []
 
 
+def test_a_topic_written_twice_in_one_post_lists_it_once(tmp_path):
+    add_post(
+        tmp_path,
+        "paris-metro-extends",
+        "Paris metro extends",
+        datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+        "## Metro\n\nThe line grows.\n",
+        tags=["Paris", "paris", "Transport"],
+    )
+    assert build_site(make_config(tmp_path), now=NOW).ok
+    site = tmp_path / "site"
+    topic = (site / "tags" / "paris.html").read_text(encoding="utf-8")
+    assert topic.count('href="../posts/paris-metro-extends.html"') == 1
+    post = (site / "posts" / "paris-metro-extends.html").read_text(encoding="utf-8")
+    assert post.count('href="../tags/paris.html"') == 1
+    assert 'href="../tags/transport.html"' in post
+
+
 def test_distinct_non_latin_tags_get_distinct_pages(tmp_path):
     add_post(
         tmp_path,

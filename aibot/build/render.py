@@ -596,12 +596,16 @@ class _Neighbours:
     post's fill-ups change only when one of those does (the write stage chooses by text, see
     aibot.related)."""
 
-    def __init__(self, links: list[PageLink]) -> None:
-        self.links = links
+    def __init__(self, links: list[PageLink], topics: dict[str, list[PageLink]]) -> None:
+        self.links = links  # newest first, as build_site sorts them
+        self.topics = topics  # tag slug -> its posts, as the topic pages list them
 
     # Made the first time a post needs a fill-up: most posts list enough related posts.
     @functools.cached_property
     def order(self) -> list[PageLink]:
+        """Oldest first."""
+        if all(link.post.date is not None for link in self.links):
+            return self.links[::-1]  # sorted by (date, slug) already, newest first
         return sorted(self.links, key=lambda lk: (_when(lk), lk.post.slug))
 
     @functools.cached_property
@@ -611,14 +615,16 @@ class _Neighbours:
     @functools.cached_property
     def by_key(self) -> dict[str, list[PageLink]]:
         found: dict[str, list[PageLink]] = defaultdict(list)
+        found.update((f"#{key}", members) for key, members in self.topics.items())
         for link in self.links:
-            for key in self._keys(link):
-                found[key].append(link)
+            generator = link.meta.get("generator")
+            if isinstance(generator, dict) and generator.get("story"):
+                found[f"story:{generator['story']}"].append(link)
         return found
 
     @staticmethod
     def _keys(link: PageLink) -> set[str]:
-        keys = {f"#{tag.lower()}" for tag in link.post.tags}
+        keys = {f"#{tag_slug(tag)}" for tag in link.post.tags}
         generator = link.meta.get("generator")
         if isinstance(generator, dict) and generator.get("story"):
             keys.add(f"story:{generator['story']}")
@@ -769,13 +775,15 @@ class _Site:
             link.image = local_image(link.meta.get("image"), base_url)
             for tag in link.post.tags:
                 key = tag_slug(tag)
+                if link.tags and any(href == f"tags/{key}.html" for _tag, href in link.tags):
+                    continue  # the same topic written twice ("Paris", "paris"): listed once
                 tag_names.setdefault(key, tag)
                 tags[key].append(link)
                 link.tags.append((tag, f"tags/{key}.html"))
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
         keys = {link.post.slug: post_key(link.post) for link in links}
-        neighbours = _Neighbours(links)
+        neighbours = _Neighbours(links, tags)
         for link in links:
             link.shown = self._related(link, by_slug, neighbours)
             link.reason = why
