@@ -899,16 +899,19 @@ class _Site:
         chunks = [links[i : i + size] for i in range(0, len(links), size)] or [[]]
         hrefs = [first] + [pattern.format(n=n) for n in range(2, len(chunks) + 1)]
         for number, (chunk, href) in enumerate(zip(chunks, hrefs, strict=True), start=1):
-            self.page(
-                href,
-                template,
-                posts=chunk,
-                number=number,
-                total=len(chunks),
-                previous=hrefs[number - 2] if number > 1 else None,
-                next=hrefs[number] if number < len(chunks) else None,
-                **{**context, "json_ld": context.get("json_ld") if number == 1 else None},
-            )
+            shown = {
+                **context,
+                "number": number,
+                "total": len(chunks),
+                "previous": hrefs[number - 2] if number > 1 else None,
+                "next": hrefs[number] if number < len(chunks) else None,
+                "json_ld": context.get("json_ld") if number == 1 else None,
+            }
+            # Keyed by its cards' content keys: the same as the page's context, ~1,300 list
+            # pages without a Python call per card (see PageLink.__repr__).
+            cards = [link.content_key for link in chunk]
+            key = context_key(template, {**shown, "posts": cards})
+            self.page(href, template, key=key, posts=chunk, **shown)
 
     def archive(self, links: list[PageLink]) -> None:
         """archive/index.html listing every month with posts, newest first, and one page per
@@ -928,16 +931,27 @@ class _Site:
         years: dict[int, list[Month]] = defaultdict(list)
         for month in ordered:
             years[month.year].append(month)
-        self.page("archive/index.html", "archive.html", title="Archive", years=list(years.items()))
+        # Keyed as paginated() keys its pages: months by their posts' content keys.
+        listed = [(year, [_month_key(m) for m in in_year]) for year, in_year in years.items()]
+        key = context_key("archive.html", {"title": "Archive", "years": listed})
+        self.page(
+            "archive/index.html", "archive.html", key, title="Archive", years=list(years.items())
+        )
         self.sitemap_pages["archive/index.html"] = _newest(links)
         for i, month in enumerate(ordered):
+            newer = ordered[i - 1] if i > 0 else None
+            older = ordered[i + 1] if i + 1 < len(ordered) else None
+            title = f"Stories from {month.label}"
+            shown = {"title": title, "month": month, "newer": newer, "older": older}
+            key = context_key("month.html", {k: _month_key(v) for k, v in shown.items()})
             self.page(
                 month.href,
                 "month.html",
-                title=f"Stories from {month.label}",
+                key,
+                title=title,
                 month=month,
-                newer=ordered[i - 1] if i > 0 else None,
-                older=ordered[i + 1] if i + 1 < len(ordered) else None,
+                newer=newer,
+                older=older,
             )
             self.sitemap_pages[month.href] = _newest(month.posts)
 
@@ -1319,6 +1333,14 @@ def _link(source: str, target: str) -> None:
             raise
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.link(source, target)
+
+
+def _month_key(month: Any) -> Any:
+    """A Month as its page's key sees it (its posts by their content keys); anything else as
+    it is."""
+    if not isinstance(month, Month):
+        return month
+    return (month.year, month.month, month.label, month.href, [p.content_key for p in month.posts])
 
 
 def _newest(links: list[PageLink]) -> datetime | None:
