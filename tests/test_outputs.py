@@ -6,7 +6,7 @@ import html
 import json
 import shutil
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -415,3 +415,10 @@ def test_rss_dates_are_what_the_email_package_writes() -> None:
         assert outputs._rfc822(moment) == format_datetime(moment, usegmt=True)
     naive_paris = datetime(2026, 7, 14, 23, 30)  # naive: taken as UTC
     assert outputs._rfc822(naive_paris) == "Tue, 14 Jul 2026 23:30:00 GMT"
+
+
+def test_feed_dates_are_rfc_3339_in_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    assert outputs._iso(datetime(2026, 3, 1, 0, 30, 5, 999, tzinfo=paris)) == "2026-02-28T23:30:05Z"
+    assert outputs._iso(datetime(2026, 7, 4, 9, 8, 7)) == "2026-07-04T09:08:07Z"  # naive: UTC
+    assert outputs._iso(datetime(987, 6, 5, 4, 3, 2, tzinfo=UTC)) == "0987-06-05T04:03:02Z"
