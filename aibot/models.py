@@ -134,7 +134,8 @@ class Post:
 
     @property
     def slug(self) -> str:
-        return str(self.meta.get("slug") or "")
+        value = self.meta.get("slug")
+        return value if type(value) is str else str(value or "")  # asked ~70,000 times a build
 
     @property
     def title(self) -> str:
