@@ -123,11 +123,18 @@ def main() -> None:
     """
 
 
+# True in the `aibot` program (console), where the process ends with the command; never in
+# click's test runner, which runs many commands in one process.
+_AS_PROGRAM = False
+
+
 def console() -> None:
     """The `aibot` program (and `python -m aibot`): `main`, then out of the process without
     tearing the interpreter down. Freeing every module and object at exit took 60-100 ms
     after a build (as long as a one-post build's own rendering); the exit handlers still run
     and the output is flushed. Tests drive `main` through click's runner, never this."""
+    global _AS_PROGRAM
+    _AS_PROGRAM = True
     try:
         main()
         code: object = 0
@@ -278,8 +285,11 @@ def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
 def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_json: bool) -> None:
     """Render content/posts into the static site (the cache is not needed)."""
     from aibot.build import build_site
+    from aibot.build.render import keep_until_exit
 
     config = _load(config_path, demo)
+    if _AS_PROGRAM:
+        keep_until_exit()  # the process ends right after the build (see console)
     with _site_locked(config, "build"):
         report = build_site(config, drafts=drafts, future=future, background=True)
     if as_json:

@@ -114,6 +114,14 @@ def test_the_program_flushes_its_output_and_keeps_the_exit_code(tmp_path: Path) 
     assert (built.returncode, built.stdout) == (0, "aibot, version " + __version__ + "\n")
 
 
+def test_the_program_builds_a_site_and_reports_it(demo_dir: Path) -> None:
+    done = _program(demo_dir, "build", "-c", "aibot.yaml", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] and report["pages"] == report["rendered"] > 0
+    assert (demo_dir / "site" / "index.html").is_file()
+
+
 def test_the_program_runs_the_exit_handlers_before_it_leaves(tmp_path: Path) -> None:
     register = "import atexit\natexit.register(lambda: print('handler ran', flush=True))"
     done = _program(tmp_path, "--version", before=register)
