@@ -789,10 +789,12 @@ class _Site:
         tag_names: dict[str, str] = {}
         for link in links:
             link.image = local_image(link.meta.get("image"), base_url)
+            seen: set[str] = set()
             for tag in link.post.tags:
                 key = tag_slug(tag)
-                if link.tags and any(href == f"tags/{key}.html" for _tag, href in link.tags):
+                if key in seen:
                     continue  # the same topic written twice ("Paris", "paris"): listed once
+                seen.add(key)
                 tag_names.setdefault(key, tag)
                 tags[key].append(link)
                 link.tags.append((tag, f"tags/{key}.html"))
