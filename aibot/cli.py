@@ -349,7 +349,7 @@ def check(config_path: Path | None, demo: bool) -> None:
     posts, errors = load_posts(config.posts_dir, index=config.posts_index)
     for error in errors:
         click.echo(f"error: {error}")
-    warnings = post_warnings(posts)
+    warnings = _model_warnings(config) + post_warnings(posts)
     for warning in warnings:
         click.echo(f"warning: {warning}")
     click.echo(
@@ -357,6 +357,22 @@ def check(config_path: Path | None, demo: bool) -> None:
         f"{len(errors)} with errors, {len(warnings)} warning(s)"
     )
     sys.exit(1 if errors else 0)
+
+
+def _model_warnings(config: Config) -> list[str]:
+    """A warning for each configured Claude model the installed SDK lists as retiring."""
+    from aibot.write.claude import DEFAULT_MODEL, DEFAULT_SMALL_MODEL, retirement_date
+
+    chosen = (
+        ("writer.model", config.writer.model or DEFAULT_MODEL),
+        ("writer.small_model", config.writer.small_model or DEFAULT_SMALL_MODEL),
+    )
+    return [
+        f"{key}: {model} retires on {date} (the anthropic SDK's deprecation table); "
+        'choose a newer model before then (docs/costs.md, "Which model")'
+        for key, model in chosen
+        if (date := retirement_date(model))
+    ]
 
 
 @main.command()

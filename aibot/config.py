@@ -157,10 +157,10 @@ class WriterConfig:
     """`auto` (Claude when `ANTHROPIC_API_KEY` is set, else extractive), `claude` or
     `extractive`; `aibot run --writer` overrides it for one run."""
     model: str = ""
-    """Claude model; empty: the newest Sonnet the installed `anthropic` SDK lists and its
-    deprecation table does not name."""
+    """Claude model; empty: AiBot's pinned default (`claude-sonnet-5-5`), which changes only with
+    an AiBot release. `aibot check` warns when the SDK says the model is retiring."""
     small_model: str = ""
-    """Model of the repair call; empty: the newest current Haiku."""
+    """Model of the repair call; empty: AiBot's pinned default (`claude-haiku-5-5`)."""
     max_posts_per_run: int = 20
     """New posts per run; the other stories wait for the next run."""
     max_input_tokens: int = 12_000

@@ -12,7 +12,13 @@ import pytest
 
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.write.base import ServiceError, WriterError
-from aibot.write.claude import SYSTEM_PROMPT, ClaudeWriter, current_model, deprecated_models
+from aibot.write.claude import (
+    DEFAULT_MODEL,
+    DEFAULT_SMALL_MODEL,
+    SYSTEM_PROMPT,
+    ClaudeWriter,
+    retirement_date,
+)
 from aibot.write.cost import Usage
 from aibot.write.verify import paragraph_problems, verify
 from tests.conftest import anthropic_stub as stub
@@ -178,22 +184,23 @@ def test_bad_answers_raise_writer_error_and_are_still_counted(
     assert [(u.input_tokens, u.output_tokens, p) for u, p in calls] == [(900, 120, "write")]
 
 
-def test_the_default_model_is_the_sdks_newest_sonnet_not_marked_for_retirement() -> None:
-    client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
-    writer = ClaudeWriter(client)
-    assert writer.model.startswith("claude-sonnet-") and writer.model not in deprecated_models()
-    assert writer.small_model.startswith("claude-haiku-")
-    assert "claude-sonnet-4-5" in deprecated_models()  # the SDK's table is read, not assumed
-    listed = [m for arg in anthropic.types.Model.__args__ for m in getattr(arg, "__args__", ())]
-    assert writer.model in listed
-
-
-def test_a_model_in_the_deprecation_table_is_never_the_default(monkeypatch) -> None:
+def test_the_default_models_are_aibots_pinned_ones_whatever_the_sdk_lists(monkeypatch) -> None:
     import anthropic._data as data
 
-    newest = current_model("sonnet")
-    monkeypatch.setattr(data, "DEPRECATED_MODELS", {**data.DEPRECATED_MODELS, newest: "soon"})
-    assert current_model("sonnet") not in (newest, "claude-sonnet-4-5")
+    # Even a retirement notice in the SDK does not switch a site's model behind its back.
+    monkeypatch.setattr(data, "DEPRECATED_MODELS", {DEFAULT_MODEL: "tomorrow"})
+    client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
+    writer = ClaudeWriter(client)
+    assert (writer.model, writer.small_model) == (DEFAULT_MODEL, DEFAULT_SMALL_MODEL)
+    assert ClaudeWriter(client, "claude-other", small_model="claude-small").model == "claude-other"
+
+
+def test_the_retirement_date_is_read_from_the_sdks_table(monkeypatch) -> None:
+    import anthropic._data as data
+
+    monkeypatch.setattr(data, "DEPRECATED_MODELS", {"claude-old-1": "June 1st, 2027"})
+    assert retirement_date("claude-old-1") == "June 1st, 2027"
+    assert retirement_date(DEFAULT_MODEL) is None
 
 
 def test_repair_sends_only_the_flagged_paragraph_to_the_small_model(claude_api) -> None:

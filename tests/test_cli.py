@@ -56,6 +56,25 @@ def test_check_lists_broken_posts_with_file_and_line(demo_dir: Path) -> None:
     assert f"{post}:{slug_line}: slug:" in broken.output
 
 
+def test_check_warns_when_a_model_in_use_is_retiring(tmp_path: Path, monkeypatch) -> None:
+    import anthropic._data as data
+
+    config = tmp_path / "aibot.yaml"
+    config.write_text(
+        "feeds:\n  - url: https://example.com/rss.xml\nwriter:\n  model: claude-old-1\n"
+    )
+    monkeypatch.setattr(data, "DEPRECATED_MODELS", {"claude-old-1": "June 1st, 2027"})
+    result = run_cli("check", "-c", str(config))
+    assert result.exit_code == 0
+    assert (
+        "warning: writer.model: claude-old-1 retires on June 1st, 2027 (the anthropic SDK's "
+        'deprecation table); choose a newer model before then (docs/costs.md, "Which model")'
+    ) in result.output
+    assert "writer.small_model" not in result.output
+    monkeypatch.setattr(data, "DEPRECATED_MODELS", {})
+    assert "retires" not in run_cli("check", "-c", str(config)).output
+
+
 def test_stages_run_one_by_one(demo_dir: Path) -> None:
     config = str(demo_dir / "aibot.yaml")
     collected = run_cli("collect", "-c", config)

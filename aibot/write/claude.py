@@ -18,8 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
-import typing
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +35,11 @@ if TYPE_CHECKING:
 # The style guide asks for 3 to 6; the schema cannot say so (no length constraints), so the
 # code holds the upper bound.
 MAX_SECTIONS = 6
+# The models a site uses when it names none. Pinned on purpose: a site's voice and cost change
+# only when AiBot is upgraded and its changelog says so, never because the anthropic SDK was
+# (docs/costs.md, "Which model").
+DEFAULT_MODEL = "claude-sonnet-5-5"
+DEFAULT_SMALL_MODEL = "claude-haiku-5-5"
 # The repair answer is a few paragraphs.
 REPAIR_MAX_TOKENS = 2_000
 
@@ -181,8 +184,8 @@ class ClaudeWriter:
         on_usage: Callable[[Usage, str], None] | None = None,
     ) -> None:
         self.client = client
-        self.model = model or current_model("sonnet")
-        self.small_model = small_model or current_model("haiku")
+        self.model = model or DEFAULT_MODEL
+        self.small_model = small_model or DEFAULT_SMALL_MODEL
         self.max_input_tokens = max_input_tokens
         self.max_output_tokens = max_output_tokens
         self.on_usage = on_usage
@@ -346,26 +349,9 @@ REPAIR_SCHEMA: dict[str, Any] = {
 }
 
 
-def current_model(family: str) -> str:
-    """The newest model of `family` ("sonnet", "haiku", "opus") the installed SDK lists that its
-    deprecation table does not name."""
-    import anthropic.types
-
-    listed = [
-        name
-        for arg in typing.get_args(anthropic.types.Model)
-        for name in typing.get_args(arg)
-        if isinstance(name, str)
-    ]
-    pattern = re.compile(rf"claude-{family}-(\d+)(?:-(\d))?$")
-    versions = {
-        name: (int(m.group(1)), int(m.group(2) or 0))
-        for name in listed
-        if (m := pattern.match(name)) and name not in deprecated_models()
-    }
-    if not versions:
-        raise WriterError(f"the installed anthropic SDK lists no current {family} model")
-    return max(versions, key=versions.__getitem__)
+def retirement_date(model: str) -> str | None:
+    """When the installed SDK says `model` retires, or None when its table does not name it."""
+    return deprecated_models().get(model)
 
 
 def deprecated_models() -> dict[str, str]:
