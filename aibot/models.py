@@ -82,6 +82,9 @@ class Story:
     # The sum of its articles' clustering vectors (aibot.cluster), kept so that a later run need
     # not add them up again; None when not known.
     centroid: dict[str, float] | None = field(default=None, compare=False, repr=False)
+    # Ids of earlier stories this one took in during the last clustering call (their articles are
+    # now its own): a story already written may turn out to be part of another one.
+    absorbed: list[str] = field(default_factory=list, compare=False)
 
 
 @dataclass
