@@ -75,6 +75,7 @@ MERGE_SCREEN = 0.5
 # of the (TF-IDF) join threshold.
 JOIN_SCREEN = 0.3
 MERGE_SHARED = 2
+JOIN_SHARED = 2
 # A term filed under more stories than this (COMMON_SHARE of them, at least COMMON_MIN) is
 # too common to bring two stories together.
 COMMON_SHARE = 0.02
@@ -123,7 +124,7 @@ def cluster(
 
     given = set(known) if known else set()
     groups = [
-        _Group(replace(s, article_ids=list(s.article_ids), centroid=_kept(s, given)), signals)
+        _Group(replace(s, article_ids=list(s.article_ids), centroid=_kept(s, given), absorbed=[]), signals)
         for s in stories
     ]
     index = _TermIndex()
@@ -144,7 +145,7 @@ def cluster(
             if needed is None:
                 continue
             score = group.similarity(article.id)
-            if score >= needed and score >= best_score:
+            if score >= needed and score >= best_score and group.corroborates(article.id):
                 best, best_score = number, score
         if best is None:
             story = Story(
@@ -384,48 +385,59 @@ def _merge_passes(
     threshold: float,
     screen: float,
 ) -> list[_Group]:
-    """Let stories started in this call join earlier stories until nothing moves.
+    """Merge stories that turn out to be one until nothing moves; return the ones left.
 
-    After the first pass, a story is scored again only against stories that grew in the pass
-    before: the others compare as they did."""
+    Every story that changed in this call (new, or grown by an article) is scored against every
+    other live story, so two fragments of one event join even when both were made in earlier
+    calls. The earlier story absorbs the later one and keeps its id; a story given to this
+    call that is absorbed is listed in the survivor's `absorbed`. After the first pass, only the
+    stories that grew are scored again: the others compare as they did."""
     gone: set[int] = set()
-    grown: set[int] | None = None  # None: every story counts as grown (first pass)
+    recheck = sorted(n for n, g in enumerate(groups) if g.changed)
     for _ in range(MAX_MERGE_PASSES):
-        if grown is None:
-            recheck: Iterable[int] = range(existing, len(groups))
-        else:
-            recheck = sorted(
-                {n for g in grown for n in index.overlaps(groups[g].total, STORY_TERMS) if n > g}
-            )
-        now_grown: set[int] = set()
+        grown: set[int] = set()
         for number in recheck:
-            if number in gone or number < existing:
+            if number in gone:
                 continue
-            group = groups[number]
-            target, best = None, 0.0
-            overlaps = index.overlaps(group.total, STORY_TERMS)
-            for other_number in sorted(overlaps):
-                if other_number >= number or (grown is not None and other_number not in grown):
-                    continue
-                if overlaps[other_number] < screen:
-                    continue
-                other = groups[other_number]
-                needed = _needed(threshold, other, group.start, group.end, window)
-                if needed is None:
-                    continue
-                score = other.similarity_to(group)
-                if score >= needed and score > best:
-                    target, best = other_number, score
-            if target is not None:
-                groups[target].absorb(group)
-                index.file(target, groups[target].total)
-                index.forget(number)
-                gone.add(number)
-                now_grown.add(target)
-        if not now_grown:
+            partner = _best_partner(groups, number, index, gone, window, threshold, screen)
+            if partner is None:
+                continue
+            keep, drop = min(number, partner), max(number, partner)
+            groups[keep].absorb(groups[drop], given=drop < existing)
+            index.file(keep, groups[keep].total)
+            index.forget(drop)
+            gone.add(drop)
+            grown.add(keep)
+        if not grown:
             break
-        grown = now_grown
+        recheck = sorted(grown - gone)
     return [g for n, g in enumerate(groups) if n not in gone]
+
+
+def _best_partner(
+    groups: list[_Group],
+    number: int,
+    index: _TermIndex,
+    gone: set[int],
+    window: float,
+    threshold: float,
+    screen: float,
+) -> int | None:
+    """The live story most similar to story `number`, if it reaches the merge threshold."""
+    group = groups[number]
+    target, best = None, 0.0
+    overlaps = index.overlaps(group.total, STORY_TERMS)
+    for other_number in sorted(overlaps):
+        if other_number == number or other_number in gone or overlaps[other_number] < screen:
+            continue
+        other = groups[other_number]
+        needed = _needed(threshold, other, group.start, group.end, window)
+        if needed is None:
+            continue
+        score = other.similarity_to(group)
+        if score >= needed and score > best:
+            target, best = other_number, score
+    return target
 
 
 class _Group:
@@ -466,6 +478,14 @@ class _Group:
         lexical = _dot(other.summary, self.summary)
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
 
+    def corroborates(self, article_id: str) -> bool:
+        """Whether the article shares more than one telling term with the story: one word in
+        common (a name) is not enough to call two reports one event."""
+        if JOIN_SHARED <= 1:
+            return True
+        vector = self.signals.vectors.get(article_id, {})
+        return len(vector.keys() & self.summary.keys()) >= JOIN_SHARED
+
     @property
     def summary(self) -> Vector:
         if self._summary is None:
@@ -489,9 +509,11 @@ class _Group:
         self.end = max(self.end, article.when.timestamp())
         self._include(article.id)
 
-    def absorb(self, other: _Group) -> None:
-        """Take the other story's articles."""
+    def absorb(self, other: _Group, *, given: bool) -> None:
+        """Take the other story's articles; `given`: the other was made in an earlier call."""
         self.story.article_ids.extend(other.story.article_ids)
+        self.story.absorbed.extend([other.story.id] if given else [])
+        self.story.absorbed.extend(other.story.absorbed)
         self.changed = True
         self.story.first_seen = min(self.story.first_seen, other.story.first_seen)
         self.story.last_seen = max(self.story.last_seen, other.story.last_seen)

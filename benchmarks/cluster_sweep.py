@@ -1,33 +1,30 @@
-"""BCubed of aibot.cluster over a grid of its two thresholds, on the labelled sets.
+"""Leave-one-dataset-out choice of aibot.cluster's thresholds, on every labelled dev set.
 
-    python benchmarks/cluster_sweep.py [--data-dir ../shared/data/clustering]
-        [--threshold 0.3,0.35,0.4] [--merge 0.25,0.27,0.3] [--embeddings]
+    python benchmarks/cluster_sweep.py [--data-dir ../shared/data/clustering] [--tfidf]
+        [--threshold 0.3,0.35,0.4] [--merge 0.3,0.35,0.4] [--one-call]
 
-How the defaults were chosen (and how to check them on other labelled news). The data sets,
-their loading and the metric are those of cluster_quality.py; one call per setting, in time
-order. With --embeddings the grid is over the embedding thresholds, the embeddings computed
-once first (needs the embeddings extra). Not run by CI.
+Every setting of the grid clusters every dev set of benchmarks/devsets.py, fed as hourly runs
+(as the pipeline does; --one-call: all in one call). Then, for each set in turn, the setting
+with the best worst-case F1 over the OTHER sets is chosen and scored on the set left out: a
+setting that only suits the files it was chosen on shows up as a drop there. Last, the setting
+with the best worst-case F1 over all sets, which is how the defaults are chosen.
+
+With the embedding model installed (the default), the grid is over `embedding_threshold` and
+`embedding_merge_threshold`, the embeddings computed once first; --tfidf sweeps the TF-IDF
+thresholds with embeddings off. Not run by CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from cluster_quality import (
-    DEFAULT_DATA_DIR,
-    MULTINEWS_FILE,
-    UCI_FILE,
-    load_multinews,
-    load_uci,
-    score,
-    time_order,
-)
+from devsets import DEFAULT_DATA_DIR, DataSet, Score, bcubed, hourly, load_all, one_call
 
 from aibot import embeddings
-from aibot.cluster import cluster
 from aibot.config import ClusterConfig
 
 
@@ -35,38 +32,71 @@ def _floats(text: str) -> list[float]:
     return [float(x) for x in text.split(",")]
 
 
+def embeddings_of(datasets: list[DataSet]) -> dict[str, dict[str, list[float]]]:
+    """Set name -> article id -> embedding, computed once."""
+    found = {}
+    for data in datasets:
+        texts = [embeddings.embedding_text(a) for a in data.articles]
+        vectors = embeddings.embed(texts)
+        found[data.name] = dict(zip((a.id for a in data.articles), vectors, strict=True))
+    return found
+
+
+def worst(scores: dict[str, Score], names: list[str]) -> float:
+    return min(scores[n].f1 for n in names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--threshold", type=_floats, default=[0.3, 0.35, 0.4])
-    parser.add_argument("--merge", type=_floats, default=[0.25, 0.27, 0.3])
-    parser.add_argument("--embeddings", action="store_true")
+    parser.add_argument("--threshold", type=_floats, default=None)
+    parser.add_argument("--merge", type=_floats, default=None)
+    parser.add_argument("--tfidf", action="store_true", help="embeddings off")
+    parser.add_argument("--one-call", action="store_true", help="one call instead of hourly")
     args = parser.parse_args()
-    datasets = [load_uci(args.data_dir / UCI_FILE), load_multinews(args.data_dir / MULTINEWS_FILE)]
-    vectors: dict[str, list[float]] | None = None
-    if args.embeddings:
-        articles = [a for d in datasets for a in d.articles]
-        texts = [embeddings.embedding_text(a) for a in articles]
-        vectors = dict(zip((a.id for a in articles), embeddings.embed(texts), strict=True))
-    print("| threshold | merge | data set | stories | P | R | F1 | s |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|")
-    for threshold in args.threshold:
-        for merge in args.merge:
-            if vectors is None:
-                settings = replace(ClusterConfig(), threshold=threshold, merge_threshold=merge)
-            else:
-                settings = replace(
-                    ClusterConfig(), embedding_threshold=threshold, embedding_merge_threshold=merge
-                )
-            for data in datasets:
-                started = time.perf_counter()
-                stories = cluster(time_order(data.articles), (), settings, embeddings=vectors)
-                seconds = time.perf_counter() - started
-                s = score(stories, data.labels)
-                print(
-                    f"| {threshold} | {merge} | {data.name} | {s.clusters} | {s.precision:.3f} "
-                    f"| {s.recall:.3f} | {s.f1:.3f} | {seconds:.2f} |"
-                )
+    datasets = load_all(args.data_dir)
+    use_embeddings = not args.tfidf and embeddings.available()
+    meanings = embeddings_of(datasets) if use_embeddings else {}
+    base = ClusterConfig(embeddings="auto" if use_embeddings else "off")
+    if use_embeddings:
+        first = args.threshold or [0.45, 0.5, 0.55, 0.6]
+        second = args.merge or [0.45, 0.5, 0.55, 0.6]
+        keys = ("embedding_threshold", "embedding_merge_threshold")
+    else:
+        first = args.threshold or [0.3, 0.35, 0.4]
+        second = args.merge or [0.25, 0.3, 0.35]
+        keys = ("threshold", "merge_threshold")
+    feed = one_call if args.one_call else hourly
+    print(f"feed: {'one call' if args.one_call else 'hourly runs'}; grid over {', '.join(keys)}")
+    grid: dict[tuple[float, float], dict[str, Score]] = {}
+    for a, b in itertools.product(first, second):
+        settings = replace(base, **dict(zip(keys, (a, b), strict=True)))
+        started = time.perf_counter()
+        grid[a, b] = {
+            d.name: bcubed(feed(d, settings, embeddings=meanings.get(d.name)), d.labels)
+            for d in datasets
+        }
+        row = "  ".join(f"{n} {s.f1:.3f}/{s.precision:.3f}" for n, s in grid[a, b].items())
+        print(f"{a:.2f} {b:.2f}  worst F1 {worst(grid[a, b], list(grid[a, b])):.3f}  {row}  "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+    names = [d.name for d in datasets]
+    print("\nLeave one data set out (setting chosen by the worst F1 of the others):")
+    print("| left out | chosen | F1 left out | P | R | best F1 possible on it |")
+    print("|---|---|---:|---:|---:|---:|")
+    rows = []
+    for name in names:
+        others = [n for n in names if n != name]
+        chosen = max(grid, key=lambda k: (worst(grid[k], others), k))
+        score = grid[chosen][name]
+        best = max(s[name].f1 for s in grid.values())
+        rows.append((score.f1, name, chosen, score, best))
+    for f1, name, chosen, score, best in sorted(rows):
+        print(f"| {name} | {chosen[0]:.2f} / {chosen[1]:.2f} | {f1:.3f} | {score.precision:.3f} "
+              f"| {score.recall:.3f} | {best:.3f} |")  # fmt: skip
+    chosen = max(grid, key=lambda k: (worst(grid[k], names), k))
+    print(f"\nBest worst-case over all sets: {keys[0]} {chosen[0]}, {keys[1]} {chosen[1]}")
+    for name, score in sorted(grid[chosen].items(), key=lambda kv: kv[1].f1):
+        print(f"  {name}: F1 {score.f1:.3f} P {score.precision:.3f} R {score.recall:.3f}")
 
 
 if __name__ == "__main__":

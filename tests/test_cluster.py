@@ -61,6 +61,28 @@ def test_a_later_article_joins_its_existing_story_and_ids_are_kept(demo_articles
         assert set(old.article_ids) <= set(next(s for s in after if s.id == old.id).article_ids)
 
 
+def test_two_earlier_fragments_of_one_event_join_when_a_later_call_links_them(
+    demo_articles,
+) -> None:
+    articles, labels = demo_articles
+    by_label: dict[str, list] = defaultdict(list)
+    for article in sorted(articles, key=lambda a: (a.when, a.id)):
+        by_label[labels[article.id]].append(article)
+    first, second, *rest = max(by_label.values(), key=len)
+    assert rest, "the demo's largest story has at least three articles"
+    # Two stories made in earlier runs, each holding one report of the same event.
+    fragments = [
+        Story(f"fragment-{n}", [a.id], a.title, a.when, a.when)
+        for n, a in enumerate((first, second))
+    ]
+    stories = cluster(articles, fragments)
+    home = next(s for s in stories if first.id in s.article_ids)
+    assert home.id == "fragment-0"  # the earlier story keeps its id (and its post's URL)
+    assert home.absorbed == ["fragment-1"]
+    assert set(home.article_ids) == {a.id for a in (first, second, *rest)}
+    assert "fragment-1" not in {s.id for s in stories}
+
+
 def test_an_article_outside_the_window_starts_a_new_story(demo_articles) -> None:
     articles, _ = demo_articles
     first = sorted(articles, key=lambda a: (a.when, a.id))[0]

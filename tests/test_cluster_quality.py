@@ -210,3 +210,24 @@ def test_clustering_in_two_halves_keeps_ids_and_quality(labelled, titles) -> Non
     for case, pair in HARD_PAIRS.items():
         mixed = mixed_pairs(after, labels, titles, pair)
         assert not mixed, f"{case}: merged when clustered in two halves\n" + "\n".join(mixed)
+
+
+SAME_NAMES = Path(__file__).parent / "fixtures" / "cluster_same_names.jsonl"
+
+
+def test_reports_sharing_only_a_name_stay_apart() -> None:
+    """Three events of one senator and two of one company on one day, three outlets each: a
+    name in common never makes two events one story, and each event comes out whole."""
+    articles, labels = [], {}
+    for row in map(json.loads, SAME_NAMES.read_text(encoding="utf-8").splitlines()):
+        article = Article(
+            url=row["url"], source=row["source"], title=row["title"], text=row["text"],
+            published=datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
+        )  # fmt: skip
+        articles.append(article)
+        labels[article.id] = row["story"]
+    articles.sort(key=lambda a: (a.when, a.id))
+    stories = cluster(articles)
+    assert sorted(sorted(labels[i] for i in s.article_ids) for s in stories) == sorted(
+        [label] * 3 for label in set(labels.values())
+    )

@@ -1,0 +1,241 @@
+"""The labelled clustering dev sets, fed to `aibot.cluster` the way the pipeline feeds it.
+
+Five sets, read at run time (the Multi-News file is licence-restricted and never copied here):
+
+- `uci_news_dev.jsonl`: 4,249 headlines, business and entertainment (UCI News Aggregator,
+  Gasparetti 2016, CC BY 4.0). Its timestamps are crawl times that give the stories away, so
+  the hourly feed spreads each story's articles as the stream set does (see `synthetic_times`).
+- `uci_news_stream_dev.jsonl`: 4,996 headlines in 163 stories, all four categories, with
+  synthetic publication times over three days (see ../shared/data/README.md).
+- `multinews_docs_dev.jsonl`: 291 full articles of 100 stories (Multi-News); no titles, so the
+  first sentence stands in; synthetic times as for the UCI set.
+- the demo sample (examples/demo/sample, labels.json), collected with aibot itself;
+- tests/fixtures/cluster_labelled.jsonl: 50 invented wire-style articles in 12 stories.
+
+`hourly(...)` feeds a set as hourly runs: each call gets the articles published in that hour,
+the live stories (last article within `window_hours` of the hour's first article) and their
+articles, and the TF-IDF vectors made in earlier runs, as `aibot.pipeline.cluster_stage` does.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aibot.cluster import article_vectors, cluster
+from aibot.config import ClusterConfig
+from aibot.models import Article, Story
+from aibot.text import sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = ROOT.parent / "shared/data/clustering"
+FIXTURE = ROOT / "tests/fixtures/cluster_labelled.jsonl"
+DEMO = ROOT / "examples/demo"
+TITLE_MAX_WORDS = 30
+# Synthetic times where a set has none that can be trusted: each story starts at a random time
+# in a WINDOW_HOURS window and its articles follow at exponential delays (mean MEAN_DELAY_HOURS,
+# at most MAX_DELAY_HOURS), as ../shared/data/README.md describes for the stream set.
+WINDOW_HOURS = 72
+MEAN_DELAY_HOURS = 5.0
+MAX_DELAY_HOURS = 48.0
+SEED = 11
+
+
+@dataclass
+class DataSet:
+    name: str
+    articles: list[Article]
+    labels: dict[str, str]  # article id -> true story
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    clusters: int
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _unique(url: str, seen: Counter[str]) -> str:
+    seen[url] += 1
+    return url if seen[url] == 1 else f"{url}#dup{seen[url]}"
+
+
+def first_sentence(text: str) -> str:
+    paragraph = next((p for p in text.split("\n") if p.strip()), "")
+    first = (sentences(paragraph) or [paragraph])[0]
+    return " ".join(first.split()[:TITLE_MAX_WORDS])
+
+
+def synthetic_times(stories: Sequence[str], seed: int = SEED) -> list[datetime]:
+    """A publication time for each row, given each row's story, in the stream set's way."""
+    rng = random.Random(seed)
+    start = datetime(2020, 1, 6, tzinfo=UTC)
+    begins: dict[str, datetime] = {}
+    times = []
+    for story in stories:
+        if story not in begins:
+            begins[story] = start + timedelta(hours=rng.uniform(0, WINDOW_HOURS))
+            times.append(begins[story])
+            continue
+        delay = min(rng.expovariate(1 / MEAN_DELAY_HOURS), MAX_DELAY_HOURS)
+        times.append(begins[story] + timedelta(hours=delay))
+    return times
+
+
+def load_uci(path: Path, name: str, *, keep_times: bool) -> DataSet:
+    rows = _read_jsonl(path)
+    seen: Counter[str] = Counter()
+    if keep_times:
+        times = [datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")) for r in rows]
+    else:
+        times = synthetic_times([str(r["story"]) for r in rows])
+    articles, labels = [], {}
+    for row, when in zip(rows, times, strict=True):
+        url = _unique(row["url"], seen)
+        article = Article(url, row.get("source") or "unknown", row["title"], "", when)
+        articles.append(article)
+        labels[article.id] = str(row["story"])
+    note = "times as given" if keep_times else "synthetic times (the crawl times give it away)"
+    return DataSet(name, articles, labels, [f"{len(articles):,} headlines; {note}"])
+
+
+def load_multinews(path: Path) -> DataSet:
+    rows = _read_jsonl(path)
+    seen: Counter[str] = Counter()
+    times = synthetic_times([str(r["story"]) for r in rows])
+    articles, labels = [], {}
+    for row, when in zip(rows, times, strict=True):
+        text = row.get("text") or ""
+        url = _unique(row.get("url") or f"https://multi-news.invalid/{row['id']}", seen)
+        title = row.get("title") or first_sentence(text)
+        article = Article(url, row.get("source") or "unknown", title, text, when)
+        articles.append(article)
+        labels[article.id] = str(row["story"])
+    notes = [f"{len(articles)} full articles; title = first sentence; synthetic times"]
+    return DataSet("Multi-News full text", articles, labels, notes)
+
+
+def load_fixture(path: Path = FIXTURE) -> DataSet:
+    articles, labels = [], {}
+    for row in _read_jsonl(path):
+        when = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
+        article = Article(row["url"], row["source"], row["title"], row["text"], when)
+        articles.append(article)
+        labels[article.id] = row["story"]
+    return DataSet("labelled fixture", articles, labels, [f"{len(articles)} invented articles"])
+
+
+def load_demo(demo: Path = DEMO) -> DataSet:
+    """The demo sample, collected by aibot from its files (pages extracted as in a run)."""
+    from aibot.collect.collector import collect
+    from aibot.config import load_config
+    from aibot.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder)
+        shutil.copy(demo / "aibot.yaml", site / "aibot.yaml")
+        shutil.copytree(demo / "sample", site / "sample")
+        config = load_config(site / "aibot.yaml")
+        with Store(config.cache_file) as store:
+            collect(config, store)
+            articles = store.unclustered_articles()
+        names = json.loads((site / "sample/labels.json").read_text())
+        prefix = (site / "sample").resolve().as_uri() + "/"
+        labels = {a.id: names[a.url.removeprefix(prefix)] for a in articles}
+    return DataSet("demo sample", articles, labels, [f"{len(articles)} demo articles"])
+
+
+def load_all(data_dir: Path = DEFAULT_DATA_DIR) -> list[DataSet]:
+    """Every dev set that can be found (the shared data may be missing)."""
+    sets = []
+    if (data_dir / "uci_news_stream_dev.jsonl").exists():
+        sets.append(load_uci(data_dir / "uci_news_stream_dev.jsonl", "UCI stream", keep_times=True))
+    if (data_dir / "uci_news_dev.jsonl").exists():
+        sets.append(load_uci(data_dir / "uci_news_dev.jsonl", "UCI headlines", keep_times=False))
+    if (data_dir / "multinews_docs_dev.jsonl").exists():
+        sets.append(load_multinews(data_dir / "multinews_docs_dev.jsonl"))
+    sets.append(load_demo())
+    sets.append(load_fixture())
+    return sets
+
+
+def bcubed(stories: Iterable[Story], labels: dict[str, str]) -> Score:
+    """BCubed precision, recall and F1 over the labelled articles; a missing one is a singleton."""
+    predicted: dict[str, str] = {}
+    clusters = 0
+    for story in stories:
+        clusters += 1
+        for article_id in story.article_ids:
+            predicted.setdefault(article_id, story.id)
+    members: dict[str, list[str]] = {}
+    for item in labels:
+        members.setdefault(predicted.get(item, f"missing:{item}"), []).append(item)
+    sizes = Counter(labels.values())
+    precision = recall = 0.0
+    for group in members.values():
+        counts = Counter(labels[i] for i in group)
+        for label, n in counts.items():
+            precision += n * n / len(group)
+            recall += n * n / sizes[label]
+    precision, recall = precision / len(labels), recall / len(labels)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Score(precision, recall, f1, clusters)
+
+
+Cluster = Callable[..., list[Story]]
+
+
+def one_call(data: DataSet, settings: ClusterConfig, *, embeddings=None) -> list[Story]:
+    ordered = sorted(data.articles, key=lambda a: (a.when, a.id))
+    return cluster(ordered, (), settings, embeddings=embeddings)
+
+
+def hourly(
+    data: DataSet, settings: ClusterConfig, *, embeddings=None, hours: float = 1.0
+) -> list[Story]:
+    """Feed the set as runs every `hours`, as the pipeline's cluster stage does."""
+    ordered = sorted(data.articles, key=lambda a: (a.when, a.id))
+    by_id = {a.id: a for a in ordered}
+    window = timedelta(hours=settings.window_hours)
+    step = timedelta(hours=hours)
+    stories: dict[str, Story] = {}
+    known: dict[str, dict[str, float]] = {}
+    start, at = ordered[0].when, 0
+    cut = start + step
+    while at < len(ordered):
+        batch = []
+        while at < len(ordered) and ordered[at].when < cut:
+            batch.append(ordered[at])
+            at += 1
+        cut += step
+        if not batch:
+            continue
+        since = min(a.when for a in batch) - window
+        live = sorted(
+            (s for s in stories.values() if s.last_seen >= since),
+            key=lambda s: (s.first_seen, s.id),
+        )
+        pool = [by_id[i] for s in live for i in s.article_ids] + batch
+        vectors = article_vectors(pool, known)
+        known.update(vectors)
+        live = [replace(s, article_ids=list(s.article_ids)) for s in live]
+        for story in cluster(pool, live, settings, embeddings=embeddings, vectors=vectors):
+            for gone in story.absorbed:
+                stories.pop(gone, None)
+            stories[story.id] = story
+    return list(stories.values())
