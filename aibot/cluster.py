@@ -124,7 +124,10 @@ def cluster(
 
     given = set(known) if known else set()
     groups = [
-        _Group(replace(s, article_ids=list(s.article_ids), centroid=_kept(s, given), absorbed=[]), signals)
+        _Group(
+            replace(s, article_ids=list(s.article_ids), centroid=_kept(s, given), absorbed=[]),
+            signals,
+        )
         for s in stories
     ]
     index = _TermIndex()
