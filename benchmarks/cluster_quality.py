@@ -715,12 +715,14 @@ def main() -> None:
     print()
 
     rows = []
+    meanings: dict[str, dict[str, list[float]]] = {}
     for data in datasets:
         vectors = None
         if embeddings.available():
             began = time.perf_counter()
             texts = [embeddings.embedding_text(a) for a in data.articles]
             vectors = dict(zip((a.id for a in data.articles), embeddings.embed(texts), strict=True))
+            meanings[data.name] = vectors
             print(
                 f"{data.name}: {len(texts):,} embeddings ({embeddings.MODEL_NAME}) computed in "
                 f"{time.perf_counter() - began:.1f} s, once, outside the timed clustering"
@@ -732,6 +734,15 @@ def main() -> None:
         rows += measure(data, args.runs, args.timeout, vectors)
     print()
     print_quality(worst_first(rows), datasets, args.runs)
+    print()
+    for data in datasets:
+        counts: Counter[str] = Counter()
+        hourly(data, ClusterConfig(), embeddings=meanings.get(data.name), counts=counts)
+        print(
+            f"{data.name}, hourly runs: {counts['posts']} stories reached "
+            f"{ClusterConfig().min_sources} outlets (each would be a post); "
+            f"{counts['posts merged']} of them later merged into another such story"
+        )
 
     if args.explain:
         for data in datasets:

@@ -206,9 +206,20 @@ def one_call(data: DataSet, settings: ClusterConfig, *, embeddings=None) -> list
 
 
 def hourly(
-    data: DataSet, settings: ClusterConfig, *, embeddings=None, hours: float = 1.0
+    data: DataSet,
+    settings: ClusterConfig,
+    *,
+    embeddings=None,
+    hours: float = 1.0,
+    counts: Counter[str] | None = None,
 ) -> list[Story]:
-    """Feed the set as runs every `hours`, as the pipeline's cluster stage does."""
+    """Feed the set as runs every `hours`, as the pipeline's cluster stage does.
+
+    `counts`, when given, gets "posts": stories that reached `min_sources` outlets after some
+    run (each would have been written), and "posts merged": such stories absorbed later by
+    another such story (two published posts found to be one story)."""
+    counts = Counter() if counts is None else counts
+    published: set[str] = set()
     ordered = sorted(data.articles, key=lambda a: (a.when, a.id))
     by_id = {a.id: a for a in ordered}
     window = timedelta(hours=settings.window_hours)
@@ -237,5 +248,12 @@ def hourly(
         for story in cluster(pool, live, settings, embeddings=embeddings, vectors=vectors):
             for gone in story.absorbed:
                 stories.pop(gone, None)
+                if gone in published and story.id in published:
+                    counts["posts merged"] += 1
             stories[story.id] = story
+        for story in stories.values():
+            outlets = {by_id[i].source for i in story.article_ids}
+            if story.id not in published and len(outlets) >= settings.min_sources:
+                published.add(story.id)
+                counts["posts"] += 1
     return list(stories.values())
