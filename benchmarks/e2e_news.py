@@ -632,16 +632,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         text_of_url = {server.base.rstrip("/") + d.path: d.text for d in documents}
         figures = story_figures(views, documents, junk_paths, server.base)
         rouge = rouge_figures(views, text_of_url, {r["id"]: r["summary"] for r in rows})
+        grouping = aibot_grouping(config_file) if args.explain else {}
     _print(args, rows, documents, marked, junk_paths, times, figures, rouge, views, unreadable)
     if args.explain:
-        print("\n".join(explanation(views, documents, junk_paths, server.base)))
+        print("\n".join(explanation(views, documents, junk_paths, server.base, grouping)))
 
 
 def explanation(
-    views: Sequence[PostView], documents: Sequence[Document], junk_paths: set[str], base: str
+    views: Sequence[PostView],
+    documents: Sequence[Document],
+    junk_paths: set[str],
+    base: str,
+    grouping: Mapping[str, str],
 ) -> list[str]:
     """The posts and stories behind the figures: mixed posts, posts from junk, stories shown
-    twice or more, stories without a post."""
+    twice or more, stories without a post and how AiBot grouped their documents (`grouping`:
+    article URL -> AiBot's story id, from the cache)."""
     junk_urls = {base.rstrip("/") + p for p in junk_paths}
     lines = ["", "posts from more than one story:"]
     for v in views:
@@ -658,11 +664,26 @@ def explanation(
         shown.setdefault(v.story, []).append(Path(v.path).name)
     lines.append("stories shown as 2+ posts:")
     lines += [f"  {s}: {', '.join(names)}" for s, names in shown.items() if len(names) > 1]
-    lines.append("stories with 2+ documents and no post (documents, of them junk):")
-    sizes = Counter(d.story for d in documents)
-    junk = Counter(d.story for d in documents if d.path in junk_paths)
-    lines += [f"  {s}: {n}, {junk[s]} junk" for s, n in sizes.items() if n >= 2 and s not in shown]
+    lines.append("stories with 2+ documents and no post: documents (junk), collected (not merged "
+                 "as syndicated copies), AiBot stories they are in")  # fmt: skip
+    for story in dict.fromkeys(d.story for d in documents):
+        own = [d for d in documents if d.story == story]
+        if len(own) < 2 or story in shown:
+            continue
+        found = [grouping[u] for d in own if (u := base.rstrip("/") + d.path) in grouping]
+        junk = sum(1 for d in own if d.path in junk_paths)
+        lines.append(f"  {story}: {len(own)} ({junk}), {len(found)}, {len(set(found))}")
     return lines
+
+
+def aibot_grouping(config_file: Path) -> dict[str, str]:
+    """Article URL -> the id of the story AiBot put it in, from the run's cache."""
+    from aibot.config import load_config
+    from aibot.store import Store
+
+    with Store(load_config(config_file).cache_file) as store:
+        rows = store.db.execute("SELECT url, story_id FROM articles").fetchall()
+    return {row["url"]: row["story_id"] for row in rows if row["story_id"]}
 
 
 @contextmanager

@@ -175,6 +175,14 @@ def test_posts_map_back_to_stories_and_the_figures_follow(tmp_path: Path) -> Non
     assert figures.clean_stories_with_post == pytest.approx(50.0)  # s1 of s1, s3 (s2: junk)
     assert figures.split_stories == pytest.approx(100 / 3)  # s1 shown twice
     assert figures.junk_posts == 1
+    grouping = {base.rstrip("/") + "/a/5.html": "x1", base.rstrip("/") + "/c/6.html": "x2"}
+    lines = e2e.explanation(views, documents, junk, base, grouping)
+    assert "  strike-again.md: s1 x2, s2 x1" in lines
+    assert "  marathon.md: 1 of 2 sources junk; stories ['s2']" in lines
+    assert (
+        "  s1: strike.md, strike-again.md" in lines or "  s1: strike-again.md, strike.md" in lines
+    )
+    assert lines[-1] == "  s3: 2 (0), 2, 2"  # two documents, both collected, in two stories
 
 
 def test_a_long_article_carrying_one_widget_line_is_not_junk() -> None:
