@@ -263,9 +263,15 @@ def article_page(document: Document, base: str) -> str:
 """
 
 
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def rss_feed(outlet: int, documents: Sequence[Document], base: str, now: datetime) -> str:
     """The outlet's RSS 2.0 feed: its items published by `now`, newest first."""
-    e = html.escape
+
+    def e(text: str) -> str:  # control characters are not allowed in XML 1.0
+        return html.escape(_NOT_XML.sub("", text))
+
     name = OUTLETS[outlet]
     shown = sorted(
         (d for d in documents if d.outlet == outlet and d.published <= now),
@@ -308,12 +314,10 @@ class NewsServer:
         self.documents = list(documents)
         self.clock = clock
         self.pages = {d.path: d for d in self.documents}
-        self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                server.requests += 1
                 status, kind, body = server.answer(self.path)
                 data = body.encode()
                 self.send_response(status)
@@ -614,6 +618,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--explain", action="store_true",
                         help="list the posts and stories behind each missed figure")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.hourly < 0:
+        parser.error(f"--hourly: {args.hourly:g}: give a positive number of hours")
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep: {args.keep} exists; give a new folder")
+    if not args.data.is_file():
+        parser.error(f"--data: {args.data}: no such file (multinews_dev.jsonl of shared/data)")
     rows = load_stories(args.data, CHECK_STORIES if args.check else args.limit)
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     start = end - timedelta(hours=WINDOW_HOURS)
@@ -689,7 +699,7 @@ def aibot_grouping(config_file: Path) -> dict[str, str]:
 @contextmanager
 def _site_folder(keep: Path | None) -> Iterator[Path]:
     if keep is not None:
-        keep.mkdir(parents=True)
+        keep.mkdir(parents=True, exist_ok=False)
         yield keep
         return
     with tempfile.TemporaryDirectory(prefix="aibot-e2e-") as folder:

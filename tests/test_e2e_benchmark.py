@@ -86,7 +86,9 @@ def test_the_server_shows_items_published_by_its_clock_and_escapes_the_page() ->
     hostile = "Ferries leave <b>every hour</b> from the pier & the quay."
     documents = [
         _document("s1", 0, 1, f"{first}\n\n{hostile}", "/a/news/1.html"),
-        _document("s2", 0, 5, "Rain delayed the Tollerby marathon by two hours.", "/a/news/2.html"),
+        _document(
+            "s2", 0, 5, "Rain delayed the Tollerby\x08 marathon by two hours.", "/a/news/2.html"
+        ),
         _document("s2", 1, 6, "The Tollerby marathon started late after rain.", "/b/news/3.html"),
     ]
     server = e2e.NewsServer(documents, clock=START + timedelta(hours=5))
@@ -95,7 +97,9 @@ def test_the_server_shows_items_published_by_its_clock_and_escapes_the_page() ->
         page = urllib.request.urlopen(server.base + "a/news/1.html").read().decode()
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(server.base + "a/news/9.html")
+    assert b"\x08" not in feed_bytes  # not allowed in XML 1.0
     feed = parse_feed(feed_bytes, server.feed_url(0))
+    assert not feed.problems
     # Newest first, and the item published after the clock (hour 6, outlet 1's) is not listed.
     assert [e.url for e in feed.entries] == [
         server.base + p for p in ("a/news/2.html", "a/news/1.html")
