@@ -2,6 +2,7 @@
 
     python benchmarks/e2e_news.py [--data ../shared/data/summarization/multinews_dev.jsonl]
                                   [--hourly N] [--limit N] [--seed S] [--keep DIR] [--check]
+                                  [--explain]
 
 What it does: the stories of `multinews_dev.jsonl` (Multi-News test split, Fabbri et al. 2019;
 each story 2-10 real source articles and a human-written summary) are served over loopback as
@@ -61,6 +62,10 @@ Figures:
   served text of its sources), with the same budget and cut. Both are scored in the same run.
 - run time: wall time of the `aibot run` subprocess (interpreter start included); with --hourly,
   the sum over runs, and the slowest run.
+
+--explain lists the mixed posts, the posts from junk, the stories shown as 2+ posts, and for each
+story without a post how many of its documents were collected and how many AiBot stories (read
+from the run's cache) they fell into.
 
 Figures are for orientation: 100 stories, one machine shared with other work. Not run by CI.
 """
