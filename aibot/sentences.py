@@ -18,6 +18,7 @@ sentence were the common misses), and the pure-Python ones were slower (benchmar
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # A candidate end: the marks, then any closing quotes or brackets, then white space.
@@ -71,6 +72,7 @@ _SPEECH_VERBS = frozenset(
     wrote writes wondered demanded demands insisted insists warned warns""".split()
 )
 _LIST_NUMBER = re.compile(r"\(?\d{1,2}\)?")
+_NON_SPACE = re.compile(r"\S")
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -79,9 +81,8 @@ def sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for match in _CANDIDATE.finditer(paragraph):
-        end = match.end(1)
         if _ends_sentence(paragraph, start, match, quoted):
-            out.append(paragraph[start:end].strip())
+            out.append(paragraph[start : match.end(1)].strip())
             start = match.end()
     tail = paragraph[start:].strip()
     if tail:
@@ -93,22 +94,27 @@ def _ends_sentence(
     text: str, start: int, match: re.Match[str], quoted: list[tuple[int, int]]
 ) -> bool:
     after = text[match.end() : match.end() + 100]  # enough for the next few words
-    if not _starts_sentence(after):
-        return False
-    end = match.end(1)
-    if any(opening < end < closing for opening, closing in quoted):
+    if not _starts_sentence(after) or _inside(match.end(1), quoted):
         return False
     marks = match.group(1).rstrip("\"'”’)]")
-    closed_quote = match.group(1) != marks and match.group(1)[len(marks) :][0] in '"”'
+    closed_quote = match.group(1) != marks and match.group(1)[len(marks)] in '"”'
     if marks[-1] in "?!" and closed_quote:
         return not _names_speaker(after)
     if marks != ".":
         return True  # an ellipsis, or a question or exclamation not in quotes
-    before = text[start : match.start(1)]
+    # The word before the full stop; a window keeps long paragraphs linear.
+    before = text[max(start, match.start(1) - 60) : match.start(1)]
     word = before.rsplit(None, 1)[-1] if before.strip() else ""
-    if not before[: len(before) - len(word)].strip() and _LIST_NUMBER.fullmatch(word):
+    first = _NON_SPACE.search(text, start, match.start(1) - len(word)) is None
+    if first and _LIST_NUMBER.fullmatch(word):
         return False  # "1. Cut costs."
     return not _continues(word.lstrip(_OPENERS).lower(), after)
+
+
+def _inside(position: int, quoted: list[tuple[int, int]]) -> bool:
+    """Whether `position` is inside one of the (sorted, disjoint) quoted passages."""
+    index = bisect.bisect_left(quoted, (position,)) - 1
+    return index >= 0 and position < quoted[index][1]
 
 
 def _starts_sentence(after: str) -> bool:

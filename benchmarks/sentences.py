@@ -2,6 +2,7 @@
 
     python benchmarks/sentences.py [--data ../shared/data/summarization/multinews_dev.jsonl]
                                    [--paragraphs 2000] [--runs 3] [--before REV] [--misses NAME]
+                                   [--cases FILE]
 
 Install the candidates first (they are not AiBot's dependencies):
     pip install pysbd nupunkt sentencex syntok blingfire
@@ -42,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aibot.text import sentences as aibot_sentences  # noqa: E402
-from tests.test_sentences import read_cases  # noqa: E402
+from tests.test_sentences import CASES_FILE, read_cases  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"
 Splitter = Callable[[str], list[str]]
@@ -169,9 +170,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", help="a git revision: add AiBot's splitter as it was there")
     parser.add_argument("--misses", help="print the cases this splitter gets wrong")
+    parser.add_argument("--cases", type=Path, default=CASES_FILE, help="a corpus file")
     args = parser.parse_args()
 
-    cases = read_cases()
+    cases = read_cases(args.cases)
     corpus = [cases[n % len(cases)] for n in range(args.paragraphs)]
     corpus_paragraphs = [case.paragraph for case in corpus]
     corpus_sentences = sum(len(case.expected) for case in corpus)

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibot.text import sentences
 
@@ -46,7 +48,7 @@ CASES = read_cases()
 def test_the_corpus_is_large_and_covers_every_group():
     groups = {case.group for case in CASES}
     assert len(CASES) >= 200
-    assert len(groups) == 13
+    assert len(groups) == 14
     assert all(case.group for case in CASES)
 
 
@@ -81,3 +83,19 @@ def test_a_quotation_left_open_protects_nothing_after_it():
         "The ferry is not.",
         "Engineers said so on Monday.",
     ]
+
+
+_TOKENS = st.sampled_from(
+    """The U.S. Dr. H.W. a.m. p.m. No. 1. 2) b) $3.5 ... … ." "It "We over." over," (Kessa) [on]
+    it. Then? Why?" Stop!" asked Lund said. etc. e.g. Inc. Jan. 5 Élise 'Yes,' “Run.” ” “ ( )
+    example.org. x@y.example. II. — -""".split()
+)
+
+
+@settings(deadline=None, database=None)  # the machine's load must not fail the test
+@given(st.lists(_TOKENS, min_size=1, max_size=40))
+def test_sentences_lose_and_add_nothing(tokens):
+    paragraph = " ".join(tokens)
+    result = sentences(paragraph)
+    assert " ".join(result) == paragraph
+    assert all(s and s == s.strip() for s in result)
