@@ -53,6 +53,7 @@ _MAY_END = frozenset(
     ala ariz ark calif colo conn del fla ga kan ky la md mich minn mo mont neb nev okla ore pa
     tenn vt va wis wyo""".split()
 )
+_ABBREVIATIONS = _TITLES | _BEFORE_NUMBERS | _MONTHS | _TIMES | _MAY_END
 _INITIALISM = re.compile(r"(?:[a-z]{1,2}\.)+[a-z]{1,2}|[a-z]")
 # Words that start sentences and are not names: after an abbreviation that may end a sentence,
 # one of these begins the next ("He moved to the U.S. It was 1990."), while a name or a noun
@@ -105,9 +106,9 @@ def _ends_sentence(
     # The word before the full stop; a window keeps long paragraphs linear.
     before = text[max(start, match.start(1) - 60) : match.start(1)]
     word = before.rsplit(None, 1)[-1] if before.strip() else ""
-    first = _NON_SPACE.search(text, start, match.start(1) - len(word)) is None
-    if first and _LIST_NUMBER.fullmatch(word):
-        return False  # "1. Cut costs."
+    if _LIST_NUMBER.fullmatch(word):
+        # "1. Cut costs." when the number starts the sentence, not "It was in 1990."
+        return _NON_SPACE.search(text, start, match.start(1) - len(word)) is not None
     return not _continues(word.lstrip(_OPENERS).lower(), after)
 
 
@@ -131,6 +132,8 @@ def _starts_sentence(after: str) -> bool:
 def _continues(word: str, after: str) -> bool:
     """Whether `word` (lower case, its final full stop removed) is an abbreviation or an
     initial that the text `after` it goes on from."""
+    if word not in _ABBREVIATIONS and not _INITIALISM.fullmatch(word):
+        return False
     following = after.split(None, 1)[0]
     bare = following.lstrip(_OPENERS).rstrip(".,;:!?\"'”’)]").lower()
     if word in _TITLES:

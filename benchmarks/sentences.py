@@ -2,7 +2,7 @@
 
     python benchmarks/sentences.py [--data ../shared/data/summarization/multinews_dev.jsonl]
                                    [--paragraphs 2000] [--runs 3] [--before REV] [--misses NAME]
-                                   [--cases FILE]
+                                   [--cases FILE] [--writer]
 
 Install the candidates first (they are not AiBot's dependencies):
     pip install pysbd nupunkt sentencex syntok blingfire
@@ -14,8 +14,8 @@ What is measured, for each splitter:
   brackets) it splits exactly into the expected sentences, after stripping white space.
 - speed on 2,000 paragraphs (--paragraphs): thousands of sentences per second, where the
   sentences are counted by the reference (the corpus's expected sentences; for --data, the
-  sentences AiBot's splitter finds), so that every splitter is timed on the same work; the median
-  of --runs runs. Without --data the corpus's paragraphs are repeated to that count; with --data
+  sentences AiBot's splitter finds), so that every splitter is timed on the same work; CPU
+  time, the median of --runs runs. Without --data the corpus's paragraphs are repeated to that count; with --data
   the first paragraphs (lines, white space collapsed) of the Multi-News documents are used too.
   The Multi-News text is read at run time and never printed.
 - installed size of the package's own files (from its installed RECORD; dependencies not
@@ -23,7 +23,10 @@ What is measured, for each splitter:
 
 --before REV adds AiBot's splitter as it was at git revision REV (its aibot/text.py, or
 aibot/sentences.py where it exists), to compare with an earlier rule set. --misses NAME prints
-the cases a splitter gets wrong. Not run by CI.
+the cases a splitter gets wrong. --writer (with --data and --before) also times the offline
+writer (`ExtractiveWriter().write`) on each Multi-News story with each of the two AiBot
+splitters in turn, alternating them so that both see the same load: median CPU time per story
+over --runs calls, and how many drafts the change of splitter changes. Not run by CI.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -140,10 +144,10 @@ def sentences_per_second(
 ) -> float:
     times = []
     for _ in range(runs):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: other programs' load counts less
         for paragraph in paragraphs:
             split(paragraph)
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return sentences / statistics.median(times)
 
 
@@ -171,6 +175,7 @@ def main() -> None:
     parser.add_argument("--before", help="a git revision: add AiBot's splitter as it was there")
     parser.add_argument("--misses", help="print the cases this splitter gets wrong")
     parser.add_argument("--cases", type=Path, default=CASES_FILE, help="a corpus file")
+    parser.add_argument("--writer", action="store_true", help="time the offline writer too")
     args = parser.parse_args()
 
     cases = read_cases(args.cases)
@@ -202,6 +207,59 @@ def main() -> None:
         if name == args.misses:
             for case in misses:
                 print(f"    line {case.line} ({case.group}): {stripped(split(case.paragraph))}")
+    if args.writer and args.data and args.before:
+        print()
+        writer_table(
+            args.data,
+            {"AiBot rules": aibot_sentences, args.before: _aibot_at(args.before)},
+            args.runs,
+        )
+
+
+def writer_table(data: Path, splitters: dict[str, Splitter], runs: int) -> None:
+    """CPU ms per story of the offline writer with each splitter, alternating them."""
+    from aibot.models import Article, Story
+    from aibot.write import extractive
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    times: dict[str, list[float]] = {name: [] for name in splitters}
+    changed = 0
+    with data.open(encoding="utf-8") as rows:
+        for number, row in enumerate(rows):
+            documents = json.loads(row)["documents"]
+            articles = [
+                Article(
+                    url=f"https://doc{k}.example/{number}/",
+                    source=f"Outlet {chr(ord('A') + k)}",
+                    title=f"Story {number} document {k}",
+                    text=document,
+                    published=start + timedelta(days=number, hours=k),
+                )
+                for k, document in enumerate(documents)
+            ]
+            story = Story(
+                id=str(number),
+                article_ids=[a.id for a in articles],
+                title=articles[0].title,
+                first_seen=articles[0].published,
+                last_seen=articles[-1].published,
+            )
+            texts, story_times = set(), {name: [] for name in splitters}
+            for _ in range(runs):
+                for name, split in splitters.items():
+                    extractive.sentences = split
+                    started = time.process_time()
+                    texts.add(extractive.ExtractiveWriter().write(story, articles).text())
+                    story_times[name].append(time.process_time() - started)
+            changed += len(texts) > 1
+            for name in splitters:
+                times[name].append(statistics.median(story_times[name]))
+    extractive.sentences = aibot_sentences
+    print("| offline writer with | CPU ms/story (median) | CPU s, all stories |")
+    print("|---|---:|---:|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values) * 1000:.1f} | {sum(values):.2f} |")
+    print(f"\nDrafts that differ between the two splitters: {changed} of {len(times[name])}")
 
 
 if __name__ == "__main__":
