@@ -158,8 +158,16 @@ def _is_initial(word: str) -> bool:
 
 
 def _names_speaker(after: str) -> bool:
-    words = after.split(None, 5)[:5]
-    return any(w.strip(".,;:!?\"'”’").lower() in _SPEECH_VERBS for w in words)
+    """Whether the next few words, up to the end of a sentence, hold a verb of speech."""
+    for word in after.split(None, 5)[:5]:
+        bare = word.strip(".,;:!?\"'”’").lower()
+        if bare in _SPEECH_VERBS:
+            return True
+        if word.rstrip("\"'”’)")[-1:] in (".", "!", "?") and not (
+            bare in _TITLES or _is_initial(word)
+        ):
+            return False  # '"Why?" The board met. She said no.'
+    return False
 
 
 def _closed_quotations(text: str) -> list[tuple[int, int]]:
