@@ -12,7 +12,7 @@ a sentence, unless:
 
 Why rules of our own rather than a segmenter library: benchmarks/sentences.py runs pysbd,
 nupunkt, sentencex, syntok and blingfire on the cases in tests/fixtures/sentences/cases.txt. The
-four best of them miss 26-35 of its 303 cases (list numbers, quotations and their speakers,
+four best of them miss 28-37 of its 306 cases (list numbers, quotations and their speakers,
 "a.m." before a day, abbreviations that end a sentence), so each would need a layer of rules as
 large as these; see benchmarks/README.md.
 """
