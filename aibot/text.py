@@ -6,6 +6,10 @@ import html
 import re
 from html.parser import HTMLParser
 
+from aibot.sentences import sentences
+
+__all__ = ["STOPWORDS", "html_to_text", "one_line", "plain_text", "sentences", "words"]
+
 _BLOCK_TAGS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
 
@@ -61,81 +65,6 @@ def plain_text(value: str, content_type: str = "text/html") -> str:
 
 def one_line(value: str) -> str:
     return " ".join(value.split())
-
-
-# Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sen",
-    "rep",
-    "gov",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "st",
-    "jr",
-    "sr",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "no",
-    "vs",
-    "etc",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "u.s",
-    "u.k",
-    "e.g",
-    "i.e",
-    "a.m",
-    "p.m",
-    "approx",
-    "est",
-    "dept",
-    "univ",
-}
-_SENTENCE_END = re.compile(r"""([.!?]["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
-
-
-def _inside_quotation(text: str) -> bool:
-    """True when `text` opens a quotation it does not close (straight or curly quotes)."""
-    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
-
-
-def sentences(paragraph: str) -> list[str]:
-    """Split a paragraph into sentences, keeping abbreviations, initials and decimals intact."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        end = match.end(1)
-        before = paragraph[start : match.start(1) + 1]
-        last_word = re.split(r"\s", before.strip())[-1].rstrip(".").lower().lstrip("(\"'“")
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue
-        if _inside_quotation(paragraph[start:end]):
-            continue
-        out.append(paragraph[start:end].strip())
-        start = match.end()
-    tail = paragraph[start:].strip()
-    if tail:
-        out.append(tail)
-    return [s for s in out if s]
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*", re.I)
