@@ -22,6 +22,8 @@ from aibot.store import _SCHEMA, SCHEMA_VERSION, Store
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write_stage import write_stage
 from tests.conftest import run_cli
+from tests.test_claude_pipeline import POSTS_IN_DEMO, _configure
+from tests.test_claude_pipeline import _posts as _claude_posts
 from tests.test_e2e import _labels
 from tests.test_editing import _post, _site
 
@@ -435,3 +437,32 @@ def test_an_absorbed_post_edited_by_hand_survives_the_merge_untouched(
     assert run_cli("build", "-c", str(config_file)).exit_code == 0
     page = (demo_dir / "site" / "posts" / f"{later_slug}.html").read_text()
     assert "A paragraph by an editor." in page
+
+
+def test_a_batch_answer_for_a_story_merged_meanwhile_is_not_saved(
+    demo_dir: Path, claude_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, url = claude_api
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    api.batch_polls = 2  # each batch ends in the run after the one that sent it
+    config = load_config(_configure(demo_dir, batch=True, batch_wait_s=0))
+    assert aibot.pipeline.run(config).posts_written == 0
+    with Store(config.cache_file) as store:
+        ((_batch, requests),) = store.open_batches()
+        first, second = (store.story(i) for i in list(requests)[:2])
+        whole = first.article_ids + second.article_ids
+        store.save_stories([replace(first, article_ids=whole, absorbed=[second.id])])
+        urls = {i: a.canonical_url for i in whole for a in store.articles([i])}
+
+    collected = aibot.pipeline.run(config)
+    posts = {p.story_id: p for p in _claude_posts(demo_dir)}
+    assert collected.posts_written == POSTS_IN_DEMO - 1 == len(posts)
+    assert collected.posts_updated == 0  # the absorbed story's answer was dropped
+    assert second.id not in posts
+    assert posts[first.id].source_urls == {urls[i] for i in first.article_ids}
+
+    updated = aibot.pipeline.run(config)  # the survivor's update, sent by the run before
+    assert updated.posts_updated == 1
+    post = {p.story_id: p for p in _claude_posts(demo_dir)}[first.id]
+    assert post.source_urls == set(urls.values())
