@@ -302,10 +302,21 @@ def test_a_merge_cut_short_before_the_file_went_is_finished_by_the_next_run(
 
 
 def test_a_related_link_to_a_merged_post_leads_to_the_post_that_took_it(tmp_path: Path) -> None:
+    # Three posts closer to the ferry post than the bridge post is: without its `related:`
+    # entry, the build's fill-up would not pick the bridge post.
+    ferries = [
+        _post(
+            f"ferry-{n}", f"Ferry timetable {n}", f"Ferry timetable {n} changes.", tags=["ferries"]
+        )
+        for n in (1, 2, 3)
+    ]
     config = _site(
         tmp_path,
         _post("bridge-reopens", "Bridge reopens", aliases=["boats-pass-the-bridge"]),
-        _post("ferry-fares", "Ferry fares rise", related=["boats-pass-the-bridge"]),
+        _post(
+            "ferry-fares", "Ferry fares rise", tags=["ferries"], related=["boats-pass-the-bridge"]
+        ),
+        *ferries,
     )
     checked = run_cli("check", "-c", str(config))
     assert checked.exit_code == 0 and "0 warning(s)" in checked.output, checked.output
