@@ -16,7 +16,7 @@ import aibot.pipeline
 from aibot.config import Config, load_config
 from aibot.models import Article, Story
 from aibot.pipeline import cluster_stage
-from aibot.posts import load_post, load_posts
+from aibot.posts import load_post, load_posts, save_post, seal
 from aibot.report import RunReport
 from aibot.store import _SCHEMA, SCHEMA_VERSION, Store
 from aibot.write.extractive import ExtractiveWriter
@@ -264,6 +264,38 @@ def test_when_the_older_post_is_edited_the_newer_one_tells_the_story(tmp_path: P
     assert newer.story_id == "a" and not newer.meta.get("aliases")
     assert (report.posts_merged, report.posts_kept, report.posts_updated) == (0, 1, 1)
     assert any(n.startswith("story a: posts ") and "merge it by hand" in n for n in report.notes)
+
+
+def test_when_every_post_is_edited_none_is_touched_and_each_is_reported(tmp_path: Path) -> None:
+    config, store, articles, files = _two_posts(tmp_path)
+    for path in files.values():
+        path.write_text(path.read_text().replace("\n## ", "\nAn editor's paragraph.\n\n## ", 1))
+    before = {story: path.read_bytes() for story, path in files.items()}
+    report = _merge_and_write(config, store, articles)
+    store.close()
+
+    assert {story: path.read_bytes() for story, path in files.items()} == before
+    assert (report.posts_merged, report.posts_kept, report.posts_updated) == (0, 2, 0)
+    notes = [n for n in report.notes if n.startswith("story a: posts ")]
+    assert len(notes) == 2 and all(
+        n.endswith("merge it by hand: keep one post, list the others' slugs under its aliases: "
+                   "and delete their files") for n in notes
+    )  # fmt: skip
+
+
+def test_a_published_post_takes_in_a_held_draft_of_its_story(tmp_path: Path) -> None:
+    config, store, articles, files = _two_posts(tmp_path)
+    held = load_post(files["a"])  # the older post, as if the grounding check had held it
+    held.meta["draft"] = True
+    seal(held)
+    save_post(held)
+    report = _merge_and_write(config, store, articles)
+    store.close()
+
+    assert not files["a"].exists()
+    (post,) = load_posts(config.posts_dir)[0]
+    assert post.path == files["b"] and post.meta["aliases"] == [held.slug]
+    assert report.posts_merged == 1
 
 
 def test_an_absorbed_story_without_a_post_only_adds_its_sources(tmp_path: Path) -> None:
