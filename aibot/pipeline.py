@@ -97,11 +97,25 @@ def cluster_stage(
     vectors = article_vectors(pool, known)
     store.save_vectors({i: v for i, v in vectors.items() if i not in known})
     stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors)
-    changed = [s for s in stories if len(s.article_ids) != before.get(s.id, -1)]
+    changed = [s for s in stories if s.absorbed or len(s.article_ids) != before.get(s.id, -1)]
     store.save_stories(changed)
     report.stories_new += sum(1 for s in changed if s.id not in before)
     report.stories_grown += sum(1 for s in changed if s.id in before)
+    _count_merges(report, changed, {s.id: s for s in live})
     return changed
+
+
+def _count_merges(report: RunReport, changed: list[Story], earlier: dict[str, Story]) -> None:
+    """One report entry per earlier story that another took in (stories started in this call
+    and merged in it were never saved: nothing to report)."""
+    for story in changed:
+        for absorbed in (earlier[i] for i in story.absorbed if i in earlier and i != story.id):
+            report.stories_merged += 1
+            report.merges.append({
+                "story": absorbed.id, "title": absorbed.title, "slug": absorbed.post_slug,
+                "into": story.id, "into_title": story.title,
+                "into_slug": story.post_slug or earlier.get(story.id, story).post_slug,
+            })  # fmt: skip
 
 
 def _embeddings(

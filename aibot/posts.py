@@ -282,7 +282,8 @@ def post_listing(posts_dir: Path) -> PostListing:
 def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list[str]:
     """What `aibot check` points out in readable posts: `file:line: message` each."""
     now = now or datetime.now(UTC)
-    slugs = {p.slug for p in posts}
+    # An old slug (one that forwards to a post) still names that post in `related:`.
+    slugs = {slug for p in posts for slug in [p.slug, *old_slugs(p)]}
     out: list[str] = []
     for post in posts:
         path = post.path or Path(post.slug)

@@ -79,6 +79,11 @@ class RelatedIndex:
         self.story[slug] = _story_keys(post)
         self._pending.add(slug)
 
+    def remove(self, slug: str) -> None:
+        """Forget the post with this slug (one merged into another), if the index holds it."""
+        if slug in self.posts:
+            self._remove(slug)
+
     def _index_pending(self) -> None:
         if not self._pending:
             return

@@ -33,6 +33,10 @@ class RunReport:
     stories_new: int = 0
     stories_grown: int = 0
     stories_waiting: int = 0
+    stories_merged: int = 0  # earlier stories found to be part of another one (absorbed)
+    # One per story merged: {story, title, slug, into, into_title, into_slug} (slugs of the
+    # stories' posts, None when a story had none).
+    merges: list[dict[str, Any]] = field(default_factory=list)
     # Why each waiting story has no post yet: {story, title, outlets, needed}.
     waiting: list[dict[str, Any]] = field(default_factory=list)
     posts_written: int = 0
@@ -43,6 +47,7 @@ class RunReport:
     posts_deferred: int = 0  # over writer.max_posts_per_run or the cost cap: next run
     posts_repaired: int = 0  # flagged, then cleared by the writer's one repair attempt
     posts_failed: int = 0  # stories the writer was asked for and failed on: tried again next run
+    posts_merged: int = 0  # retired into another post of their story: their slugs forward there
     # Model calls this run, from the cost ledger.
     calls: int = 0
     tokens_input: int = 0  # not read from the prompt cache (written to it or not)
@@ -82,16 +87,19 @@ class RunReport:
             f"{self.articles_syndicated} syndicated copies merged",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources"
+            f"{f', {self.stories_merged} merged into another' if self.stories_merged else ''}"
             f"{f' (clustering: {self.clustering})' if self.clustering else ''}",
             f"posts     {self.posts_written} written, {self.posts_updated} updated, "
             f"{self.posts_unchanged} unchanged, {self.posts_kept} kept (edited or locked), "
             f"{self.posts_held} held for review, {self.posts_deferred} deferred"
             f"{f', {self.posts_failed} failed' if self.posts_failed else ''}"
+            f"{f', {self.posts_merged} merged into another' if self.posts_merged else ''}"
             f"{f' (writer: {self.writer})' if self.writer else ''}",
             *self._cost_lines(),
             f"build     {self.build_pages} pages in {self.build_seconds:.2f} s"
             f"{'' if self.build_ok else ' FAILED, previous site kept'}",
         ]
+        out += [_merge_line(merge) for merge in self.merges]
         for wait in self.waiting[:WAITING_SHOWN]:
             outlets = ", ".join(wait["outlets"])
             out.append(f"waiting: {wait['title'][:70]} — {wait['independent']} independent "
@@ -126,3 +134,13 @@ class RunReport:
         self.tokens_cached += usage.cache_read_input_tokens
         self.tokens_output += usage.output_tokens
         self.cost_usd += cost
+
+
+def _merge_line(merge: dict[str, Any]) -> str:
+    def story(title: str, slug: str | None) -> str:
+        return f'"{title[:70]}" ({f"post {slug}" if slug else "no post"})'
+
+    return (
+        f"merged: story {story(merge['title'], merge['slug'])} is part of "
+        f"{story(merge['into_title'], merge['into_slug'])}"
+    )

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS stories (
     title TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
-    post_slug TEXT
+    post_slug TEXT,
+    merged_into TEXT  -- the story that absorbed this one (aibot.models.Story.absorbed), if any
 );
 CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen);
 CREATE TABLE IF NOT EXISTS vectors (
@@ -309,20 +310,41 @@ class Store:
     # Stories
 
     def live_stories(self, since: datetime) -> list[Story]:
-        """Stories whose last article is at or after `since`, oldest first."""
+        """Unmerged stories whose last article is at or after `since`, oldest first."""
         rows = self.db.execute(
-            "SELECT * FROM stories WHERE last_seen >= ? ORDER BY first_seen, id",
+            "SELECT * FROM stories WHERE last_seen >= ? AND merged_into IS NULL "
+            "ORDER BY first_seen, id",
             (since.isoformat(),),
         ).fetchall()
         return [self._story(r) for r in rows]
 
     def all_stories(self) -> list[Story]:
-        rows = self.db.execute("SELECT * FROM stories ORDER BY first_seen, id").fetchall()
+        """Every story not merged into another, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM stories WHERE merged_into IS NULL ORDER BY first_seen, id"
+        ).fetchall()
         return [self._story(r) for r in rows]
 
     def story(self, story_id: str) -> Story | None:
+        """The story with this id or, when it was merged into another, the one that absorbed it
+        (its id differs from `story_id` then)."""
         row = self.db.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
+        if row is not None and row["merged_into"]:
+            row = self.db.execute(
+                "SELECT * FROM stories WHERE id=?", (row["merged_into"],)
+            ).fetchone()
         return self._story(row) if row is not None else None
+
+    def merged_stories(self) -> dict[str, list[Story]]:
+        """Story id -> the stories merged into it, oldest first: their articles are its own now,
+        and each keeps its title and `post_slug` (a post written for it may still be on disk)."""
+        rows = self.db.execute(
+            "SELECT * FROM stories WHERE merged_into IS NOT NULL ORDER BY first_seen, id"
+        ).fetchall()
+        found: dict[str, list[Story]] = {}
+        for row in rows:
+            found.setdefault(row["merged_into"], []).append(self._story(row))
+        return found
 
     def _story(self, row: sqlite3.Row) -> Story:
         ids = [
@@ -387,6 +409,9 @@ class Store:
             )
 
     def save_stories(self, stories: Iterable[Story]) -> None:
+        """Insert or update stories and give them their articles. The stories each one lists in
+        `absorbed` are marked merged into it (with those merged into them before), in the same
+        transaction: no story is ever left without its articles."""
         with self.db:
             for story in stories:
                 self.db.execute(
@@ -415,6 +440,17 @@ class Store:
                             array("d", story.centroid.values()).tobytes(),
                         ),
                     )
+                self._absorb(story.id, [i for i in story.absorbed if i != story.id])
+
+    def _absorb(self, survivor: str, absorbed: list[str]) -> None:
+        for chunk in _chunks(absorbed, 500):
+            marks = ", ".join("?" for _ in chunk)
+            self.db.execute(
+                f"UPDATE stories SET merged_into=? "
+                f"WHERE id IN ({marks}) OR merged_into IN ({marks})",
+                [survivor, *chunk, *chunk],
+            )
+            self.db.execute(f"DELETE FROM centroids WHERE story_id IN ({marks})", chunk)
 
     def set_post_slug(self, story_id: str, slug: str) -> None:
         with self.db:
@@ -538,12 +574,17 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+# Columns added since schema version 2 first shipped: (table, column, type).
+_ADDED_COLUMNS = (("feeds", "failing_since", "TEXT"), ("stories", "merged_into", "TEXT"))
+
+
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Columns added since a cache was made (of the same schema version): added empty."""
-    columns = {row["name"] for row in db.execute("PRAGMA table_info(feeds)")}
-    if "failing_since" not in columns:
-        with db:
-            db.execute("ALTER TABLE feeds ADD COLUMN failing_since TEXT")
+    for table, column, kind in _ADDED_COLUMNS:
+        columns = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+        if columns and column not in columns:
+            with db:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 @functools.cache

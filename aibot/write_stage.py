@@ -2,6 +2,9 @@
 
 1. Plan: every story ready for a post (enough independent outlets, within
    `writer.max_posts_per_run`) and every unedited post whose story gained sources becomes a job.
+   A story told by two or more posts (stories merged by clustering) keeps one: the others are
+   retired into it at once (their slugs become its aliases, their files go) and it is updated
+   with their sources; a post edited by hand or locked is never retired, only reported.
 2. Draft: one writer call per job, or, with `writer.batch`, one Message Batch for all jobs that
    is collected in this run if it ends within `writer.batch_wait_s`, else by a later run.
    Before each call the writer's worst-case cost is checked against what is left of
@@ -16,7 +19,7 @@ planned again by the next run.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +28,7 @@ from typing import Any
 from aibot.config import Config
 from aibot.models import Article, Draft, Post, Story
 from aibot.posts import (
+    MAX_PAGES_LIST,
     draft_to_post,
     is_protected,
     load_posts,
@@ -123,6 +127,7 @@ class _Stage:
         config, report = self.config, self.report
         trusted = {f.url for f in config.feeds if f.trusted_single_source}
         stories = self.store.all_stories()
+        merged = self.store.merged_stories()
         report.stories = len(stories)
         jobs: list[Job] = []
         new_posts = 0
@@ -132,12 +137,13 @@ class _Stage:
             articles = self.store.articles(story.article_ids)
             if not articles:
                 continue
-            existing = self.posts.find(story, articles)
-            if existing is None and _in_broken_post(articles, self.broken):
+            found = self.posts.find_all(story, articles, merged.get(story.id, ()))
+            if not found and _in_broken_post(articles, self.broken):
                 report.posts_kept += 1
                 continue
-            if existing is not None:
-                job = self._update(story, articles, existing)
+            if found:
+                existing, retired = self._one_post(story, found)
+                job = self._update(story, articles, existing, retired) if existing else None
                 if job is not None:
                     jobs.append(job)
                 continue
@@ -159,7 +165,9 @@ class _Stage:
             jobs.append(Job(story, articles))
         return jobs
 
-    def _update(self, story: Story, articles: list[Article], existing: Post) -> Job | None:
+    def _update(
+        self, story: Story, articles: list[Article], existing: Post, retired: Sequence[Post] = ()
+    ) -> Job | None:
         if story.post_slug != existing.slug:
             self.store.set_post_slug(story.id, existing.slug)
         fresh = [a for a in articles if a.canonical_url not in existing.source_urls]
@@ -173,7 +181,80 @@ class _Stage:
                 f"{'locked' if existing.meta.get('locked') else 'edited'}, not updated"
             )
             return None
-        return Job(story, _union(existing, articles, self.store), existing)
+        return Job(story, _union(existing, articles, self.store, also=retired), existing)
+
+    # Stories told by more than one post
+
+    def _one_post(self, story: Story, posts: list[Post]) -> tuple[Post | None, list[Post]]:
+        """The post that tells `story` from now on (None when every one of its posts is edited
+        or locked) and the posts retired into it in this call. The survivor is the earliest
+        published of the posts the pipeline may change; edited and locked posts are kept as
+        they are, and reported for an editor to merge."""
+        if len(posts) == 1:
+            return posts[0], []
+        kept = [p for p in posts if is_protected(p)]
+        free = sorted((p for p in posts if not is_protected(p)), key=_first_published)
+        survivor = free[0] if free else None
+        for post in kept:
+            self.report.posts_kept += 1
+            self.report.notes.append(_merge_by_hand(story, posts, post, survivor))
+        if survivor is None or len(free) == 1:
+            return survivor, []
+        return self._retired_into(survivor, free[1:])
+
+    def _retired_into(self, survivor: Post, others: list[Post]) -> tuple[Post, list[Post]]:
+        """Retire `others` into `survivor`: their slugs (and the old slugs that forwarded to
+        them) become its aliases, saved first, then their files are removed. A crash in between
+        leaves both files, and the next run removes the rest."""
+        aliases = [str(a) for a in survivor.meta.get("aliases") or []]
+        retiring: list[Post] = []
+        for other in others:
+            new = [s for s in [other.slug, *old_slugs(other)] if s not in aliases]
+            new = [s for s in new if s != survivor.slug]
+            if len(aliases) + len(new) > MAX_PAGES_LIST:
+                self.report.problem(
+                    f"post {other.path}: tells the story of {survivor.slug} but was not merged "
+                    f"into it: it would have more than {MAX_PAGES_LIST} aliases; merge by hand"
+                )
+                continue
+            aliases += new
+            retiring.append(other)
+        if not retiring:
+            return survivor, []
+        if aliases != (survivor.meta.get("aliases") or []):
+            meta = {**survivor.meta, "aliases": aliases}
+            meta["generator"] = dict(meta.get("generator") or {})
+            updated = Post(meta=meta, body=survivor.body, path=survivor.path)
+            seal(updated)
+            if not self._saved(updated, survivor.path):
+                return survivor, []
+            self.posts.replace(survivor, updated)
+            self.related_index.add(updated)
+            survivor = updated
+        retired = []
+        for other in retiring:
+            if self._removed(other, survivor):
+                retired.append(other)
+        return survivor, retired
+
+    def _removed(self, post: Post, survivor: Post) -> bool:
+        try:
+            if post.path is not None:
+                post.path.unlink(missing_ok=True)
+        except OSError as exc:
+            self.report.problem(
+                f"post {post.path}: merged into {survivor.slug} but not removed "
+                f"({exc.strerror or exc}); tried again next run"
+            )
+            return False
+        self.posts.remove(post)
+        self.related_index.remove(post.slug)
+        self.report.posts_merged += 1
+        self.report.notes.append(
+            f"post {post.slug} merged into {survivor.slug} (same story): its address forwards "
+            f"there, {post.path} removed"
+        )
+        return True
 
     # Draft, one call per story
 
@@ -314,8 +395,8 @@ class _Stage:
     def _finish_from_batch(self, story_id: str, request: dict[str, Any], result: Any) -> None:
         story = self.store.story(story_id)
         articles = self.store.articles(request.get("articles", []))
-        if story is None or not articles:
-            return
+        if story is None or story.id != story_id or not articles:
+            return  # gone, or merged into another story: that one is planned afresh
         existing = self.posts.find(story, articles)
         if existing is not None and is_protected(existing):
             self.report.posts_kept += 1
@@ -422,6 +503,26 @@ class _Stage:
         return post
 
 
+def _first_published(post: Post) -> tuple[bool, datetime, str]:
+    """Sort key of a story's posts: published before drafts, then the earliest first."""
+    return (post.is_draft, post.date or datetime.max.replace(tzinfo=UTC), post.slug)
+
+
+def _merge_by_hand(story: Story, posts: Sequence[Post], kept: Post, survivor: Post | None) -> str:
+    how = "locked" if kept.meta.get("locked") else "edited by hand"
+    others = [p.slug for p in posts if p is not kept]
+    where = (
+        f"move what you want into {survivor.slug}, list {kept.slug} under its aliases: and "
+        f"delete {kept.path}"
+        if survivor is not None
+        else "keep one post, list the others' slugs under its aliases: and delete their files"
+    )
+    return (
+        f"story {story.id}: posts {kept.slug} and {', '.join(others)} tell one story (stories "
+        f"merged); post {kept.slug} was {how} and is kept as it is; merge it by hand: {where}"
+    )
+
+
 def _taken_slugs(posts: Sequence[Post]) -> set[str]:
     """Slugs a new post may not have: every post's, and the old ones that still forward to a
     post, so an old URL never changes meaning."""
@@ -512,6 +613,25 @@ class _Posts:
         for url in new.source_urls:
             self._by_url.setdefault(url, new)
 
+    def remove(self, post: Post) -> None:
+        self.all = [p for p in self.all if p is not post]
+        for table in (self._by_story, self._by_url):
+            for key in [k for k, v in table.items() if v is post]:
+                del table[key]
+
+    def find_all(
+        self, story: Story, articles: Sequence[Article], absorbed: Iterable[Story] = ()
+    ) -> list[Post]:
+        """Every post of the story: those recording its id or the id of a story it absorbed,
+        and any citing one of its articles."""
+        found: list[Post] = []
+        candidates = [self._by_story.get(s.id) for s in (story, *absorbed)]
+        candidates += [self._by_url.get(a.canonical_url) for a in articles]
+        for post in candidates:
+            if post is not None and not any(post is p for p in found):
+                found.append(post)
+        return found
+
     def find(self, story: Story, articles: Sequence[Article]) -> Post | None:
         """The story's post: by the story id it records, else by a shared source URL."""
         post = self._by_story.get(story.id)
@@ -523,8 +643,12 @@ class _Posts:
         )
 
 
-def _union(existing: Post, articles: Sequence[Article], store: Store) -> list[Article]:
-    """The story's articles plus any the post cited before that the cache still has."""
-    ids = [str(s.get("id")) for s in existing.meta.get("sources") or [] if isinstance(s, dict)]
+def _union(
+    existing: Post, articles: Sequence[Article], store: Store, *, also: Sequence[Post] = ()
+) -> list[Article]:
+    """The story's articles plus any the post (and the posts merged into it) cited before that
+    the cache still has."""
+    cited = (s for post in (existing, *also) for s in post.meta.get("sources") or [])
+    ids = list(dict.fromkeys(str(s.get("id")) for s in cited if isinstance(s, dict)))
     known = {a.id for a in articles}
     return [*articles, *(a for a in store.articles(ids) if a.id not in known)]

@@ -802,8 +802,9 @@ class _Site:
         why = RelatedIndex(()).reason
         keys = {link.post.slug: post_key(link.post) for link in links}
         neighbours = _Neighbours(links, tags)
+        aliases = _aliases(links)
         for link in links:
-            link.shown = self._related(link, by_slug, neighbours)
+            link.shown = self._related(link, by_slug, aliases, neighbours)
             link.reason = why
             link.content_key = digest(repr((keys[link.post.slug], link.href, link.tags)))
         for link in links:
@@ -834,7 +835,7 @@ class _Site:
         # are written, while this process and its workers write every other page and the feeds.
         self.search = self._searcher.submit(self._index, previous)
         self._render_jobs(self.written)
-        for alias, link in _aliases(links).items():
+        for alias, link in aliases.items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
         self.paginated("index.html", "page/{n}.html", links, title="", json_ld=self._website())
         for key, members in sorted(tags.items()):
@@ -891,12 +892,19 @@ class _Site:
             self.cache.prune(digest(link.post.body) for link in links)
 
     def _related(
-        self, link: PageLink, by_slug: dict[str, PageLink], neighbours: _Neighbours
+        self,
+        link: PageLink,
+        by_slug: dict[str, PageLink],
+        aliases: dict[str, PageLink],
+        neighbours: _Neighbours,
     ) -> list[PageLink]:
-        """The post's own `related:` list (those still published), filled up to RELATED_COUNT
-        (see _Neighbours)."""
+        """The post's own `related:` list (those still published; an old slug stands for the
+        post it forwards to), filled up to RELATED_COUNT (see _Neighbours)."""
         post = link.post
-        chosen = [s for s in post.meta.get("related") or [] if s in by_slug and s != post.slug]
+        named = post.meta.get("related") or []
+        if aliases:
+            named = [aliases[s].post.slug if s in aliases else s for s in named]
+        chosen = [s for s in named if s in by_slug and s != post.slug]
         chosen = list(dict.fromkeys(chosen))
         if len(chosen) < RELATED_COUNT:
             chosen += neighbours.closest(link, RELATED_COUNT - len(chosen), set(chosen))
