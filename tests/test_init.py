@@ -156,7 +156,7 @@ def test_the_workflows_run_what_each_layout_names() -> None:
     test suite, in a site `aibot check` and `aibot build`)."""
     publish = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
     install = next(s for s in publish["jobs"]["run"]["steps"] if s.get("name") == "Install AiBot")
-    assert install["run"].splitlines()[-1] == "python -m pip install -r requirements.txt"
+    assert "python -m pip install --no-deps -r requirements.txt" in install["run"].splitlines()
     assert (REPO / "requirements.txt").read_text().splitlines()[-1] == "."
     made = site_files()
     assert made["requirements.txt"].decode().splitlines()[-1].startswith("aibot==")

@@ -102,5 +102,6 @@ def test_each_lock_says_how_it_was_made_and_for_which_platform() -> None:
         assert "# Platform: Linux x86_64, Python 3.11" in header[2]
         assert header[3] == "# Made from pyproject.toml by `bash .ci/lock`, which runs"
         assert header[4].startswith(
-            f"#   uv pip compile --universal --python-version 3.11 --generate-hashes -o {lock.name}"
+            "#   uv pip compile --python-version 3.11 --python-platform x86_64-manylinux_2_28 "
+            f"--generate-hashes -o {lock.name} pyproject.toml"
         )
