@@ -17,11 +17,16 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 _IN_CHECKOUT = {"demo": Path("examples") / "demo", "github": Path(".github"), "locks": Path(".")}
 
 
+def checkout() -> Path | None:
+    """The source checkout AiBot runs from (editable install, PYTHONPATH); None when installed."""
+    return _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else None
+
+
 def checkout_folder(name: str) -> Path | None:
     """The folder `demo`, `github` or `locks` of the repository AiBot runs from; None when
     installed."""
     folder = _CHECKOUT / _IN_CHECKOUT[name]
-    return folder if (_CHECKOUT / "pyproject.toml").is_file() and folder.is_dir() else None
+    return folder if checkout() is not None and folder.is_dir() else None
 
 
 def bundled(name: str) -> Traversable:
