@@ -22,6 +22,7 @@ import functools
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,10 @@ VENDOR = "vendor"
 # Written by the installer for this machine only: not part of a wheel.
 _INSTALLER_FILES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that packing the same files gives the same bytes
+# What a checkout holds besides its source, left out of the copy a wheel is built from: folders
+# of these names anywhere, and of the top folder's only (aibot/build/ is source).
+_NOT_SOURCE = (".git", "*.egg-info", "__pycache__", ".venv*", ".aibot", ".*_cache", "node_modules")
+_NOT_SOURCE_AT_TOP = {"build", "dist", "site", ".benchmarks"}
 
 
 class SiteInstallError(Exception):
@@ -140,14 +145,26 @@ def packed_wheel(dist: Distribution) -> tuple[str, bytes]:
 @functools.cache
 def built_wheel(source: Path) -> tuple[str, bytes]:
     """A wheel built from the source checkout `source` by `pip wheel` (once per process):
-    name and bytes. pip fetches the build backend (setuptools) from the package index."""
-    with tempfile.TemporaryDirectory() as out:
+    name and bytes. pip fetches the build backend (setuptools) from the package index.
+
+    It builds a copy: setuptools builds in the source folder and packs whatever its build/
+    folder holds, so a file deleted since an earlier build would come back in the wheel; and
+    `aibot init` leaves the checkout as it was."""
+    with tempfile.TemporaryDirectory() as work:
+        copy, out = Path(work) / "source", Path(work) / "wheel"
+        anywhere = shutil.ignore_patterns(*_NOT_SOURCE)
+
+        def ignored(folder: str, names: list[str]) -> set[str]:
+            at_top = _NOT_SOURCE_AT_TOP if Path(folder) == source else set()
+            return set(anywhere(folder, names)) | (at_top & set(names))
+
+        shutil.copytree(source, copy, symlinks=True, ignore=ignored)
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", out,
-             str(source)],
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
+             str(out), str(copy)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        wheels = list(Path(out).glob("*.whl"))
+        wheels = list(out.glob("*.whl"))
         if done.returncode != 0 or len(wheels) != 1:
             said = "\n".join(line for line in done.stderr.splitlines() if line.strip())
             raise SiteInstallError(

@@ -161,3 +161,29 @@ def test_init_stops_with_the_reason_when_no_wheel_can_be_made(
     assert result.exit_code == 2
     assert "error: cannot build a wheel of AiBot from " in result.output
     assert not (tmp_path / "site").exists()  # nothing written
+
+
+def test_a_checkout_s_wheel_is_built_from_a_clean_copy_leaving_the_checkout_alone(
+    tmp_path: Path,
+) -> None:
+    """setuptools packs what its build/ folder holds: a module deleted since an earlier build
+    must not come back, and the checkout gets no build/ or egg-info of init's making."""
+    source = tmp_path / "checkout"
+    (source / "tidewater" / "build").mkdir(parents=True)
+    (source / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tidewater"\nversion = "1.2"\n'
+        '[tool.setuptools]\npackages = ["tidewater", "tidewater.build"]\n'
+    )
+    (source / "tidewater" / "__init__.py").write_text("")
+    (source / "tidewater" / "build" / "__init__.py").write_text("")  # a package named build
+    stale = source / "build" / "lib" / "tidewater" / "deleted_since.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("")
+    before = sorted(p.relative_to(source) for p in source.rglob("*"))
+
+    name, wheel = site_install.built_wheel(source)
+    assert name == "tidewater-1.2-py3-none-any.whl"
+    modules = {n for n in _members(wheel) if n.endswith(".py")}
+    assert modules == {"tidewater/__init__.py", "tidewater/build/__init__.py"}
+    assert sorted(p.relative_to(source) for p in source.rglob("*")) == before
