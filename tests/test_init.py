@@ -169,7 +169,13 @@ def test_the_workflows_run_what_each_layout_names() -> None:
     assert made["requirements.txt"].decode().splitlines()[-1] == f"./{VENDORED}"
     ci = yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
     assert ci["jobs"]["test"]["steps"][-1]["run"] == "bash .ci/run"
-    assert made[".ci/run"].decode().splitlines()[-2:] == ["aibot check", "aibot build"]
+    site_ci = made[".ci/run"].decode().splitlines()
+    assert site_ci[-3:] == ["python -m pip check", "aibot check", "aibot build"]
+    locked = site_ci.index("    python -m pip install -q --require-hashes -r requirements-lock.txt")
+    assert site_ci[locked + 2] == (
+        "    python -m pip install -q --no-deps --force-reinstall -r requirements.txt"
+    )
+    assert 'if [ "${AIBOT_NEWEST:-}" = 1 ]; then' in site_ci[:locked]
 
 
 def test_an_installed_aibot_unpacks_its_demo_into_the_user_s_cache(
