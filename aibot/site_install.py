@@ -135,10 +135,13 @@ def packed_wheel(dist: Distribution) -> tuple[str, bytes]:
         if path.parent == info and path.name in _INSTALLER_FILES:
             continue
         (meta if path.parent == info else files).append(path)
-    buffer = _zip_wheel(
-        {p.as_posix(): Path(str(dist.locate_file(p))).read_bytes() for p in files + meta},
-        f"{info.as_posix()}/RECORD",
-    )
+    try:
+        members = {p.as_posix(): Path(str(dist.locate_file(p))).read_bytes() for p in files + meta}
+    except OSError as exc:
+        raise SiteInstallError(
+            f"cannot pack the installed AiBot into a wheel: {exc}; reinstall AiBot and run again"
+        ) from exc
+    buffer = _zip_wheel(members, f"{info.as_posix()}/RECORD")
     return f"{info.name.removesuffix('.dist-info')}-{tags[0]}.whl", buffer
 
 

@@ -130,8 +130,14 @@ def test_the_packed_wheel_holds_the_installed_files_and_a_record_of_their_hashes
     assert packed_wheel(dist) == (name, wheel)  # the same files give the same bytes
 
 
-def test_an_installation_without_a_record_gets_a_clear_error(tmp_path: Path) -> None:
+def test_an_installation_without_a_record_or_a_file_it_lists_gets_a_clear_error(
+    tmp_path: Path,
+) -> None:
     dist = _installed(tmp_path)
+    (tmp_path / "aibot" / "skeleton" / "ci-run").unlink()
+    missing = r"cannot pack the installed AiBot into a wheel: .*skeleton/ci-run"
+    with pytest.raises(SiteInstallError, match=missing):
+        install_of(dist)
     (tmp_path / "aibot-0.1.0.dist-info" / "RECORD").unlink()
     with pytest.raises(SiteInstallError, match=r"has no list of its files \(RECORD\)"):
         install_of(dist)
