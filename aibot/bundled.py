@@ -1,8 +1,9 @@
-"""Files AiBot carries besides its code: the offline demo and the GitHub files of a site.
+"""Files AiBot carries besides its code: the offline demo, and a site's GitHub files and lock.
 
-The repository keeps them where a site keeps them (examples/demo/, .github/); the wheel carries
-the same files as the package data aibot/_demo and aibot/_github (see pyproject.toml). In a
-checkout they are read from the repository, so there is one copy of each.
+The repository keeps them where a site keeps them (examples/demo/, .github/, the top folder's
+requirements-lock.txt); the wheel carries the same files as the package data aibot/_demo,
+aibot/_github and aibot/_locks (see pyproject.toml). In a checkout they are read from the
+repository, so there is one copy of each.
 """
 
 from __future__ import annotations
@@ -13,17 +14,24 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
-_IN_CHECKOUT = {"demo": Path("examples") / "demo", "github": Path(".github")}
+_IN_CHECKOUT = {"demo": Path("examples") / "demo", "github": Path(".github"), "locks": Path(".")}
+
+
+def checkout() -> Path | None:
+    """The source checkout AiBot runs from (editable install, PYTHONPATH); None when installed."""
+    return _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else None
 
 
 def checkout_folder(name: str) -> Path | None:
-    """The folder `demo` or `github` of the repository AiBot runs from; None when installed."""
+    """The folder `demo`, `github` or `locks` of the repository AiBot runs from; None when
+    installed."""
     folder = _CHECKOUT / _IN_CHECKOUT[name]
-    return folder if (_CHECKOUT / "pyproject.toml").is_file() and folder.is_dir() else None
+    return folder if checkout() is not None and folder.is_dir() else None
 
 
 def bundled(name: str) -> Traversable:
-    """The folder `demo` or `github`: the repository's own in a checkout, else the wheel's."""
+    """The folder `demo`, `github` or `locks`: the repository's own in a checkout, else the
+    wheel's."""
     return checkout_folder(name) or files("aibot") / f"_{name}"
 
 

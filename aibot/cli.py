@@ -488,10 +488,12 @@ def init(
     folder: Path, title: str | None, base_url: str | None, opml: Path | None, force: bool, yes: bool
 ) -> None:
     """Create a new site in FOLDER: aibot.yaml (every setting, commented), content/posts/,
-    templates/, .gitignore, requirements.txt, and the GitHub workflows that test and publish it.
+    templates/, .gitignore, requirements.txt (this AiBot: a git commit, or a wheel in vendor/),
+    requirements-lock.txt, and the GitHub workflows that test and publish it.
     When one of these files exists already, nothing is written (unless --force)."""
     from aibot.collect.opml import OpmlError
     from aibot.init_site import DEFAULT_TITLE, DEFAULT_URL, SiteExistsError, create_site
+    from aibot.site_install import SiteInstallError
 
     if not yes and _interactive():
         title = title or click.prompt("Site title", default=DEFAULT_TITLE)
@@ -502,7 +504,7 @@ def init(
     except SiteExistsError as exc:
         click.echo(f"error: these files exist (--force overwrites them): {exc}", err=True)
         sys.exit(1)
-    except (ConfigError, OpmlError) as exc:
+    except (ConfigError, OpmlError, SiteInstallError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"Created the site {title!r} in {folder}/ ({len(written)} files):")

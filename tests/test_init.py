@@ -8,6 +8,7 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from aibot.init_site import STARTER_FEEDS, site_files
 from tests.conftest import DEMO, REPO, run_cli
 
 LAYOUT = [
-    "aibot.yaml", "requirements.txt", ".gitignore", ".ci/run", "templates/README.md",
-    ".github/workflows/publish.yml", ".github/workflows/ci.yml",
+    "aibot.yaml", "requirements.txt", "requirements-lock.txt", ".gitignore", ".ci/run",
+    "templates/README.md", ".github/workflows/publish.yml", ".github/workflows/ci.yml",
     ".github/scripts/publish-content.sh", ".github/scripts/feed_issue.py",
 ]  # fmt: skip
+# Run from a checkout, AiBot builds a wheel of itself for the site (aibot/site_install.py).
+VENDORED = "vendor/aibot-0.1.0-py3-none-any.whl"
 
 OPML = """<?xml version="1.0"?>
 <opml version="2.0"><head><title>Mine</title></head><body>
@@ -44,7 +47,7 @@ def test_init_writes_the_layout_and_a_valid_config(tmp_path: Path) -> None:
     site = tmp_path / "mysite"
     result = run_cli("init", str(site))  # the test runner's stdin is no terminal: no questions
     assert result.exit_code == 0, result.output
-    assert _files(site) == set(LAYOUT)
+    assert _files(site) == {*LAYOUT, VENDORED}
     assert (site / "content" / "posts").is_dir() and not any((site / "templates").glob("*.html"))
     for script in (".ci/run", ".github/scripts/publish-content.sh"):
         assert os.access(site / script, os.X_OK), script
@@ -52,7 +55,10 @@ def test_init_writes_the_layout_and_a_valid_config(tmp_path: Path) -> None:
     config = load_config(site / "aibot.yaml", environ={})
     assert config.site.title == "My News" and config.site.base_url == "https://example.org/"
     assert config.feeds == STARTER_FEEDS and len(config.feeds) >= 5
-    assert "aibot==" in (site / "requirements.txt").read_text()
+    assert (site / "requirements.txt").read_text().splitlines()[-1] == f"./{VENDORED}"
+    modules = {f"aibot/{p.relative_to(REPO / 'aibot').as_posix()}"
+               for p in (REPO / "aibot").rglob("*.py")}  # fmt: skip
+    assert modules <= set(zipfile.ZipFile(site / VENDORED).namelist())
     assert f"cd {site}" in result.output and "aibot run --demo" in result.output
 
 
@@ -135,12 +141,12 @@ def test_at_a_terminal_init_asks_for_title_and_address_unless_yes(
 
 def test_the_repository_is_a_site_of_the_same_layout(tmp_path: Path) -> None:
     """AiBot's own repository is one instance of what `aibot init` makes: the workflows, their
-    scripts and the templates README are the same bytes (one source: the wheel packs the
-    repository's .github/), and the rest of the layout is there."""
+    scripts, the templates README and the lock are the same bytes (one source: the wheel packs
+    the repository's .github/ and lock), and the rest of the layout is there."""
     made = site_files()
     for name in LAYOUT:
         assert (REPO / name).is_file(), name
-        if name.startswith((".github/", "templates/")):
+        if name.startswith((".github/", "templates/", "requirements-lock")):
             assert (REPO / name).read_bytes() == made[name], f"{name} differs from aibot init's"
     assert (REPO / "content" / "posts").is_dir()
     paths = ["site/index.html", ".aibot/aibot.sqlite"]
@@ -152,17 +158,24 @@ def test_the_repository_is_a_site_of_the_same_layout(tmp_path: Path) -> None:
 
 def test_the_workflows_run_what_each_layout_names() -> None:
     """One publish.yml and ci.yml for AiBot's repository and every site: publish installs
-    requirements.txt (here AiBot itself, in a site a release) and CI runs .ci/run (here the
-    test suite, in a site `aibot check` and `aibot build`)."""
+    requirements-lock.txt, then requirements.txt (here AiBot itself, in a site the AiBot that
+    made it), and CI runs .ci/run (here the test suite, in a site `aibot check` and `aibot
+    build`)."""
     publish = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
     install = next(s for s in publish["jobs"]["run"]["steps"] if s.get("name") == "Install AiBot")
-    assert install["run"].splitlines()[-1] == "python -m pip install -r requirements.txt"
+    assert "python -m pip install --no-deps -r requirements.txt" in install["run"].splitlines()
     assert (REPO / "requirements.txt").read_text().splitlines()[-1] == "."
     made = site_files()
-    assert made["requirements.txt"].decode().splitlines()[-1].startswith("aibot==")
+    assert made["requirements.txt"].decode().splitlines()[-1] == f"./{VENDORED}"
     ci = yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
     assert ci["jobs"]["test"]["steps"][-1]["run"] == "bash .ci/run"
-    assert made[".ci/run"].decode().splitlines()[-2:] == ["aibot check", "aibot build"]
+    site_ci = made[".ci/run"].decode().splitlines()
+    assert site_ci[-3:] == ["python -m pip check", "aibot check", "aibot build"]
+    locked = site_ci.index("    python -m pip install -q --require-hashes -r requirements-lock.txt")
+    assert site_ci[locked + 2] == (
+        "    python -m pip install -q --no-deps --force-reinstall -r requirements.txt"
+    )
+    assert 'if [ "${AIBOT_NEWEST:-}" = 1 ]; then' in site_ci[:locked]
 
 
 def test_an_installed_aibot_unpacks_its_demo_into_the_user_s_cache(

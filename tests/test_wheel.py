@@ -1,22 +1,28 @@
 """The wheel carries everything a new site needs: built with `python -m build` (the sdist first,
 then the wheel from it), installed into a fresh venv, and used away from any checkout exactly as
-a newcomer would: `aibot init mysite --yes && cd mysite && aibot run --demo && aibot build`.
+a newcomer would: `aibot init mysite --yes && cd mysite && aibot run --demo && aibot build`; the
+new site's own .ci/run then installs the AiBot that made it and checks and builds the site.
 
-pip fetches AiBot's dependencies from the package index (the base install only: no torch).
+The venv holds AiBot's dependencies from requirements-lock.txt alone (pip fetches them from the
+package index, checking their hashes; no torch), then the wheel without dependencies: one venv
+for every test here.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
 
@@ -38,6 +44,10 @@ def _source_copy(target: Path) -> Path:
 
 
 def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """`args` run to the end; in / and without PYTHONPATH unless told, so that the venv's pip
+    and Python see no checkout (a checkout's aibot.egg-info would look installed)."""
+    kwargs.setdefault("env", {k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    kwargs.setdefault("cwd", os.sep)
     return subprocess.run(args, capture_output=True, text=True, timeout=900, **kwargs)  # type: ignore[call-overload]
 
 
@@ -54,19 +64,51 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+@dataclass(frozen=True)
+class LockedVenv:
+    bin: Path
+    check: subprocess.CompletedProcess[str]  # `pip check` right after the lock's install
+    packages: set[str]  # what pip listed then
+
+
 @pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed by pip: its bin/ folder."""
+def locked_venv(tmp_path_factory: pytest.TempPathFactory) -> LockedVenv:
+    """A fresh venv with requirements-lock.txt installed, as publish.yml installs it."""
     folder = tmp_path_factory.mktemp("venv") / "venv"
     started = time.monotonic()
     assert _run([sys.executable, "-m", "venv", str(folder)]).returncode == 0
     python = str(folder / "bin" / "python")
     upgrade = _run([python, "-m", "pip", "install", "-q", "-U", "pip"])  # pip 23 cannot resolve
     assert upgrade.returncode == 0, upgrade.stderr[-3000:]
-    installed = _run([python, "-m", "pip", "install", "-q", str(wheel)])
+    lock = REPO / "requirements-lock.txt"
+    installed = _run([python, "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)])
     assert installed.returncode == 0, installed.stderr[-3000:]
-    print(f"venv and pip install of the wheel: {time.monotonic() - started:.1f} s")
-    return folder / "bin"
+    seconds = time.monotonic() - started
+    print(f"venv and pip install --require-hashes -r {lock.name}: {seconds:.1f} s")
+    listed = _run([python, "-m", "pip", "list", "--format=json"])
+    packages = {canonicalize_name(p["name"]) for p in json.loads(listed.stdout)}
+    check = _run([python, "-m", "pip", "check"])
+    return LockedVenv(folder / "bin", check, packages)
+
+
+@pytest.fixture(scope="module")
+def venv(locked_venv: LockedVenv, wheel: Path) -> Path:
+    """That venv with the wheel installed by pip without dependencies: its bin/ folder."""
+    python = str(locked_venv.bin / "python")
+    installed = _run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)])
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    return locked_venv.bin
+
+
+def _lock_names() -> set[str]:
+    text = (REPO / "requirements-lock.txt").read_text(encoding="utf-8")
+    return {canonicalize_name(m) for m in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+
+
+def test_a_fresh_venv_installs_the_lock_alone(locked_venv: LockedVenv) -> None:
+    assert locked_venv.check.returncode == 0, locked_venv.check.stdout  # `pip check`
+    assert _lock_names() <= locked_venv.packages
+    assert locked_venv.packages - _lock_names() <= {"pip", "setuptools"}  # the venv's own
 
 
 def test_the_wheel_holds_every_module_the_theme_the_demo_and_the_site_files(wheel: Path) -> None:
@@ -89,6 +131,9 @@ def test_the_wheel_holds_every_module_the_theme_the_demo_and_the_site_files(whee
     }  # fmt: skip
     assert github <= names
     assert {f"aibot/skeleton/{n}" for n in under(REPO / "aibot" / "skeleton")} <= names
+    lock = zipfile.ZipFile(wheel).read("aibot/_locks/requirements-lock.txt")
+    assert lock == (REPO / "requirements-lock.txt").read_bytes()
+    assert not any(n.startswith("aibot/_locks/") and n.endswith(".py") for n in names)
 
 
 def test_a_newcomer_gets_a_site_from_the_wheel_alone(venv: Path, tmp_path: Path) -> None:
@@ -115,14 +160,15 @@ def test_a_newcomer_gets_a_site_from_the_wheel_alone(venv: Path, tmp_path: Path)
     assert done.returncode == 0, done.stdout + done.stderr
 
     site = work / "mysite"
-    made = ["aibot.yaml", ".gitignore", "requirements.txt", ".ci/run", "templates/README.md",
-            ".github/workflows/publish.yml", ".github/workflows/ci.yml",
-            ".github/scripts/publish-content.sh", ".github/scripts/feed_issue.py"]  # fmt: skip
+    made = ["aibot.yaml", ".gitignore", "requirements.txt", "requirements-lock.txt", ".ci/run",
+            "templates/README.md", ".github/workflows/publish.yml", ".github/workflows/ci.yml",
+            ".github/scripts/publish-content.sh", ".github/scripts/feed_issue.py",
+            "vendor/aibot-0.1.0-py3-none-any.whl"]  # fmt: skip
     for name in made:
         assert (site / name).is_file(), name
     assert (site / "content" / "posts").is_dir()
     for name in made:  # the wheel's copies are the repository's own files, byte for byte
-        if name.startswith((".github/", "templates/")):
+        if name.startswith((".github/", "templates/", "requirements-lock")):
             assert (site / name).read_bytes() == (REPO / name).read_bytes(), name
     assert (site / "site" / "index.html").is_file()  # `aibot build` of the new, empty site
     assert "built 0 posts" in done.stdout
@@ -140,22 +186,66 @@ def test_a_newcomer_gets_a_site_from_the_wheel_alone(venv: Path, tmp_path: Path)
     assert sorted(p.name for p in packaged.iterdir()) == ["aibot.yaml", "sample"]
 
 
-def test_the_new_site_s_ci_script_checks_and_builds_it(
+def test_the_new_site_s_ci_script_installs_the_aibot_that_made_it_then_checks_and_builds(
     venv: Path, wheel: Path, tmp_path: Path
 ) -> None:
-    """What ci.yml runs in a site: .ci/run installs requirements.txt (here the wheel, as no
-    release is on the index), then `aibot check` and `aibot build`."""
+    """What ci.yml runs in a site, unchanged from `aibot init`: .ci/run installs the lock, then
+    the AiBot of requirements.txt — here the very wheel this venv was installed from, copied
+    into vendor/ — then `aibot check` and `aibot build`."""
     env = {"PATH": f"{venv}{os.pathsep}/usr/bin{os.pathsep}/bin", "HOME": str(tmp_path)}
     made = _run(["aibot", "init", "site", "--yes"], cwd=tmp_path, env=env)
     assert made.returncode == 0, made.stderr
     site = tmp_path / "site"
-    (site / "requirements.txt").write_text(f"{wheel}\n")
+    requirement = "./vendor/aibot-0.1.0-py3-none-any.whl"
+    assert (site / "requirements.txt").read_text().splitlines()[-1] == requirement
+    assert (site / requirement).read_bytes() == wheel.read_bytes()
+    removed = _run([str(venv / "python"), "-m", "pip", "uninstall", "-q", "-y", "aibot"])
+    assert removed.returncode == 0 and not (venv / "aibot").exists()  # .ci/run must install it
+
     post = site / "content" / "posts" / "2026" / "broken.md"
     post.parent.mkdir(parents=True)
     post.write_text("---\ntitle: [not, a, headline]\n---\nText.\n")
+    started = time.monotonic()
     failed = _run(["bash", ".ci/run"], cwd=site, env=env)
-    assert failed.returncode == 1 and "broken.md:2: title" in failed.stdout
+    print(f"site .ci/run: {time.monotonic() - started:.1f} s")
+    assert failed.returncode == 1 and "broken.md:2: title" in failed.stdout, failed.stderr
     post.unlink()
     passed = _run(["bash", ".ci/run"], cwd=site, env=env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "0 with errors" in passed.stdout and (site / "site" / "index.html").is_file()
+    installed = _run([str(venv / "python"), "-c", INSTALLED_FROM])
+    assert installed.stdout.strip() == (site / requirement).resolve().as_uri()
+
+
+# Where pip installed the venv's AiBot from (PEP 610).
+INSTALLED_FROM = (
+    "import importlib.metadata, json; "
+    "print(json.loads(importlib.metadata.distribution('aibot').read_text('direct_url.json'))['url'])"
+)
+
+
+def test_without_the_wheel_it_came_from_init_packs_the_installed_files(
+    venv: Path, wheel: Path, tmp_path: Path
+) -> None:
+    """Installed from a wheel that is gone since: the site gets a wheel of the installed files,
+    holding the same files as the original (RECORD aside, which lists the same files)."""
+    moved = tmp_path / "gone" / wheel.name
+    moved.parent.mkdir()
+    shutil.copy(wheel, moved)
+    python = str(venv / "python")
+    reinstall = [python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall"]
+    assert _run([*reinstall, str(moved)]).returncode == 0
+    moved.unlink()
+    env = {"PATH": f"{venv}{os.pathsep}/usr/bin{os.pathsep}/bin", "HOME": str(tmp_path)}
+    made = _run(["aibot", "init", "site", "--yes"], cwd=tmp_path, env=env)
+    assert made.returncode == 0, made.stderr
+    packed = zipfile.ZipFile(tmp_path / "site" / "vendor" / wheel.name)
+    original = zipfile.ZipFile(wheel)
+    assert sorted(packed.namelist()) == sorted(original.namelist())
+    record = "aibot-0.1.0.dist-info/RECORD"
+    for name in original.namelist():
+        if name != record:
+            assert packed.read(name) == original.read(name), name
+    listed = {line.split(",")[0] for line in packed.read(record).decode().splitlines()}
+    assert listed == set(original.namelist())
+    assert _run([*reinstall, str(wheel)]).returncode == 0  # as the other tests found it

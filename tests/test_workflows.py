@@ -214,12 +214,50 @@ def test_feed_health_and_drafts_jobs_run_the_scripts() -> None:
 
 def test_ci_runs_the_readme_test_command_on_python_3_11_and_3_13() -> None:
     ci = _workflow(WORKFLOWS / "ci.yml")
-    assert set(ci[True]) == {"push", "pull_request"}
+    assert set(ci[True]) == {"push", "pull_request", "schedule"}
     job = ci["jobs"]["test"]
+    assert job["if"] == "github.event_name != 'schedule'"
     assert job["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
-    assert job["steps"][-1]["run"] == "bash .ci/run"
+    assert job["steps"][-1] == {"name": "Run the tests (.ci/run)", "run": "bash .ci/run"}
     assert ci["permissions"] == {"contents": "read"}
     assert "pytest" in (REPO / ".ci" / "run").read_text()
+
+
+def test_ci_runs_the_tests_with_the_newest_releases_daily_and_on_every_push() -> None:
+    ci = _workflow(WORKFLOWS / "ci.yml")
+    (cron,) = [entry["cron"] for entry in ci[True]["schedule"]]
+    minute, hour, *rest = cron.split()
+    assert 0 <= int(minute) <= 59 and 0 <= int(hour) <= 23 and rest == ["*", "*", "*"], cron
+    job = ci["jobs"]["newest"]
+    assert job["if"] == "github.event_name != 'pull_request'"  # schedule and push
+    assert job["steps"][-1]["run"] == "bash .ci/run"
+    assert job["steps"][-1]["env"] == {"AIBOT_NEWEST": "1"}
+    assert "cache" not in job["steps"][1]["with"]  # nothing kept from an earlier install
+
+
+def test_the_workflows_install_the_locked_dependencies_then_aibot_without_them() -> None:
+    install = _step("run", "Install AiBot")["run"].splitlines()
+    assert install == [
+        "python -m pip install -U pip",
+        "python -m pip install --require-hashes -r requirements-lock.txt",
+        "python -m pip install --no-deps -r requirements.txt",
+        "python -m pip check",
+    ]
+    ci_run = (REPO / ".ci" / "run").read_text().splitlines()
+    locked = ci_run.index(
+        "    python -m pip install -q --require-hashes -r requirements-test-lock.txt"
+    )
+    assert ci_run[locked + 1] == "    python -m pip install -q --no-deps -e ."
+    assert 'if [ "${AIBOT_NEWEST:-}" = 1 ]; then' in ci_run[:locked]
+
+
+def test_dependabot_proposes_pip_and_actions_updates_weekly() -> None:
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(updates) == {"pip", "github-actions"}
+    for update in updates.values():
+        assert update["directory"] == "/" and update["schedule"] == {"interval": "weekly"}
 
 
 # The scripts, against local repositories
