@@ -360,9 +360,11 @@ def check(config_path: Path | None, demo: bool) -> None:
 
 
 def _model_warnings(config: Config) -> list[str]:
-    """A warning for each configured Claude model the installed SDK lists as retiring."""
+    """A warning for each Claude model in use that the installed SDK lists as retiring."""
     from aibot.write.claude import DEFAULT_MODEL, DEFAULT_SMALL_MODEL, retirement_date
 
+    if config.writer.backend == "extractive":  # no model is in use
+        return []
     chosen = (
         ("writer.model", config.writer.model or DEFAULT_MODEL),
         ("writer.small_model", config.writer.small_model or DEFAULT_SMALL_MODEL),

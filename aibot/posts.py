@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
-    "related", "aliases", "draft", "review", "locked", "generator",
+    "related", "aliases", "draft", "review", "locked", "language", "generator",
 )  # fmt: skip
 MAX_SLUG = 80
 # Bounds that keep one hand-edited file from costing a build unbounded time and memory: the
