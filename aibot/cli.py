@@ -495,7 +495,7 @@ def _interactive() -> bool:
 def init(
     folder: Path, title: str | None, base_url: str | None, opml: Path | None, force: bool, yes: bool
 ) -> None:
-    """Create a new site in FOLDER: aibot.yaml (every setting, commented), content/posts/,
+    """Create a new site in FOLDER: aibot.yaml (defaults commented out), content/posts/,
     templates/, .gitignore, requirements.txt, and the GitHub workflows that test and publish it.
     When one of these files exists already, nothing is written (unless --force)."""
     from aibot.collect.opml import OpmlError
