@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+from aibot.models import Story
+from aibot.posts import FRONT_MATTER_KEYS, draft_to_post
+from aibot.write.verify import Review
+from tests.test_posts import WHEN, make_articles, make_draft
 
 
 def _aibot(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -28,3 +35,19 @@ def test_check_after_the_demo_run_gives_no_warning(tmp_path: Path) -> None:
     assert checked.stdout == (
         f"{config}: ok, 7 feeds; {len(posts)} posts ok, 0 with errors, 0 warning(s)\n"
     )
+
+
+def test_every_key_the_pipeline_writes_is_one_check_knows() -> None:
+    articles = [
+        dataclasses.replace(a, language="de", image="https://harbour.example.org/ferry.jpg")
+        for a in make_articles()
+    ]
+    draft = make_draft(articles)
+    story = Story("story-1", [a.id for a in articles], draft.title, WHEN, WHEN)
+    first = draft_to_post(draft, story, articles, Review("passed"), author="AiBot", now=WHEN)
+    again = draft_to_post(
+        draft, story, articles, Review("flagged", ["a number"]), author="AiBot",
+        previous=first, now=WHEN + timedelta(hours=3),
+    )  # fmt: skip
+    assert {"language", "image", "updated"} <= set(again.meta)
+    assert set(first.meta) | set(again.meta) <= set(FRONT_MATTER_KEYS)
