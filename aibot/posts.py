@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from slugify import slugify as make_slug
 
 from aibot.models import Article, Draft, Post, Story, utc
+from aibot.slug_holders import holder, last_holders
 from aibot.yamlio import YamlError, dump_yaml, load_yaml
 
 if TYPE_CHECKING:
@@ -269,8 +270,6 @@ def _one_post_per_slug(
     posts: list[Post], claimants: dict[str, list[Post]], posts_dir: Path, holders: Path | None
 ) -> tuple[list[Post], list[PostError]]:
     """`posts` without those whose slug another post keeps, and an error for each of them."""
-    from aibot.slug_holders import holder, last_holders
-
     last = last_holders(holders) if holders else {}
     refused: dict[int, PostError] = {}
     for slug, posts_of_slug in claimants.items():

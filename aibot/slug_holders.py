@@ -4,8 +4,8 @@ A copied post (`cp harbour-reopens.md copy-of-harbour.md`) has the same slug as 
 copied from, and must never take its URL over. The post that had the slug at the last build keeps
 it: each build remembers which file held each slug, in `<cache>/slug-holders.json`. Without
 that record (no build yet, or the cache deleted), the earlier `date` keeps it, then the file named
-after the slug (`harbour-reopens.md`, as AiBot names its posts), then the path that sorts first.
-The order of the files on disk never decides alone.
+after the slug (`harbour-reopens.md`, as AiBot names its posts), and only between files alike in
+both, the path that sorts first.
 """
 
 from __future__ import annotations
