@@ -344,9 +344,12 @@ def check(config_path: Path | None, demo: bool) -> None:
     does not exist, an unknown key, a date in the future, a flagged draft) do not.
     """
     from aibot.posts import load_posts, post_warnings
+    from aibot.slug_holders import holders_file
 
     config = _load(config_path, demo)
-    posts, errors = load_posts(config.posts_dir, index=config.posts_index)
+    posts, errors = load_posts(
+        config.posts_dir, index=config.posts_index, holders=holders_file(config.paths.cache)
+    )
     for error in errors:
         click.echo(f"error: {error}")
     warnings = _model_warnings(config) + post_warnings(posts)
@@ -360,9 +363,11 @@ def check(config_path: Path | None, demo: bool) -> None:
 
 
 def _model_warnings(config: Config) -> list[str]:
-    """A warning for each configured Claude model the installed SDK lists as retiring."""
+    """A warning for each Claude model in use that the installed SDK lists as retiring."""
     from aibot.write.claude import DEFAULT_MODEL, DEFAULT_SMALL_MODEL, retirement_date
 
+    if config.writer.backend == "extractive":  # no model is in use
+        return []
     chosen = (
         ("writer.model", config.writer.model or DEFAULT_MODEL),
         ("writer.small_model", config.writer.small_model or DEFAULT_SMALL_MODEL),
@@ -388,12 +393,15 @@ def diff(config_path: Path | None, demo: bool, backend: str | None, slug: str) -
     import difflib
 
     from aibot.posts import is_edited, load_posts, post_text
+    from aibot.slug_holders import holders_file
     from aibot.store import Store
     from aibot.write.base import WriterError
     from aibot.write_stage import choose_writer, regenerated_post
 
     config = _with_backend(_load(config_path, demo), backend)
-    posts, _ = load_posts(config.posts_dir, index=config.posts_index)
+    posts, _ = load_posts(
+        config.posts_dir, index=config.posts_index, holders=holders_file(config.paths.cache)
+    )
     post = next((p for p in posts if p.slug == slug), None)
     if post is None or post.path is None:
         click.echo(f"error: no readable post has the slug {slug!r} in {config.posts_dir}", err=True)
@@ -487,7 +495,7 @@ def _interactive() -> bool:
 def init(
     folder: Path, title: str | None, base_url: str | None, opml: Path | None, force: bool, yes: bool
 ) -> None:
-    """Create a new site in FOLDER: aibot.yaml (every setting, commented), content/posts/,
+    """Create a new site in FOLDER: aibot.yaml (defaults commented out), content/posts/,
     templates/, .gitignore, requirements.txt (this AiBot: a git commit, or a wheel in vendor/),
     requirements-lock.txt, and the GitHub workflows that test and publish it.
     When one of these files exists already, nothing is written (unless --force)."""

@@ -119,7 +119,8 @@ def _rows(cls: type, prefix: str, section: str | None) -> list[tuple[str, ...]]:
 
 INTRO = """\
 AiBot reads its settings from `aibot.yaml` (or the file `-c FILE` or `$AIBOT_CONFIG` names).
-`aibot init` writes one with every setting below at its default; a key left out has its
+`aibot init` writes one that sets what you chose (the site's title and address, the feeds)
+and shows every other setting below commented out at its default; a key left out has its
 default. Paths are relative to the configuration file. An unknown key, a wrong type or a
 missing value stops every command with an error naming the file and the key, e.g.
 `aibot.yaml: feeds[2].url: expected a URL, got 42`.
@@ -171,30 +172,53 @@ def _comment(text: str, indent: str) -> list[str]:
 def commented_config(
     title: str, base_url: str, feeds: list[FeedConfig], feeds_note: str = ""
 ) -> str:
-    """An aibot.yaml holding every setting with its default and documentation as comments."""
+    """An aibot.yaml that sets only what was chosen for the site (the feeds, and the title and
+    address when they are not the defaults); every other setting is there commented out at its
+    default, and each with its documentation, so that `aibot config` tells the two apart."""
     config = Config()
     chosen = {"site.title": title, "site.base_url": base_url}
     lines = [
         f"# AiBot settings for {yaml_value(title)}.",  # quoted: a new line stays in the comment
-        "# Every setting is here at its default value: change what you need. `aibot config`",
-        "# prints the values in effect and where each came from (a default, this file, or an",
-        "# AIBOT_* environment variable); AiBot's docs/configuration.md describes each one.",
-        "# Paths are relative to this file.",
+        "# Only what was chosen for this site is set. Every other setting is shown commented out",
+        "# at its default: remove the `# ` before a setting (and before its section's name when",
+        "# that is commented out too) to change it. `aibot config` prints the values in effect",
+        "# and where each came from (a default, this file, or an AIBOT_* environment variable);",
+        "# AiBot's docs/configuration.md describes each one. Paths are relative to this file.",
     ]
     for section, cls in config_sections().items():
         if section == "collect":
             lines += _feeds_lines(feeds, feeds_note)
-        lines += ["", *_comment(inspect.getdoc(cls) or "", ""), f"{section}:"]
         docs = field_docs(cls)
+        body: list[tuple[str, bool]] = []  # (line, whether it sets a chosen value)
         for key, f, _ in settings(cls, section):
-            lines += _comment(docs[f.name], "  ")
-            value = chosen.get(key, getattr(getattr(config, section), f.name))
-            if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-                lines.append(f"  {f.name}:")
-                lines += [f"    - {yaml_value(item)}" for item in value]
-            else:
-                lines.append(f"  {f.name}: {yaml_value(value)}")
+            default = getattr(getattr(config, section), f.name)
+            value = chosen.get(key, default)
+            body += [(line, False) for line in _comment(docs[f.name], "  ")]
+            body += [(line, value != default) for line in _setting_lines(f.name, value)]
+        lines += ["", *_comment(inspect.getdoc(cls) or "", "")]
+        if any(sets for _, sets in body):
+            lines.append(f"{section}:")
+            lines += [line if sets or _is_comment(line) else _commented(line)
+                      for line, sets in body]  # fmt: skip
+        else:  # nothing set: the section's name is commented out too (an empty one is an error)
+            lines += [f"# {section}:", *(f"# {line}" for line, _ in body)]
     return "\n".join(lines) + "\n"
+
+
+def _setting_lines(name: str, value: Any) -> list[str]:
+    if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+        return [f"  {name}:", *(f"    - {yaml_value(item)}" for item in value)]
+    return [f"  {name}: {yaml_value(value)}"]
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip(" ").startswith("#")
+
+
+def _commented(line: str) -> str:
+    """`  key: value` as `  # key: value`: removing the `# ` sets it again."""
+    text = line.lstrip(" ")
+    return f"{line[: len(line) - len(text)]}# {text}"
 
 
 def _feeds_lines(feeds: list[FeedConfig], note: str) -> list[str]:

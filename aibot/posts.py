@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from slugify import slugify as make_slug
 
 from aibot.models import Article, Draft, Post, Story, utc
+from aibot.slug_holders import holder, last_holders
 from aibot.yamlio import YamlError, dump_yaml, load_yaml
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
-    "related", "aliases", "draft", "review", "locked", "generator",
+    "related", "aliases", "draft", "review", "locked", "language", "generator",
 )  # fmt: skip
 MAX_SLUG = 80
 # Bounds that keep one hand-edited file from costing a build unbounded time and memory: the
@@ -222,13 +223,19 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def load_posts(
-    posts_dir: Path, *, index: Path | None = None, listing: PostListing | None = None
+    posts_dir: Path,
+    *,
+    index: Path | None = None,
+    listing: PostListing | None = None,
+    holders: Path | None = None,
 ) -> tuple[list[Post], list[PostError]]:
     """Every readable post under `posts_dir` (sorted by path) and the errors of the others.
 
     With `index` (a file in the cache folder), parsed posts are kept there and reused while their
     files are unchanged (see aibot.post_index). `listing` is `post_listing(posts_dir)` when the
     caller has just made it (a build does, to see whether anything changed): not made twice.
+    Of two posts with one slug, one keeps it and the other is an error (see aibot.slug_holders;
+    `holders` is the file where builds remember which post held each slug).
     """
     from aibot.post_index import cached_posts
 
@@ -247,16 +254,37 @@ def load_posts(
             errors.append(outcome)
         else:
             errors.append(PostError(path, None, f"cannot read: {outcome}"))
-    seen: dict[str, Path] = {}
-    for post in list(posts):
-        if post.slug in seen:
-            path = post.path or posts_dir
-            message = f"slug: {post.slug!r} is already used by {seen[post.slug]}"
-            errors.append(PostError(path, _key_line(path, "slug"), message))
-            posts.remove(post)
-        else:
-            seen[post.slug] = post.path or posts_dir
+    seen: dict[str, Post] = {}
+    claimants: dict[str, list[Post]] = {}
+    for post in posts:
+        first = seen.setdefault(post.slug, post)
+        if first is not post:
+            claimants.setdefault(post.slug, [first]).append(post)
+    if claimants:
+        posts, refused = _one_post_per_slug(posts, claimants, posts_dir, holders)
+        errors.extend(refused)
     return posts, errors
+
+
+def _one_post_per_slug(
+    posts: list[Post], claimants: dict[str, list[Post]], posts_dir: Path, holders: Path | None
+) -> tuple[list[Post], list[PostError]]:
+    """`posts` without those whose slug another post keeps, and an error for each of them."""
+    last = last_holders(holders) if holders else {}
+    refused: dict[int, PostError] = {}
+    for slug, posts_of_slug in claimants.items():
+        held = last.get(slug)
+        keeper, why = holder(posts_of_slug, posts_dir / held if held else None)
+        for post in posts_of_slug:
+            if post is not keeper:
+                path = post.path or posts_dir
+                message = (
+                    f"slug: {slug!r} is already used by {keeper.path}, which keeps it ({why}); "
+                    "give this post another slug to publish it"
+                )
+                refused[id(post)] = PostError(path, _key_line(path, "slug"), message)
+    kept = [p for p in posts if id(p) not in refused]
+    return kept, [refused[id(p)] for p in posts if id(p) in refused]
 
 
 # (path, modification time in ns, size) of each post file; size -1: it could not be stat'ed.

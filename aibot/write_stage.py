@@ -39,6 +39,7 @@ from aibot.posts import (
 )
 from aibot.related import RelatedIndex
 from aibot.report import RunReport
+from aibot.slug_holders import holders_file
 from aibot.store import Store
 from aibot.write.base import ServiceError, Writer, WriterError
 from aibot.write.cost import Budget, Usage, cost_of, upper_bound
@@ -104,7 +105,8 @@ class _Stage:
         self.config, self.store, self.report, self.writer, self.now = (
             config, store, report, writer, now
         )  # fmt: skip
-        loaded, errors = load_posts(config.posts_dir, index=config.posts_index)
+        holders = holders_file(config.paths.cache)
+        loaded, errors = load_posts(config.posts_dir, index=config.posts_index, holders=holders)
         self.posts = _Posts(loaded)
         for error in errors:
             report.problem(f"post {error}")

@@ -128,7 +128,7 @@ class Watch:
 
 def _loopback(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in {"data", "blob"} or parts.hostname == "127.0.0.1"
+    return parts.scheme in {"data", "blob", "file"} or parts.hostname == "127.0.0.1"
 
 
 def _guard(watch: Watch, route) -> None:  # noqa: ANN001 - playwright's Route
@@ -372,6 +372,25 @@ def test_search_page_without_javascript_says_so(site: Served, open_context) -> N
     expect(page.locator("main")).to_contain_text("JavaScript")
     expect(page.locator("#search-results li")).to_have_count(0)
     assert _follow(page, page.locator("main a[href*='index.html']").first) == 200
+
+
+def test_search_opened_from_disk_says_the_site_must_be_served(site: Served, open_context) -> None:
+    context, watch = open_context()
+    page = context.new_page()
+    page.goto((site.folder / "index.html").as_uri())
+    box = page.locator("form[role='search'] input[name='q']").first
+    box.fill("storm")
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.url.startswith("file://") and urlsplit(page.url).path.endswith("/search.html")
+    expect(page.locator("#search-status")).to_have_text(
+        "Search needs the site served, not opened as a file: run “aibot serve” and open "
+        "http://127.0.0.1:8000/search.html, or search the site where it is published."
+    )
+    expect(page.locator("input[name='q']").first).to_have_value("storm")
+    expect(page.locator("#search-results li")).to_have_count(0)
+    assert watch.errors == []
+    assert watch.outside() == []
 
 
 def test_search_works_on_the_main_thread_under_the_sites_csp(site: Served, open_context) -> None:

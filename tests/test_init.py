@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -62,24 +64,62 @@ def test_init_writes_the_layout_and_a_valid_config(tmp_path: Path) -> None:
     assert f"cd {site}" in result.output and "aibot run --demo" in result.output
 
 
-def test_the_config_holds_every_setting_at_its_default_with_its_documentation(
+def test_the_config_sets_what_was_chosen_and_shows_every_default_commented_out(
     tmp_path: Path,
 ) -> None:
     text = site_files("Tidewater Times", "https://tide.example/news/")["aibot.yaml"].decode()
     raw = yaml.safe_load(text)
-    for section, cls in config_sections().items():
-        assert list(raw[section]) == [f.name for f in dataclasses.fields(cls)], section
+    assert raw["site"] == {"title": "Tidewater Times", "base_url": "https://tide.example/news/"}
+    assert list(raw) == ["site", "feeds"]
+    for cls in config_sections().values():
         for doc in field_docs(cls).values():
             assert f"# {' '.join(doc.split()[:4])}" in text  # each setting's doc as a comment
     (tmp_path / "aibot.yaml").write_text(text)
-    config = load_config(tmp_path / "aibot.yaml", environ={})
     defaults = Config()
-    for section in ("author", "collect", "cluster", "writer", "publish"):
-        assert getattr(config, section) == getattr(defaults, section), section
+    config = load_config(tmp_path / "aibot.yaml", environ={})
     assert config.site == dataclasses.replace(
         defaults.site, title="Tidewater Times", base_url="https://tide.example/news/"
     )
+    # Every default is there, commented out: removing the `# ` of every setting (and section)
+    # gives a file that sets each one, to its default.
+    (tmp_path / "aibot.yaml").write_text(_uncommented(text))
+    everything = yaml.safe_load(_uncommented(text))
+    for section, cls in config_sections().items():
+        assert list(everything[section]) == [f.name for f in dataclasses.fields(cls)], section
+    config = load_config(tmp_path / "aibot.yaml", environ={})
+    for section in ("author", "collect", "cluster", "writer", "publish"):
+        assert getattr(config, section) == getattr(defaults, section), section
     assert config.paths.output == tmp_path / "site"
+
+
+def _uncommented(text: str) -> str:
+    """`text` with `# ` removed before each commented-out section or setting (not the notes)."""
+    names = {f.name for cls in config_sections().values() for f in dataclasses.fields(cls)}
+    keys = "|".join(sorted(names | set(config_sections())))
+    setting = re.compile(rf"^(?:# )?( *)(?:# )?((?:{keys}):|- )", re.M)
+    return setting.sub(r"\1\2", text)
+
+
+def test_aibot_config_after_init_shows_the_defaults_as_defaults(tmp_path: Path) -> None:
+    def aibot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "aibot", *args], cwd=tmp_path, env=os.environ,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    made = aibot("init", "news", "--title", "Fenmoor Echo", "--yes")
+    assert made.returncode == 0, made.stderr
+    shown = aibot("config", "-c", "news/aibot.yaml")
+    assert (shown.returncode, shown.stderr) == (0, "")
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "# news/aibot.yaml"
+    rows = [re.fullmatch(r"(\S+) +(.+)  \((\w+)\)", line) for line in lines[1:]]
+    assert all(rows), lines
+    width = max(len(row.group(1)) for row in rows)
+    assert lines[1] == f'{"site.title":<{width}}  "Fenmoor Echo"  (file)'
+    assert lines[2] == f'{"site.base_url":<{width}}  "https://example.org/"  (default)'
+    from_file = [row.group(1) for row in rows if row.group(3) == "file"]
+    assert from_file == ["site.title"] + [f"feeds[{i}]" for i in range(len(STARTER_FEEDS))]
+    keys = sum(len(dataclasses.fields(cls)) for cls in config_sections().values())
+    assert [row.group(3) for row in rows].count("default") == keys - 1
 
 
 def test_title_url_and_the_feeds_of_an_opml_file(tmp_path: Path) -> None:

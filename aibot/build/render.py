@@ -73,6 +73,7 @@ from aibot.config import Config
 from aibot.models import Post
 from aibot.posts import load_posts, old_slugs, post_listing, slugify
 from aibot.related import RELATED_COUNT, RelatedIndex
+from aibot.slug_holders import holders_file, save_holders
 from aibot.workers import die_with_parent
 
 _ALLOWED_TAGS = {
@@ -367,8 +368,15 @@ def _build_site(
     # The new site starts as the last one made of hard links (`cp -al`, in its own process
     # while this one reads the posts); every file made again replaces its link (see _Site).
     site.linking = _link_all(output, staging) if intact else None
-    posts, errors = load_posts(config.posts_dir, index=config.posts_index, listing=listing)
+    holders = holders_file(config.paths.cache)
+    posts, errors = load_posts(
+        config.posts_dir, index=config.posts_index, listing=listing, holders=holders
+    )
     report.problems.extend(f"post {e}" for e in errors)
+    try:
+        save_holders(holders, config.posts_dir, posts)
+    except OSError as exc:
+        report.problems.append(f"which post holds each slug was not saved ({exc})")
     visible = [
         p for p in posts
         if (drafts or not p.is_draft) and (future or (p.date is not None and p.date <= now))

@@ -1,0 +1,87 @@
+"""Which post keeps a slug that two post files claim.
+
+A copied post (`cp harbour-reopens.md copy-of-harbour.md`) has the same slug as the post it was
+copied from, and must never take its URL over. The post that had the slug at the last build keeps
+it: each build remembers which file held each slug, in `<cache>/slug-holders.json`. Without
+that record (no build yet, or the cache deleted), the earlier `date` keeps it, then the file named
+after the slug (`harbour-reopens.md`, as AiBot names its posts), and only between files alike in
+both, the path that sorts first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import orjson
+
+from aibot.models import Post
+
+VERSION = 1
+
+
+def holders_file(cache: Path) -> Path:
+    """Where a site's builds remember which file held each slug."""
+    return cache / "slug-holders.json"
+
+
+def last_holders(file: Path) -> dict[str, str]:
+    """Slug -> the post file (relative to the posts folder) that held it at the last build;
+    empty when there is no record or it cannot be read (a cache: the rules without it apply)."""
+    try:
+        data = orjson.loads(file.read_bytes())
+        held = data["holders"] if data.get("version") == VERSION else {}
+        return {slug: name for slug, name in held.items() if isinstance(name, str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def save_holders(file: Path, posts_dir: Path, posts: Iterable[Post]) -> None:
+    """Remember the file of each post's slug, relative to `posts_dir`. Written (atomically)
+    only when it changed: most builds change no slug and move no file."""
+    prefix = str(posts_dir) + os.sep
+    held = {}
+    for post in posts:
+        name = str(post.path)
+        held[post.slug] = name[len(prefix) :] if name.startswith(prefix) else name
+    data = orjson.dumps({"version": VERSION, "holders": held})
+    with contextlib.suppress(OSError):
+        if file.read_bytes() == data:
+            return
+    file.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, file)
+    finally:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink(missing_ok=True)
+
+
+def holder(claimants: Sequence[Post], last: Path | None) -> tuple[Post, str]:
+    """The post of `claimants` (two or more posts with one slug) that keeps the slug, and why,
+    as a clause for the others' messages. `last`: the file that held it at the last build."""
+    for post in claimants:
+        if last is not None and post.path == last:
+            return post, "it had the slug at the last build"
+    ranked = sorted(claimants, key=_rank)
+    keeper, runner_up = ranked[0], ranked[1]
+    if keeper.date != runner_up.date:
+        return keeper, "it is dated earlier"
+    if _named_after_slug(keeper) and not _named_after_slug(runner_up):
+        return keeper, "its file is named after the slug"
+    return keeper, "its path sorts first"
+
+
+def _rank(post: Post) -> tuple[object, ...]:
+    when = post.date.timestamp() if post.date else math.inf
+    return (when, not _named_after_slug(post), (post.path or Path()).parts)
+
+
+def _named_after_slug(post: Post) -> bool:
+    return post.path is not None and post.path.name == f"{post.slug}.md"
