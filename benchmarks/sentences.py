@@ -16,8 +16,8 @@ What is measured, for each splitter:
   sentences are counted by the reference (the corpus's expected sentences; for --data, the
   sentences AiBot's splitter finds), so that every splitter is timed on the same work; CPU
   time, the median of --runs runs. Without --data the corpus's paragraphs are repeated to that
-  count; with --data the first paragraphs (lines, white space collapsed) of the Multi-News documents are used too.
-  The Multi-News text is read at run time and never printed.
+  count; with --data the first paragraphs (lines, white space collapsed) of the Multi-News
+  documents are used too. The Multi-News text is read at run time and never printed.
 - installed size of the package's own files (from its installed RECORD; dependencies not
   counted).
 
