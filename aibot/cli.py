@@ -311,23 +311,33 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_j
 
 @main.command()
 @_config_options
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1; 0 picks a free one (the address is printed).",
+)  # fmt: skip
 @click.option("--no-build", is_flag=True, help="Serve site/ as it is: no build, no watching.")
 def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> None:
     """Build, serve the site on http://127.0.0.1:PORT/, and rebuild as posts, templates or
     settings change; open pages reload themselves after each rebuild. Ctrl+C stops."""
-    from aibot.serve import Preview, serve_forever
+    from aibot.serve import PortUnavailable, Preview, serve_forever
 
     config = _load(config_path, demo)
-    if no_build:
-        if not config.paths.output.is_dir():
-            click.echo(
-                f"error: {config.paths.output} does not exist; run `aibot build` first", err=True
-            )
-            sys.exit(1)
-        serve_forever(config.paths.output, port=port, announce=click.echo)
-        return
-    Preview(config, announce=_say).run(port)
+    try:
+        if no_build:
+            if not config.paths.output.is_dir():
+                click.echo(
+                    f"error: {config.paths.output} does not exist; run `aibot build` first",
+                    err=True,
+                )
+                sys.exit(1)
+            serve_forever(config.paths.output, port=port, announce=_say)
+            return
+        Preview(config, announce=_say).run(port)
+    except PortUnavailable as exc:
+        click.echo(
+            f"error: {exc}; choose another with --port, or --port 0 for any free port", err=True
+        )
+        sys.exit(1)
 
 
 def _say(line: str) -> None:
