@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aibot import __version__
-from aibot.config import Config, ConfigError, load_config_with_sources
+from aibot.config import Config, ConfigError, load_config_with_sources, require_feeds
+from aibot.plural import counted
 from aibot.progress import progress_reporter
 
 if TYPE_CHECKING:
@@ -54,8 +55,17 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _load(config_path: Path | None, demo: bool) -> Config:
-    return _load_with_sources(config_path, demo)[0]
+def _load(config_path: Path | None, demo: bool, *, feeds_needed: bool = False) -> Config:
+    """The configuration, or exit 2 naming the problem; with `feeds_needed` (commands that
+    collect) a configuration listing no feed is one."""
+    config = _load_with_sources(config_path, demo)[0]
+    if feeds_needed:
+        try:
+            require_feeds(config)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    return config
 
 
 def _load_with_sources(config_path: Path | None, demo: bool) -> tuple[Config, dict[str, str]]:
@@ -181,7 +191,7 @@ def run(
     """Collect, cluster, write and build, then print the run report."""
     from aibot.pipeline import run as run_pipeline
 
-    config = _with_backend(_load(config_path, demo), backend)
+    config = _with_backend(_load(config_path, demo, feeds_needed=True), backend)
     with _site_locked(config, "run"), progress_reporter() as progress:
         report = run_pipeline(config, progress=progress)
     if as_json:
@@ -223,7 +233,7 @@ def collect(config_path: Path | None, demo: bool) -> None:
     from aibot.pipeline import RunReport, collect_stage
     from aibot.store import Store
 
-    config = _load(config_path, demo)
+    config = _load(config_path, demo, feeds_needed=True)
     report = RunReport(started=datetime.now(UTC))
     with (
         _site_locked(config, "collect"),
@@ -253,7 +263,7 @@ def cluster_command(config_path: Path | None, demo: bool) -> None:
         f"{report.stories_grown} with new sources"
     )
     for story in changed:
-        click.echo(f"  {story.id}  {len(story.article_ids)} article(s)  {story.title}")
+        click.echo(f"  {story.id}  {counted(len(story.article_ids), 'article')}  {story.title}")
 
 
 @main.command()
@@ -277,7 +287,7 @@ def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
     sys.exit(1 if report.problems else 0)
 
 
-@main.command()
+@main.command(short_help="Render content/posts into the site (no cache needed).")
 @_config_options
 @click.option("--drafts", is_flag=True, help="Also render posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Also render posts dated in the future.")
@@ -286,6 +296,7 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_j
     """Render content/posts into the static site (the cache is not needed)."""
     from aibot.build import build_site
     from aibot.build.render import keep_until_exit
+    from aibot.report import scheduled
 
     config = _load(config_path, demo)
     if _AS_PROGRAM:
@@ -303,31 +314,45 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_j
             else f"{report.rendered} made, {report.pages - report.rendered} kept"
         )
         click.echo(
-            f"built {report.posts} posts, {report.pages} pages ({made}) in {report.seconds:.2f} s:"
+            f"built {counted(report.posts, 'post')}, {counted(report.pages, 'page')} ({made}) in "
+            f"{report.seconds:.2f} s:"
             f" {report.output / 'index.html'}"
         )
+        if report.scheduled:
+            left_out = scheduled(report.scheduled, report.next_scheduled)
+            click.echo(f"{left_out}: left out until their date; --future builds them now")
     sys.exit(0 if report.ok and not report.problems else 1)
 
 
-@main.command()
+@main.command(short_help="Serve the site locally and rebuild it as you edit.")
 @_config_options
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1; 0 picks a free one (the address is printed).",
+)  # fmt: skip
 @click.option("--no-build", is_flag=True, help="Serve site/ as it is: no build, no watching.")
 def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> None:
     """Build, serve the site on http://127.0.0.1:PORT/, and rebuild as posts, templates or
     settings change; open pages reload themselves after each rebuild. Ctrl+C stops."""
-    from aibot.serve import Preview, serve_forever
+    from aibot.serve import PortUnavailable, Preview, serve_forever
 
     config = _load(config_path, demo)
-    if no_build:
-        if not config.paths.output.is_dir():
-            click.echo(
-                f"error: {config.paths.output} does not exist; run `aibot build` first", err=True
-            )
-            sys.exit(1)
-        serve_forever(config.paths.output, port=port, announce=click.echo)
-        return
-    Preview(config, announce=_say).run(port)
+    try:
+        if no_build:
+            if not config.paths.output.is_dir():
+                click.echo(
+                    f"error: {config.paths.output} does not exist; run `aibot build` first",
+                    err=True,
+                )
+                sys.exit(1)
+            serve_forever(config.paths.output, port=port, announce=_say)
+            return
+        Preview(config, announce=_say).run(port)
+    except PortUnavailable as exc:
+        click.echo(
+            f"error: {exc}; choose another with --port, or --port 0 for any free port", err=True
+        )
+        sys.exit(1)
 
 
 def _say(line: str) -> None:
@@ -335,7 +360,7 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-@main.command()
+@main.command(short_help="Validate the configuration and every post.")
 @_config_options
 def check(config_path: Path | None, demo: bool) -> None:
     """Validate the configuration and every post; list each problem with file and line.
@@ -346,7 +371,7 @@ def check(config_path: Path | None, demo: bool) -> None:
     from aibot.posts import load_posts, post_warnings
     from aibot.slug_holders import holders_file
 
-    config = _load(config_path, demo)
+    config = _load(config_path, demo, feeds_needed=True)
     posts, errors = load_posts(
         config.posts_dir, index=config.posts_index, holders=holders_file(config.paths.cache)
     )
@@ -356,8 +381,9 @@ def check(config_path: Path | None, demo: bool) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}")
     click.echo(
-        f"{config.source}: ok, {len(config.feeds)} feeds; {len(posts)} posts ok, "
-        f"{len(errors)} with errors, {len(warnings)} warning(s)"
+        f"{config.source}: ok, {counted(len(config.feeds), 'feed')}; "
+        f"{counted(len(posts), 'post')} ok, {len(errors)} with errors, "
+        f"{counted(len(warnings), 'warning')}"
     )
     sys.exit(1 if errors else 0)
 
@@ -380,7 +406,7 @@ def _model_warnings(config: Config) -> list[str]:
     ]
 
 
-@main.command()
+@main.command(short_help="Show what a rewrite of post SLUG would change.")
 @_config_options
 @_writer_option
 @click.argument("slug")
@@ -427,13 +453,15 @@ def diff(config_path: Path | None, demo: bool, backend: str | None, slug: str) -
     if post.meta.get("locked"):
         state = "locked"
     click.echo(
-        f"# {name}: {state}; its story has {fresh} source(s) the post does not cite yet; "
+        f"# {name}: {state}; its story has {counted(fresh, 'source')} the post does not cite yet; "
         f"writer {writer.name}",
         err=True,
     )
 
 
-@main.group(invoke_without_command=True)
+@main.group(
+    invoke_without_command=True, short_help="Show each feed's health; `feeds import` adds feeds."
+)
 @_config_options
 @click.pass_context
 def feeds(ctx: click.Context, config_path: Path | None, demo: bool) -> None:
@@ -455,14 +483,20 @@ def feeds(ctx: click.Context, config_path: Path | None, demo: bool) -> None:
 
 
 @feeds.command(name="import")
+@_config_options
 @click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
-def feeds_import(obj: tuple[Path | None, bool] | None, opml_file: Path) -> None:
+def feeds_import(
+    obj: tuple[Path | None, bool] | None, config_path: Path | None, demo: bool, opml_file: Path
+) -> None:
     """Add the feeds of an OPML file to the configuration file, keeping its comments."""
     from aibot.collect.opml import OpmlError, import_opml
 
-    config_path, demo = obj or (None, False)
-    config = _load(config_path, demo)
+    group_path, group_demo = obj or (None, False)  # `aibot feeds -c FILE import …`
+    given = click.get_current_context().get_parameter_source("config_path")
+    if given is not click.core.ParameterSource.COMMANDLINE and group_path is not None:
+        config_path = group_path
+    config = _load(config_path, demo or group_demo)
     assert config.source is not None
     try:
         added, present = import_opml(opml_file, config.source)
@@ -470,7 +504,27 @@ def feeds_import(obj: tuple[Path | None, bool] | None, opml_file: Path) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     _load(config.source, False)  # the result must still be a valid configuration
-    click.echo(f"{config.source}: {added} feed(s) added, {present} already listed")
+    click.echo(f"{config.source}: {counted(added, 'feed')} added, {present} already listed")
+
+
+@main.command(short_help="Start a hand-written post titled TITLE.")
+@_config_options
+@click.argument("title")
+@click.option("--slug", default="", help="The post's slug [default: made from the title].")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
+def new(config_path: Path | None, demo: bool, title: str, slug: str, tags: tuple[str, ...]) -> None:
+    """Start a hand-written post titled TITLE: content/posts/YYYY/<slug>.md, dated now, with
+    valid front matter. The post is locked (the pipeline never rewrites it) and a draft until
+    you set draft: false. An existing file or slug is never overwritten."""
+    from aibot.new_post import NewPostError, new_post
+
+    config = _load(config_path, demo)
+    try:
+        path = new_post(config.posts_dir, title, slug=slug, tags=tags, index=config.posts_index)
+    except NewPostError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: a draft; write the text under the front matter, then set draft: false")
 
 
 def _interactive() -> bool:
@@ -478,7 +532,7 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-@main.command()
+@main.command(short_help="Create a new site in FOLDER.")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="Site title [default: My News].")
 @click.option(
@@ -526,7 +580,7 @@ def init(
 To publish it with GitHub Actions and Pages, see docs/publishing.md in AiBot's documentation.""")
 
 
-@main.command(name="config")
+@main.command(name="config", short_help="Print every setting in effect and where it came from.")
 @_config_options
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 def config_command(config_path: Path | None, demo: bool, as_json: bool) -> None:
@@ -603,7 +657,7 @@ def ledger_table(by_run: list[dict[str, Any]], total: dict[str, Any]) -> list[st
             str(run["models"]) + (f" ({run['batch_calls']} batched)" if run["batch_calls"] else ""),
         ))  # fmt: skip
     rows.append((
-        f"all {total['runs']} run(s)", f"{total['calls']}",
+        f"all {counted(total['runs'], 'run')}", f"{total['calls']}",
         f"{total['input_tokens'] + total['cache_write_tokens']:,}",
         f"{total['cache_read_tokens']:,}", f"{total['output_tokens']:,}",
         f"{total['cost']:.4f}", "",

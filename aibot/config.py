@@ -7,7 +7,9 @@ Relative paths in the file (feeds given as paths, the `paths:` section) are rela
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -15,13 +17,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aibot.yamlio import YamlError, load_yaml
+from aibot.yamlio import YamlError, key_lines, load_yaml
 
 
 class ConfigError(ValueError):
-    """The configuration file is missing, unreadable or invalid."""
+    """The configuration file is missing, unreadable or invalid.
+
+    A problem with one setting reads `<file>:<line>: <key path>: <message>` (`<file>: <key
+    path>: …` when the line is not known: a mapping built in code); `key` is that key path."""
+
+    def __init__(
+        self, message: str, *, file: str = "", key: str = "", line: int | None = None
+    ) -> None:
+        self.message, self.file, self.key, self.line = message, file, key, line
+        where = f"{file}:{line}" if line else file
+        super().__init__(": ".join(part for part in (where, key, message) if part))
+
+    def at_line(self, line: int | None) -> ConfigError:
+        """The same problem, placed on `line` of the file."""
+        return ConfigError(self.message, file=self.file, key=self.key, line=line)
+
+
+def _invalid(name: str, key: str, message: str) -> ConfigError:
+    """The problem `message` with the setting `key` of the file `name`."""
+    return ConfigError(message, file=name, key=key)
 
 
 @dataclass(frozen=True)
@@ -271,8 +293,7 @@ def load_config_with_sources(
     try:
         raw = load_yaml(text)
     except YamlError as exc:
-        where = f" (line {exc.line})" if exc.line else ""
-        raise ConfigError(f"{name}{where}: invalid YAML: {exc}") from None
+        raise ConfigError(f"invalid YAML: {exc}", file=name, line=exc.line) from None
     if raw is None:
         raw = {}
     sources = _file_sources(raw)
@@ -289,10 +310,31 @@ def load_config_with_sources(
         config = config_from_mapping(raw, base_dir=path.resolve().parent, name=name, source=path)
     except ConfigError as exc:
         for key, origin in sources.items():
-            if origin != "file" and f": {key}:" in str(exc):
+            if origin != "file" and exc.key == key:
                 raise ConfigError(f"{exc} (set by {origin})") from None
-        raise
+        raise exc.at_line(_line_of(exc.key, key_lines(text))) from None
     return config, sources
+
+
+def _line_of(key: str, lines: Mapping[str, int]) -> int | None:
+    """The line of `key` (`feeds[2].url`), or of the nearest key holding it that the file has
+    (`feeds[2]` when its `url` is missing)."""
+    while key:
+        if key in lines:
+            return lines[key]
+        key = key[: max(key.rfind("."), key.rfind("["), 0)]
+    return None
+
+
+def require_feeds(config: Config) -> None:
+    """Raise ConfigError when the configuration lists no feed: a run would do nothing."""
+    if not config.feeds:
+        name = config.source.name if config.source else "aibot.yaml"
+        raise _invalid(
+            name, "feeds", "no feed is listed; add one, e.g. `feeds: [{url: "
+            "https://news.example.org/rss.xml, name: Example News}]`, or import an OPML file "
+            "with `aibot feeds import`",
+        )  # fmt: skip
 
 
 ENV_PREFIX = "AIBOT_"
@@ -361,7 +403,10 @@ def config_from_mapping(
     paths = PathsConfig(
         **{f.name: _resolve(base_dir, getattr(config.paths, f.name)) for f in _fields(PathsConfig)}
     )
-    feeds = tuple(dataclasses.replace(f, url=_feed_url(f.url, base_dir)) for f in config.feeds)
+    feeds = tuple(
+        dataclasses.replace(f, url=_feed_url(f.url, base_dir, name, f"feeds[{i}].url"))
+        for i, f in enumerate(config.feeds)
+    )
     return dataclasses.replace(config, paths=paths, feeds=feeds, source=source)
 
 
@@ -378,11 +423,33 @@ def _resolve(base: Path, value: Path) -> Path:
     return value if value.is_absolute() else (base / value)
 
 
-def _feed_url(url: str, base_dir: Path) -> str:
-    """http(s) URLs stay as they are; anything else is a local file relative to the config."""
-    if urlsplit(url).scheme in ("http", "https", "file"):
+# A web address written without its scheme: a host name with a dot (feeds.example.org/rss).
+_HOST_LIKE = re.compile(r"^(?://)?(?:www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/)", re.I)
+_FEED_FILE = re.compile(r"\.(?:xml|rss|atom|rdf|json)$", re.I)
+
+
+def _feed_url(url: str, base_dir: Path, name: str, key: str) -> str:
+    """The feed's http(s) URL as it is, or the `file:` URL of an existing local feed file (a
+    path relative to the configuration file, or a `file:` URL)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise _invalid(name, key, f"expected an http(s) URL with a host name, got {url!r}")
         return url
-    return _resolve(base_dir, Path(url)).resolve().as_uri()
+    expected = f"expected an http(s) URL or the path of a feed file, got {url!r}"
+    if len(parts.scheme) > 1 and parts.scheme != "file":  # one letter: a Windows drive
+        raise _invalid(name, key, expected)
+    path = Path(url2pathname(parts.path)) if parts.scheme == "file" else Path(url)
+    path = _resolve(base_dir, path).resolve()
+    if path.is_file():
+        return path.as_uri()
+    if _HOST_LIKE.match(url) or ("/" not in url and "." in url and not _FEED_FILE.search(url)):
+        raise _invalid(name, key, f"{expected}; did you mean https://{url.removeprefix('//')}?")
+    if " " in url.strip() and "/" not in url:
+        hint = "an outlet's name goes in `name:`, its feed's address (https://…) in `url:`"
+        raise _invalid(name, key, f"{expected}; {hint}")
+    relative = f"a path is relative to the folder of {name}"
+    raise _invalid(name, key, f"{expected}; no such file: {path} ({relative})")
 
 
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
@@ -390,13 +457,12 @@ def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
 
 
 def _build(cls: type, raw: Any, name: str, key: str, skip: tuple[str, ...] = ()) -> Any:
-    where = f"{name}: {key}" if key else name
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {_show(raw)}")
+        raise _invalid(name, key, f"expected a mapping, got {_show(raw)}")
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in _fields(cls) if f.name not in skip}
-    for unknown in sorted(set(raw) - known, key=str):
-        raise ConfigError(f"{name}: {_join(key, str(unknown))}: unknown key")
+    known = [f.name for f in _fields(cls) if f.name not in skip]
+    for unknown in sorted(set(raw) - set(known), key=str):
+        raise _invalid(name, _join(key, str(unknown)), _unknown_key(str(unknown), known, key))
     values: dict[str, Any] = {}
     for f in _fields(cls):
         if f.name in skip:
@@ -404,7 +470,7 @@ def _build(cls: type, raw: Any, name: str, key: str, skip: tuple[str, ...] = ())
         sub = _join(key, f.name)
         if f.name not in raw:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{name}: {sub}: required key is missing")
+                raise _invalid(name, f"{sub}", "required key is missing")
             continue
         values[f.name] = _convert(hints[f.name], raw[f.name], name, sub)
     return cls(**values)
@@ -417,7 +483,7 @@ def _convert(hint: Any, value: Any, name: str, key: str) -> Any:
     if origin is tuple:
         (item_hint, _) = typing.get_args(hint)
         if not isinstance(value, list):
-            raise ConfigError(f"{name}: {key}: expected a list, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected a list, got {_show(value)}")
         return tuple(_convert(item_hint, v, name, f"{key}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         return _convert(
@@ -425,24 +491,24 @@ def _convert(hint: Any, value: Any, name: str, key: str) -> Any:
         )
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{name}: {key}: expected true or false, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected true or false, got {_show(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{name}: {key}: expected a whole number, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected a whole number, got {_show(value)}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{name}: {key}: expected a number, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected a number, got {_show(value)}")
         return float(value)
     if hint is Path:
         if not isinstance(value, str) or not value:
-            raise ConfigError(f"{name}: {key}: expected a path, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected a path, got {_show(value)}")
         return Path(value)
     if hint is str:
         if not isinstance(value, str):
             wanted = "a URL" if key.endswith("url") else "text"
-            raise ConfigError(f"{name}: {key}: expected {wanted}, got {_show(value)}")
+            raise _invalid(name, f"{key}", f"expected {wanted}, got {_show(value)}")
         return value
     raise TypeError(f"unsupported config type {hint!r}")  # a bug in this module, not the file
 
@@ -450,75 +516,82 @@ def _convert(hint: Any, value: Any, name: str, key: str) -> Any:
 def _check_values(config: Config, name: str) -> None:
     for i, feed in enumerate(config.feeds):
         if not feed.url.strip():
-            raise ConfigError(f"{name}: feeds[{i}].url: expected a URL, got an empty string")
-        scheme = urlsplit(feed.url).scheme
-        if scheme and len(scheme) > 1 and scheme not in ("http", "https", "file"):
-            raise ConfigError(
-                f"{name}: feeds[{i}].url: expected an http(s) URL or a path, got {feed.url!r}"
-            )
+            raise _invalid(name, f"feeds[{i}].url", "expected a URL, got an empty string")
     if not urlsplit(config.site.base_url).scheme.startswith("http"):
-        raise ConfigError(
-            f"{name}: site.base_url: expected an http(s) URL, got {config.site.base_url!r}"
+        raise _invalid(
+            name, "site.base_url", f"expected an http(s) URL, got {config.site.base_url!r}"
         )
     if config.site.posts_per_page < 1:
-        raise ConfigError(
-            f"{name}: site.posts_per_page: expected at least 1, got {config.site.posts_per_page}"
+        raise _invalid(
+            name, "site.posts_per_page", f"expected at least 1, got {config.site.posts_per_page}"
         )
     if config.writer.backend not in _WRITER_BACKENDS:
-        raise ConfigError(
-            f"{name}: writer.backend: expected one of {', '.join(_WRITER_BACKENDS)}"
-            f", got {config.writer.backend!r}"
+        raise _invalid(
+            name,
+            "writer.backend",
+            f"expected one of {', '.join(_WRITER_BACKENDS)}, got {config.writer.backend!r}",
         )
     for key in ("threshold", "merge_threshold", "embedding_threshold", "embedding_merge_threshold"):
         if not 0 < getattr(config.cluster, key) < 1:
-            raise ConfigError(
-                f"{name}: cluster.{key}: expected a number between 0 and 1, "
-                f"got {getattr(config.cluster, key)}"
+            raise _invalid(
+                name,
+                f"cluster.{key}",
+                f"expected a number between 0 and 1, got {getattr(config.cluster, key)}",
             )
     _check_writer(config.writer, name)
     if not 0 <= config.publish.min_feed_success <= 1:
-        raise ConfigError(
-            f"{name}: publish.min_feed_success: expected a share between 0 and 1 (0.5 is half "
-            f"the feeds), got {config.publish.min_feed_success}"
+        raise _invalid(
+            name,
+            "publish.min_feed_success",
+            f"expected a share between 0 and 1 (0.5 is half "
+            f"the feeds), got {config.publish.min_feed_success}",
         )
     if config.cluster.embeddings not in ("auto", "off"):
-        raise ConfigError(
-            f"{name}: cluster.embeddings: expected auto or off, got {config.cluster.embeddings!r}"
+        raise _invalid(
+            name, "cluster.embeddings", f"expected auto or off, got {config.cluster.embeddings!r}"
         )
     try:
         ZoneInfo(config.site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{name}: site.timezone: expected a time zone name such as "
-            f"Europe/London, got {config.site.timezone!r}"
+        raise _invalid(
+            name,
+            "site.timezone",
+            f"expected a time zone name such as Europe/London, got {config.site.timezone!r}",
         ) from None
     for key in ("concurrency", "per_host", "max_bytes", "broken_after"):
         if getattr(config.collect, key) < 1:
-            raise ConfigError(
-                f"{name}: collect.{key}: expected at least 1, got {getattr(config.collect, key)}"
+            raise _invalid(
+                name, f"collect.{key}", f"expected at least 1, got {getattr(config.collect, key)}"
             )
 
 
 def _check_writer(writer: WriterConfig, name: str) -> None:
     for key in ("max_posts_per_run", "max_input_tokens", "max_output_tokens"):
         if getattr(writer, key) < 1:
-            raise ConfigError(
-                f"{name}: writer.{key}: expected at least 1, got {getattr(writer, key)}"
+            raise _invalid(
+                name, f"writer.{key}", f"expected at least 1, got {getattr(writer, key)}"
             )
     for key in ("max_retries", "timeout_s", "batch_wait_s", "batch_poll_s", "max_cost_per_run"):
         if getattr(writer, key) < 0:
-            raise ConfigError(
-                f"{name}: writer.{key}: expected 0 or more, got {getattr(writer, key)}"
-            )
+            raise _invalid(name, f"writer.{key}", f"expected 0 or more, got {getattr(writer, key)}")
     words = writer.target_words
     if len(words) != 2 or not 0 < words[0] <= words[1]:
-        raise ConfigError(
-            f"{name}: writer.target_words: expected [least, most] words, e.g. [250, 400], "
-            f"got {list(words)}"
+        raise _invalid(
+            name,
+            "writer.target_words",
+            f"expected [least, most] words, e.g. [250, 400], got {list(words)}",
         )
     for i, price in enumerate(writer.prices):
         if min(price.input, price.output) < 0:
-            raise ConfigError(f"{name}: writer.prices[{i}]: prices cannot be negative")
+            raise _invalid(name, f"writer.prices[{i}]", "prices cannot be negative")
+
+
+def _unknown_key(unknown: str, known: list[str], section: str) -> str:
+    """'unknown key' with the likeliest meant key, or the keys there are when none is close."""
+    close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]}?"
+    return f"unknown key (known: {', '.join(known)})"
 
 
 def _join(key: str, sub: str) -> str:

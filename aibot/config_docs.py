@@ -122,8 +122,11 @@ AiBot reads its settings from `aibot.yaml` (or the file `-c FILE` or `$AIBOT_CON
 `aibot init` writes one that sets what you chose (the site's title and address, the feeds)
 and shows every other setting below commented out at its default; a key left out has its
 default. Paths are relative to the configuration file. An unknown key, a wrong type or a
-missing value stops every command with an error naming the file and the key, e.g.
-`aibot.yaml: feeds[2].url: expected a URL, got 42`.
+missing value stops every command with an error naming the file, the line and the key, e.g.
+`aibot.yaml:4: feeds[2].url: expected a URL, got 42`; a misspelt key gets the one it likely
+meant (`site.post_per_page: unknown key; did you mean posts_per_page?`). A feed's `url` is an
+http(s) address or the path of a feed file that exists; `aibot check`, `aibot run` and `aibot
+collect` refuse a configuration that lists no feed.
 
 **Environment variables.** Every setting of a section can be overridden by a variable named
 `AIBOT_<SECTION>_<KEY>` in capitals — `AIBOT_SITE_BASE_URL`, `AIBOT_WRITER_BACKEND`,

@@ -145,6 +145,8 @@ def build_stage(config: Config, report: RunReport, *, now: datetime | None = Non
     report.build_pages = result.pages
     report.build_seconds = result.seconds
     report.build_ok = result.ok
+    report.build_scheduled = result.scheduled
+    report.build_next_scheduled = result.next_scheduled.isoformat() if result.next_scheduled else ""
     for line in result.problems:
         report.problem(line)
     return result

@@ -119,11 +119,11 @@ def post_from_bytes(data: bytes, path: Path) -> Post:
 def parse_post(text: str, path: Path) -> Post:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        raise PostError(path, 1, "no front matter: the file must start with a line '---'")
+        raise PostError(path, 1, _unopened(lines[0] if lines else ""))
     # At the start of a line: an indented "---" is part of a value the dumper folded.
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
-        raise PostError(path, 1, "front matter is not closed by a line '---'")
+        raise _unclosed(lines, path)
     front = "".join(lines[1:end])
     if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         message = f"front matter is more than {MAX_FRONT_MATTER_BYTES:,} bytes: not read"
@@ -140,6 +140,35 @@ def parse_post(text: str, path: Path) -> Post:
     return Post(meta=meta, body=body, path=path)
 
 
+# A line front matter may hold: a key, a list item, an indented continuation, a comment.
+_FRONT_MATTER_LINE = re.compile(r"^(?:[\w-]+\s*:|[-#\s]|$)")
+_DASHES = re.compile(r"^\s*[-–—]+\s*$")
+
+
+def _unopened(first: str) -> str:
+    """What is wrong with a post whose first line is not '---'."""
+    if _DASHES.match(first):
+        return (
+            f"front matter opens with a line of exactly three hyphens '---', got {first.strip()!r}"
+        )
+    if re.match(r"^[\w-]+\s*:", first):
+        return "no front matter: the line '---' above the first key is missing; add it as line 1"
+    return "no front matter: the file must start with a line '---'"
+
+
+def _unclosed(lines: list[str], path: Path) -> PostError:
+    """The error of front matter without its closing '---': on the first line that cannot be
+    front matter (where the text starts), when there is one."""
+    for number, line in enumerate(lines[1:], start=2):
+        if _DASHES.match(line):
+            message = "front matter closes with a line of exactly three hyphens '---'"
+            return PostError(path, number, f"{message}, got {line.strip()!r}")
+        if not _FRONT_MATTER_LINE.match(line):
+            message = "front matter is not closed by a line '---'; add one above this line"
+            return PostError(path, number, message)
+    return PostError(path, 1, "front matter is not closed by a line '---'")
+
+
 def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
     def fail(key: str, message: str) -> PostError:
         match = re.search(rf"^{re.escape(key)}\s*:", front, re.M)
@@ -147,9 +176,15 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
         return PostError(path, line, f"{key}: {message}")
 
     title = meta.get("title")
+    if title is None or title == "":
+        raise fail("title", f"{_absent('title', meta)}; every post needs one: its headline")
     if not isinstance(title, str) or not title.strip():
         raise fail("title", f"expected the headline as text, got {_shown(title)}")
     slug = meta.get("slug")
+    if slug is None or slug == "":
+        example = f"slug: {slugify(title)}"
+        needs = f"every post needs one, its name in the site's links: {example}"
+        raise fail("slug", f"{_absent('slug', meta)}; {needs}")
     if not isinstance(slug, str) or not is_slug(slug):
         raise fail(
             "slug",
@@ -164,7 +199,8 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
                 raise fail(key, f"expected a date and time like {example}, got {_shown(meta[key])}")
             meta[key] = moment
     if meta.get("date") is None:
-        raise fail("date", "required: when the post was first published")
+        needs = "every post needs one: when it was first published, e.g. date: 2026-01-31T09:30:00Z"
+        raise fail("date", f"{_absent('date', meta)}; {needs}")
     for key in ("tags", "related", "aliases"):
         value = meta.get(key, [])
         if value is None:
@@ -186,6 +222,11 @@ def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
     for key in ("summary", "author", "image"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             raise fail(key, f"expected text, got {_shown(meta[key])}")
+
+
+def _absent(key: str, meta: dict[str, Any]) -> str:
+    """How a required key is absent: not written at all, or written with no value."""
+    return "missing" if key not in meta else "empty"
 
 
 def _shown(value: Any) -> str:

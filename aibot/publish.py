@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aibot.config import Config
+from aibot.plural import counted
 from aibot.report import RunReport
 from aibot.store import Store
 
@@ -151,7 +152,7 @@ def report_json(report: RunReport, verdict: Verdict) -> dict[str, Any]:
 
 def commit_message(report: RunReport) -> str:
     """A subject naming what changed, then the run in a few lines."""
-    changes = [f"{report.posts_written} new post(s)"] if report.posts_written else []
+    changes = [counted(report.posts_written, "new post")] if report.posts_written else []
     if report.posts_updated:
         changes.append(f"{report.posts_updated} updated")
     subject = "AiBot: " + (", ".join(changes) or "no post changed")
@@ -159,8 +160,8 @@ def commit_message(report: RunReport) -> str:
         f"Feeds: {report.feeds_ok} ok, {report.feeds_failed} failed.",
         f"Articles: {report.articles_new} new. Stories: {report.stories} in all, "
         f"{report.stories_waiting} waiting for a second outlet.",
-        f"Writer: {report.writer}; {report.posts_held} post(s) held for review; "
-        f"{report.calls} model call(s), ${report.cost_usd:.4f}.",
+        f"Writer: {report.writer}; {counted(report.posts_held, 'post')} held for review; "
+        f"{counted(report.calls, 'model call')}, ${report.cost_usd:.4f}.",
         f"Run: {report.run_id}",
     ]
     return "\n".join([subject, "", *body])
@@ -181,12 +182,12 @@ def summary_markdown(report: RunReport, verdict: Verdict) -> str:
     else:
         changed = report.posts_written + report.posts_updated
         where = f"a pull request (branch `{DRAFTS_BRANCH}`)" if verdict.review else "the site"
-        lines += [f"## AiBot run: {changed} post(s) for {where}"]
+        lines += [f"## AiBot run: {counted(changed, 'post')} for {where}"]
     if verdict.writer_note:
         lines += ["", f"> **Writer:** {verdict.writer_note}"]
     share = f" ({verdict.feeds_answered / verdict.feeds_asked:.0%})" if verdict.feeds_asked else ""
     cost = (
-        f"{report.calls} call(s): {report.tokens_input:,} input tokens, "
+        f"{counted(report.calls, 'call')}: {report.tokens_input:,} input tokens, "
         f"{report.tokens_cached:,} read from cache, {report.tokens_output:,} output tokens, "
         f"${report.cost_usd:.4f}"
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from aibot.plural import counted
 
 if TYPE_CHECKING:
     from aibot.write.cost import Usage
@@ -59,6 +61,8 @@ class RunReport:
     build_pages: int = 0
     build_seconds: float = 0.0
     build_ok: bool = True
+    build_scheduled: int = 0
+    build_next_scheduled: str = ""  # ISO time
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -84,7 +88,7 @@ class RunReport:
             f"{self.feeds_waiting} asked us to wait",
             f"articles  {self.articles_new} new, {self.articles_seen} seen, "
             f"{self.articles_failed} failed, {self.articles_partial} partial (feed text only), "
-            f"{self.articles_syndicated} syndicated copies merged",
+            f"{counted(self.articles_syndicated, 'syndicated copy', 'syndicated copies')} merged",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources"
             f"{f', {self.stories_merged} merged into another' if self.stories_merged else ''}"
@@ -96,14 +100,16 @@ class RunReport:
             f"{f', {self.posts_merged} merged into another' if self.posts_merged else ''}"
             f"{f' (writer: {self.writer})' if self.writer else ''}",
             *self._cost_lines(),
-            f"build     {self.build_pages} pages in {self.build_seconds:.2f} s"
+            f"build     {counted(self.build_pages, 'page')} in {self.build_seconds:.2f} s"
+            f"{self._scheduled_part()}"
             f"{'' if self.build_ok else ' FAILED, previous site kept'}",
         ]
         out += [_merge_line(merge) for merge in self.merges]
         for wait in self.waiting[:WAITING_SHOWN]:
             outlets = ", ".join(wait["outlets"])
-            out.append(f"waiting: {wait['title'][:70]} — {wait['independent']} independent "
-                       f"outlet(s) ({outlets}), needs {wait['needed']}")  # fmt: skip
+            independent = counted(wait["independent"], "independent outlet")
+            out.append(f"waiting: {wait['title'][:70]} — {independent} ({outlets}), "
+                       f"needs {wait['needed']}")  # fmt: skip
         if len(self.waiting) > WAITING_SHOWN:
             out.append(f"waiting: … and {len(self.waiting) - WAITING_SHOWN} more (see --json)")
         out += [f"note: {n}" for n in self.notes]
@@ -118,12 +124,20 @@ class RunReport:
         values["started"] = datetime.fromisoformat(str(data["started"]))
         return cls(**values)
 
+    def _scheduled_part(self) -> str:
+        if not self.build_scheduled:
+            return ""
+        first = (
+            datetime.fromisoformat(self.build_next_scheduled) if self.build_next_scheduled else None
+        )
+        return f", {scheduled(self.build_scheduled, first)}"
+
     def _cost_lines(self) -> list[str]:
         if not self.calls:
             return []
         cap = f" of the ${self.cost_cap_usd:.2f} cap" if self.cost_cap_usd else ""
         return [
-            f"model     {self.calls} call(s): {self.tokens_input:,} input tokens, "
+            f"model     {counted(self.calls, 'call')}: {self.tokens_input:,} input tokens, "
             f"{self.tokens_cached:,} read from cache, {self.tokens_output:,} output tokens, "
             f"${self.cost_usd:.4f}{cap}"
         ]
@@ -144,3 +158,9 @@ def _merge_line(merge: dict[str, Any]) -> str:
         f"merged: story {story(merge['title'], merge['slug'])} is part of "
         f"{story(merge['into_title'], merge['into_slug'])}"
     )
+
+
+def scheduled(count: int, first: datetime | None) -> str:
+    """`2 scheduled (next: 2026-12-24 09:00 UTC)`: posts a build left out for their date."""
+    when = f" (next: {first.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if first else ""
+    return f"{count} scheduled{when}"

@@ -18,6 +18,7 @@ allows; the built files on disk never contain it.
 
 from __future__ import annotations
 
+import errno
 import functools
 import signal
 import threading
@@ -167,11 +168,30 @@ class _Server(ThreadingHTTPServer):
     builds: Builds | None = None
 
 
+class PortUnavailable(Exception):
+    """127.0.0.1:`port` cannot be listened on: `in_use` by another program, or refused for
+    `reason` (a port below 1024 without privileges, …)."""
+
+    def __init__(self, port: int, error: OSError) -> None:
+        self.port = port
+        self.in_use = error.errno == errno.EADDRINUSE
+        self.reason = error.strerror or str(error)
+        super().__init__(
+            f"port {port} is in use"
+            if self.in_use
+            else f"cannot listen on port {port}: {self.reason}"
+        )
+
+
 def make_server(site: Path, port: int = 8000, builds: Builds | None = None) -> ThreadingHTTPServer:
     """A server for `site` on 127.0.0.1:`port` (0 picks a free port); call serve_forever().
-    With `builds`, pages get the live-reload script and /__aibot/events tells them to reload."""
+    With `builds`, pages get the live-reload script and /__aibot/events tells them to reload.
+    Raise PortUnavailable when the port is taken or refused."""
     handler = type("Handler", (_SiteHandler,), {"builds": builds})
-    server = _Server(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
+    try:
+        server = _Server(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
+    except OSError as exc:
+        raise PortUnavailable(port, exc) from None
     server.builds = builds
     return server
 
@@ -263,9 +283,16 @@ class Preview:
             )
         return report
 
-    def start(self, port: int = 8000) -> str:
-        """Serve on 127.0.0.1:`port` in a thread; return the site's URL."""
+    def bind(self, port: int = 8000) -> None:
+        """Take 127.0.0.1:`port` (0: any free port) without serving yet; raise PortUnavailable."""
         self.server = make_server(self.config.paths.output, port, self.builds)
+
+    def start(self, port: int = 8000) -> str:
+        """Serve on 127.0.0.1:`port` (the one `bind` took, if called) in a thread; return the
+        site's URL."""
+        if self.server is None:
+            self.bind(port)
+        assert self.server is not None
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         host, real_port = self.server.server_address[:2]
         return f"http://{host}:{real_port}/"
@@ -314,10 +341,13 @@ class Preview:
             self.server.server_close()
 
     def run(self, port: int = 8000) -> None:
-        """Build, serve and watch until interrupted (Ctrl+C)."""
+        """Build, serve and watch until interrupted (Ctrl+C). The port is taken before the
+        build, so a port in use (PortUnavailable) is reported before any waiting."""
+        self.bind(port)
         report = self.rebuild()
         if report is not None and not report.ok and not self.config.paths.output.is_dir():
             self.announce("error: the first build failed and there is no site to serve")
+            self.close()
             return
         url = self.start(port)
         self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")

@@ -27,6 +27,7 @@ from typing import Any
 
 from aibot.config import Config
 from aibot.models import Article, Draft, Post, Story
+from aibot.plural import counted
 from aibot.posts import (
     MAX_PAGES_LIST,
     draft_to_post,
@@ -178,9 +179,10 @@ class _Stage:
             return None
         if is_protected(existing):
             self.report.posts_kept += 1
+            state = "locked" if existing.meta.get("locked") else "edited"
             self.report.notes.append(
-                f"story {story.id} has {len(fresh)} new source(s); post {existing.slug} is "
-                f"{'locked' if existing.meta.get('locked') else 'edited'}, not updated"
+                f"story {story.id} has {counted(len(fresh), 'new source')}; "
+                f"post {existing.slug} is {state}, not updated"
             )
             return None
         return Job(story, _union(existing, articles, self.store, also=retired), existing)

@@ -135,9 +135,7 @@ def load_yaml(text: str) -> Any:
         except _CONSTRUCTING:
             return yaml.load(text, Loader=_PointingLoader)  # noqa: S506 - raises, with the line
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise YamlError(f"{exc.problem or exc.context or 'invalid YAML'}", line) from exc
+        raise explained(text, exc) from exc
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ESC, ...)
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         char = chr(exc.character) if isinstance(exc.character, int) else exc.character
@@ -146,6 +144,107 @@ def load_yaml(text: str) -> Any:
         raise YamlError(str(exc)) from exc
     except RecursionError:  # the pure-Python loader, on nesting far beyond MAX_DEPTH
         raise YamlError(f"nested more than {MAX_DEPTH} levels deep") from None
+
+
+def explained(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
+    """The parser's error placed on the line where the mistake starts, with a hint for the
+    common ones: an unclosed quote or bracket, a tab in the indentation, an unquoted ": "."""
+    problem = exc.problem or exc.context or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return YamlError(problem)
+    line = mark.line + 1
+    lines = text.split("\n")
+    here = lines[line - 1] if line <= len(lines) else ""
+    context = exc.context or ""
+    opened = exc.context_mark
+    if context.startswith("while scanning a quoted scalar") and _char(text, opened) in ('"', "'"):
+        return YamlError(_unclosed_quote(_char(text, opened)), opened.line + 1)
+    quoted = _swallowing_quote(text, line)
+    if quoted is not None:
+        return YamlError(_unclosed_quote(_char(text, quoted)), quoted.line + 1)
+    if context.startswith("while parsing a flow") and _char(text, opened) in ("[", "{"):
+        bracket = _char(text, opened)
+        closing = {"[": "]", "{": "}"}[bracket]
+        return YamlError(
+            f"the {bracket} opened on this line is never closed by {closing}", opened.line + 1
+        )
+    if "\t" in here[: len(here) - len(here.lstrip())]:
+        return YamlError("a tab in the indentation: YAML indents with spaces only", line)
+    if problem.startswith("mapping values are not allowed"):
+        return YamlError(
+            f'": " inside a value starts a new key ({problem}); {_quoting_hint(here)}', line
+        )
+    return YamlError(problem, line)
+
+
+def _char(text: str, mark: yaml.Mark | None) -> str:
+    """The character at `mark` (a character index, from either loader), or "" for none."""
+    index = getattr(mark, "index", None)
+    return text[index] if isinstance(index, int) and 0 <= index < len(text) else ""
+
+
+def _unclosed_quote(quote: str) -> str:
+    return f"unclosed quote: the value starting with {quote} on this line has no closing {quote}"
+
+
+# A line that starts a key (`slug:`) or a list item: one a quoted value never meant to hold.
+_KEY_LINE = re.compile(r"^(\s*)(?:- |[\w-]+:(?:\s|$))")
+
+
+def _swallowing_quote(text: str, error_line: int) -> yaml.Mark | None:
+    """Where a quoted value opens that runs on over a line starting a key no deeper than its
+    own (a value's own continuation lines are indented deeper), before `error_line`: a quote
+    left open, closed only by a later value's opening quote."""
+    try:
+        for token in yaml.scan(text, Loader=_BaseLoader):
+            start = token.start_mark
+            if start.line + 1 >= error_line:
+                return None
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"):
+                first, *rest = text[start.index - start.column : token.end_mark.index].split("\n")
+                depth = len(first) - len(first.lstrip(" -"))
+                for line in rest:
+                    key = _KEY_LINE.match(line)
+                    if key is not None and len(key.group(1)) <= depth:
+                        return start
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _quoting_hint(line: str) -> str:
+    """How to write a value holding ": " on `line`: in quotes."""
+    found = re.match(r"^\s*(?:- )?([^\s:#][^:]*):\s+(.+?)\s*$", line)
+    if found is None:
+        return "put the value in quotes"
+    key, value = found.groups()
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'put the value in quotes: {key}: "{quoted}"'
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The 1-based line of each key and list item of a YAML document by its path (`site`,
+    `site.title`, `feeds[2]`, `feeds[2].url`); empty when `text` is not valid YAML."""
+    try:
+        root = yaml.compose(text, Loader=_BaseLoader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, int] = {}
+    pending: list[tuple[yaml.Node | None, str]] = [(root, "")]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    sub = f"{path}.{key.value}" if path else key.value
+                    lines[sub] = key.start_mark.line + 1
+                    pending.append((value, sub))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[f"{path}[{i}]"] = item.start_mark.line + 1
+                pending.append((item, f"{path}[{i}]"))
+    return lines
 
 
 def dump_yaml(data: Any) -> str:

@@ -33,7 +33,7 @@ def test_check_after_the_demo_run_gives_no_warning(tmp_path: Path) -> None:
     config = tmp_path / "demo" / "aibot.yaml"
     assert (checked.returncode, checked.stderr) == (0, "")
     assert checked.stdout == (
-        f"{config}: ok, 7 feeds; {len(posts)} posts ok, 0 with errors, 0 warning(s)\n"
+        f"{config}: ok, 7 feeds; {len(posts)} posts ok, 0 with errors, 0 warnings\n"
     )
 
 

@@ -68,9 +68,9 @@ def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> 
     report = run_cli("report", "-c", str(path))
     assert report.exit_code == 0
     assert "cost ledger" in report.output
-    assert re.search(rf"all 1 run\(s\)\s+{POSTS_IN_DEMO}\s", report.output)
+    assert re.search(rf"all 1 run\s+{POSTS_IN_DEMO}\s", report.output)
     total = sum(r["cost"] for r in rows)
-    assert f"{total:.4f}" in report.output and "model     9 call(s)" in report.output
+    assert f"{total:.4f}" in report.output and "model     9 calls" in report.output
 
 
 def test_the_cost_cap_stops_writing_and_is_reported_not_a_crash(site) -> None:

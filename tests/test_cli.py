@@ -37,7 +37,7 @@ def test_invalid_config_exits_2_with_key_path(tmp_path: Path) -> None:
     config.write_text("feeds:\n  - url: a.xml\n  - url: b.xml\n  - url: 42\n")
     result = run_cli("check", "-c", str(config))
     assert result.exit_code == 2
-    assert "aibot.yaml: feeds[2].url: expected a URL, got 42" in result.output
+    assert "aibot.yaml:4: feeds[2].url: expected a URL, got 42" in result.output
 
 
 def test_check_lists_broken_posts_with_file_and_line(demo_dir: Path) -> None:

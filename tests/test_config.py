@@ -17,6 +17,9 @@ def write_config(folder: Path, text: str, name: str = "aibot.yaml") -> Path:
     return path
 
 
+RSS = "<rss version='2.0'><channel><title>Harbour Wire</title></channel></rss>\n"
+
+
 def config_error(path: Path) -> str:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
@@ -77,6 +80,7 @@ def test_absolute_paths_stay_as_given(tmp_path):
 
 def test_relative_config_path_still_resolves_against_its_folder(tmp_path, monkeypatch):
     write_config(tmp_path / "cfg", "feeds:\n  - url: feeds/local.xml\n")
+    write_config(tmp_path / "cfg" / "feeds", RSS, name="local.xml")
     monkeypatch.chdir(tmp_path)
     config = load_config(Path("cfg") / "aibot.yaml")
     assert config.feeds[0].url == (tmp_path / "cfg" / "feeds" / "local.xml").resolve().as_uri()
@@ -84,6 +88,7 @@ def test_relative_config_path_still_resolves_against_its_folder(tmp_path, monkey
 
 def test_feed_path_becomes_a_file_uri_relative_to_the_config(tmp_path):
     folder = tmp_path / "site-config"
+    write_config(tmp_path / "feeds", RSS, name="harbour.xml")
     config = load_config(write_config(folder, "feeds:\n  - url: ../feeds/harbour.xml\n"))
     expected = (tmp_path / "feeds" / "harbour.xml").resolve().as_uri()
     assert config.feeds[0].url == expected
@@ -121,29 +126,29 @@ def test_wrong_type_of_feed_url_names_the_list_index(tmp_path):
         "  - url: 42\n"
     )
     assert config_error(write_config(tmp_path, text)) == (
-        "aibot.yaml: feeds[2].url: expected a URL, got 42"
+        "aibot.yaml:4: feeds[2].url: expected a URL, got 42"
     )
 
 
 def test_unknown_key_is_named_with_its_path(tmp_path):
     path = write_config(tmp_path, "site:\n  titel: Typo Times\n")
-    assert config_error(path) == "aibot.yaml: site.titel: unknown key"
+    assert config_error(path) == "aibot.yaml:2: site.titel: unknown key; did you mean title?"
 
 
 def test_unknown_top_level_key_is_named(tmp_path):
     path = write_config(tmp_path, "sites:\n  title: Typo Times\n")
-    assert config_error(path) == "aibot.yaml: sites: unknown key"
+    assert config_error(path) == "aibot.yaml:1: sites: unknown key; did you mean site?"
 
 
 def test_missing_required_feed_url_is_named(tmp_path):
     path = write_config(tmp_path, "feeds:\n  - name: Nameless Feed\n")
-    assert config_error(path) == "aibot.yaml: feeds[0].url: required key is missing"
+    assert config_error(path) == "aibot.yaml:2: feeds[0].url: required key is missing"
 
 
 def test_error_names_the_actual_file_name(tmp_path):
     path = write_config(tmp_path, "site:\n  titel: x\n", name="newsroom.yaml")
     message = config_error(path)
-    assert message.startswith("newsroom.yaml: ")
+    assert message.startswith("newsroom.yaml:2: ")
     assert "site.titel" in message
 
 
@@ -152,47 +157,47 @@ def test_error_names_the_actual_file_name(tmp_path):
     [
         (
             "collect:\n  allow_private_hosts: sometimes\n",
-            "aibot.yaml: collect.allow_private_hosts: expected true or false, got 'sometimes'",
+            "aibot.yaml:2: collect.allow_private_hosts: expected true or false, got 'sometimes'",
         ),
         (
             "collect:\n  allow_private_hosts: 1\n",
-            "aibot.yaml: collect.allow_private_hosts: expected true or false, got 1",
+            "aibot.yaml:2: collect.allow_private_hosts: expected true or false, got 1",
         ),
         (
             "site:\n  posts_per_page: true\n",
-            "aibot.yaml: site.posts_per_page: expected a whole number, got True",
+            "aibot.yaml:2: site.posts_per_page: expected a whole number, got True",
         ),
         (
             "site:\n  posts_per_page: 2.5\n",
-            "aibot.yaml: site.posts_per_page: expected a whole number, got 2.5",
+            "aibot.yaml:2: site.posts_per_page: expected a whole number, got 2.5",
         ),
         (
             "collect:\n  timeout_s: soon\n",
-            "aibot.yaml: collect.timeout_s: expected a number, got 'soon'",
+            "aibot.yaml:2: collect.timeout_s: expected a number, got 'soon'",
         ),
         (
             "collect:\n  timeout_s: false\n",
-            "aibot.yaml: collect.timeout_s: expected a number, got False",
+            "aibot.yaml:2: collect.timeout_s: expected a number, got False",
         ),
         (
             "site:\n  title: [Harbour, Daily]\n",
-            "aibot.yaml: site.title: expected text, got a list",
+            "aibot.yaml:2: site.title: expected text, got a list",
         ),
         (
             "feeds:\n  url: https://a.example.org/rss\n",
-            "aibot.yaml: feeds: expected a list, got a mapping",
+            "aibot.yaml:1: feeds: expected a list, got a mapping",
         ),
         (
             "feeds:\n  - url: https://a.example.org/rss\n    tags: local\n",
-            "aibot.yaml: feeds[0].tags: expected a list, got 'local'",
+            "aibot.yaml:3: feeds[0].tags: expected a list, got 'local'",
         ),
         (
             "site: Harbour Daily\n",
-            "aibot.yaml: site: expected a mapping, got 'Harbour Daily'",
+            "aibot.yaml:1: site: expected a mapping, got 'Harbour Daily'",
         ),
         (
             "paths:\n  output: 7\n",
-            "aibot.yaml: paths.output: expected a path, got 7",
+            "aibot.yaml:2: paths.output: expected a path, got 7",
         ),
     ],
 )
@@ -213,29 +218,134 @@ def test_wrong_value_types_are_reported_with_key_and_value(tmp_path, text, expec
     ],
 )
 def test_out_of_range_values_name_their_key(tmp_path, text, key):
-    assert config_error(write_config(tmp_path, text)).startswith(f"aibot.yaml: {key}: expected")
+    assert config_error(write_config(tmp_path, text)).startswith(f"aibot.yaml:2: {key}: expected")
 
 
-def test_invalid_yaml_reports_the_line(tmp_path):
+def test_an_unclosed_bracket_is_reported_where_it_opens(tmp_path):
     text = "site:\n  title: Harbour\nfeeds: [one, two\ncollect:\n  timeout_s: 3\n"
-    message = config_error(write_config(tmp_path, text))
-    assert message.startswith("aibot.yaml (line ")
-    assert "invalid YAML" in message
-    line = int(message.split("(line ")[1].split(")")[0])
-    assert 3 <= line <= 5
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:3: invalid YAML: the [ opened on this line is never closed by ]"
+    )
 
 
-def test_invalid_yaml_on_a_specific_line_is_reported_with_that_line(tmp_path):
-    text = "site:\n  title: Harbour\n  description: a: b\n"
-    message = config_error(write_config(tmp_path, text))
-    assert message.startswith("aibot.yaml (line 3): invalid YAML")
+def test_an_unquoted_colon_is_reported_on_its_line_with_the_quoted_value(tmp_path):
+    text = "site:\n  title: Harbour\n  description: Tides: the week ahead\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        'aibot.yaml:3: invalid YAML: ": " inside a value starts a new key (mapping values are '
+        'not allowed in this context); put the value in quotes: description: "Tides: the week '
+        'ahead"'
+    )
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path):
+    text = (
+        "site:\n"
+        "  title: Harbour Daily\n"
+        "author:\n"
+        "  name: Quill\n"
+        "feeds:\n"
+        "  - url: https://a.example.org/rss\n"
+        "    name: Alpha Wire\n"
+        "  - url: https://b.example.org/rss\n"
+        "    tags: [local]\n"
+        '    name: "Bravo Wire\n'  # line 10
+        "collect:\n"
+        "  timeout_s: 3\n"
+    )
+    assert config_error(write_config(tmp_path, text)) == (
+        'aibot.yaml:10: invalid YAML: unclosed quote: the value starting with " on this line '
+        'has no closing "'
+    )
+
+
+def test_an_unclosed_quote_closed_by_a_later_value_is_still_found(tmp_path):
+    text = "site:\n  title: 'Harbour Daily\n  description: 'Tides'\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:2: invalid YAML: unclosed quote: the value starting with ' on this line "
+        "has no closing '"
+    )
+
+
+def test_a_tab_in_the_indentation_is_named(tmp_path):
+    text = "site:\n  title: Harbour\n\tdescription: Tides\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:3: invalid YAML: a tab in the indentation: YAML indents with spaces only"
+    )
 
 
 def test_yaml_aliases_are_rejected(tmp_path):
     text = "site:\n  title: &name Harbour\nauthor:\n  name: *name\n"
-    message = config_error(write_config(tmp_path, text))
-    assert "aibot.yaml (line 4)" in message
-    assert "aliases" in message
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:4: invalid YAML: aliases (*name) are not allowed"
+    )
+
+
+def test_a_misspelt_setting_is_named_on_its_line_with_the_likely_one(tmp_path):
+    text = "site:\n  title: Harbour\n  post_per_page: 4\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:3: site.post_per_page: unknown key; did you mean posts_per_page?"
+    )
+
+
+def test_an_unknown_setting_with_no_likely_one_lists_the_keys(tmp_path):
+    text = "publish:\n  colour: blue\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:2: publish.colour: unknown key (known: min_feed_success, review)"
+    )
+
+
+def test_a_setting_from_the_environment_is_named_without_a_line(tmp_path):
+    path = write_config(tmp_path, "site:\n  title: Harbour\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={"AIBOT_SITE_POSTS_PER_PAGE": "0"})
+    assert str(caught.value) == (
+        "aibot.yaml: site.posts_per_page: expected at least 1, got 0 "
+        "(set by AIBOT_SITE_POSTS_PER_PAGE)"
+    )
+
+
+# Feed addresses
+
+
+def test_a_feed_url_without_its_scheme_gets_the_https_one_suggested(tmp_path):
+    text = "feeds:\n  - url: https://a.example.org/rss\n  - url: feeds.example.net/1004/rss.xml\n"
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:3: feeds[1].url: expected an http(s) URL or the path of a feed file, got "
+        "'feeds.example.net/1004/rss.xml'; did you mean https://feeds.example.net/1004/rss.xml?"
+    )
+
+
+def test_an_outlet_name_given_as_the_feed_url_is_explained(tmp_path):
+    text = 'feeds:\n  - url: "Harbour world news"\n'
+    assert config_error(write_config(tmp_path, text)) == (
+        "aibot.yaml:2: feeds[0].url: expected an http(s) URL or the path of a feed file, got "
+        "'Harbour world news'; an outlet's name goes in `name:`, its feed's address (https://…) "
+        "in `url:`"
+    )
+
+
+def test_a_missing_local_feed_file_is_named_with_its_full_path(tmp_path):
+    path = write_config(tmp_path, "feeds:\n  - {url: feeds/harbour.xml, name: Harbour}\n")
+    assert config_error(path) == (
+        "aibot.yaml:2: feeds[0].url: expected an http(s) URL or the path of a feed file, got "
+        f"'feeds/harbour.xml'; no such file: {tmp_path.resolve() / 'feeds' / 'harbour.xml'} "
+        "(a path is relative to the folder of aibot.yaml)"
+    )
+
+
+def test_a_feed_file_given_as_a_file_url_must_exist_too(tmp_path):
+    feed = write_config(tmp_path / "feeds", RSS, name="harbour.xml")
+    config = load_config(write_config(tmp_path, f"feeds:\n  - url: {feed.as_uri()}\n"))
+    assert config.feeds[0].url == feed.resolve().as_uri()
+    feed.unlink()
+    assert "no such file" in config_error(tmp_path / "aibot.yaml")
+
+
+def test_an_http_url_without_a_host_is_refused(tmp_path):
+    path = write_config(tmp_path, "feeds:\n  - url: 'https:/rss.xml'\n")
+    assert config_error(path) == (
+        "aibot.yaml:2: feeds[0].url: expected an http(s) URL with a host name, got 'https:/rss.xml'"
+    )
 
 
 def test_missing_file_is_a_config_error_naming_the_file(tmp_path):

@@ -65,7 +65,7 @@ def test_demo_run_writes_one_post_per_corroborated_story(demo_dir: Path) -> None
     corroborated = {s for s, outlets in outlets_per_story.items() if len(outlets) >= 2}
     assert SYNDICATED_STORY in corroborated
     corroborated.discard(SYNDICATED_STORY)
-    assert "1 syndicated copies merged" in result.output
+    assert "1 syndicated copy merged" in result.output
     waiting = [line for line in result.output.splitlines() if line.startswith("waiting: ")]
     assert len(waiting) == min(5, len(outlets_per_story) - len(corroborated)) + 1
     report = json.loads(run_cli("run", "-c", str(demo_dir / "aibot.yaml"), "--json").stdout)

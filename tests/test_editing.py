@@ -80,7 +80,7 @@ def _post(slug: str, title: str, body: str = "", **meta: object) -> Post:
 
 def _site(tmp_path: Path, *posts: Post) -> Path:
     config = tmp_path / "aibot.yaml"
-    config.write_text("site: {title: Test}\n")
+    config.write_text('site: {title: Test}\nfeeds: [{url: "https://wire.example.org/rss.xml"}]\n')
     for post in posts:
         save_post(post, tmp_path / "content" / "posts" / "2026" / f"{post.slug}.md")
     return config
@@ -99,7 +99,7 @@ def test_check_warns_with_file_and_line_and_fails_only_on_errors(tmp_path: Path)
     assert f"warning: {one}:{line}: related: no post has the slug 'ghost'" in result.output
     assert "tittle: not a key AiBot knows" in result.output
     assert "date: in the future: published by the first build after 2099-01-01" in result.output
-    assert "2 posts ok, 0 with errors, 3 warning(s)" in result.output
+    assert "2 posts ok, 0 with errors, 3 warnings" in result.output
     (tmp_path / "content" / "posts" / "2026" / "bad.md").write_text("---\ntitle: [x\n---\n")
     failed = run_cli("check", "-c", str(config))
     assert failed.exit_code == 1 and re.search(r"error: .*bad\.md:\d+: front matter", failed.output)

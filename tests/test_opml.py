@@ -52,7 +52,7 @@ def test_import_adds_new_feeds_and_keeps_comments(files) -> None:
     config, opml = files
     result = run_cli("feeds", "-c", str(config), "import", str(opml))
     assert result.exit_code == 0, result.output
-    assert "2 feed(s) added, 1 already listed" in result.output
+    assert "2 feeds added, 1 already listed" in result.output
     text = config.read_text()
     assert text.startswith(CONFIG)  # everything that was there, comments included, unchanged
     assert "# trailing comment" in text and "# World desk" in text
@@ -62,7 +62,7 @@ def test_import_adds_new_feeds_and_keeps_comments(files) -> None:
     ]  # fmt: skip
     assert loaded.feeds[1].tags == ("science",)
     again = run_cli("feeds", "-c", str(config), "import", str(opml))
-    assert "0 feed(s) added, 3 already listed" in again.output
+    assert "0 feeds added, 3 already listed" in again.output
     assert config.read_text() == text
 
 

@@ -294,3 +294,42 @@ def test_aibot_serve_command_rebuilds_on_an_edit_and_stops_on_ctrl_c(tmp_path: P
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+def test_aibot_serve_on_a_port_in_use_says_so_in_one_line_before_building(tmp_path: Path) -> None:
+    write_site(tmp_path)
+    (tmp_path / "aibot.yaml").write_text(CONFIG, encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "aibot", "serve", "-c", str(tmp_path / "aibot.yaml"),
+             "--port", str(port)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: port {port} is in use; choose another with --port, or --port 0 for any free port\n"
+    )
+    assert done.stdout == ""
+    assert not (tmp_path / "site").exists()  # the port is taken before the build
+
+
+def test_aibot_serve_port_0_serves_on_a_free_port_and_prints_it(tmp_path: Path, site: Path) -> None:
+    (tmp_path / "aibot.yaml").write_text(CONFIG, encoding="utf-8")
+    command = [sys.executable, "-m", "aibot", "serve", "-c", str(tmp_path / "aibot.yaml"),
+               "--port", "0", "--no-build"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        prefix, _, rest = first.partition(f"serving {site} at http://127.0.0.1:")
+        port, _, tail = rest.partition("/")
+        assert (prefix, tail) == ("", " (Ctrl+C to stop)\n"), first
+        assert int(port) > 0
+        status, body, _ = fetch(f"http://127.0.0.1:{port}/")
+        assert (status, body.decode("utf-8")) == (200, INDEX)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

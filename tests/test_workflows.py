@@ -354,7 +354,7 @@ def test_commit_pushes_only_markdown_under_content(origin: Path, tmp_path: Path)
         (work / other).parent.mkdir(parents=True, exist_ok=True)
         (work / other).write_text("built or cached")
     (work / "aibot.yaml").write_text("feeds: [changed]\n")
-    env = _env(tmp_path, COMMIT_MESSAGE="AiBot: 1 new post(s)\n\nRun: abc", REVIEW="false")
+    env = _env(tmp_path, COMMIT_MESSAGE="AiBot: 1 new post\n\nRun: abc", REVIEW="false")
     done = _script(work, env, "commit")
     assert done.returncode == 0, done.stderr
     assert "pushed" in done.stdout
@@ -362,7 +362,7 @@ def test_commit_pushes_only_markdown_under_content(origin: Path, tmp_path: Path)
     assert changed == ["content/posts/2026/new.md"]
     assert _git(origin, "log", "-1", "--format=%an|%ae|%s", "main") == (
         "github-actions[bot]|41898282+github-actions[bot]@users.noreply.github.com|"
-        "AiBot: 1 new post(s)"
+        "AiBot: 1 new post"
     )
 
 
@@ -400,7 +400,7 @@ def test_review_mode_pushes_the_drafts_branch_not_main(origin: Path, tmp_path: P
     work = _clone(origin, tmp_path / "work", "--depth", "1")
     main_before = _git(origin, "rev-parse", "main")
     _post(work, "new.md")
-    env = _env(tmp_path, COMMIT_MESSAGE="AiBot: 1 new post(s)", REVIEW="true")
+    env = _env(tmp_path, COMMIT_MESSAGE="AiBot: 1 new post", REVIEW="true")
     done = _script(work, env, "commit")
     assert done.returncode == 0, done.stderr
     assert _git(origin, "rev-parse", "main") == main_before

@@ -157,6 +157,8 @@ class Manifest:
     quick: str = ""  # the key of the post files' times and sizes, the inputs and feed health
     valid_until: str = ""  # ISO time the site changes by itself (a post comes of age), or ""
     posts: int = 0  # published posts in the site
+    scheduled: int = 0  # posts dated in the future, left out until then
+    next_scheduled: str = ""  # ISO date of the first of them, or ""
 
 
 def read_manifest(path: Path, site: Path) -> Manifest:
@@ -173,9 +175,13 @@ def read_manifest(path: Path, site: Path) -> Manifest:
             build_id=marker,
             whole=str(data.get("whole", "")),
             files=files,
-            quick=str(data.get("quick", "")),
+            # A manifest without the scheduled posts' count (an older AiBot's) cannot answer
+            # a build that skips reading the posts: that build reads them, once.
+            quick=str(data.get("quick", "")) if "scheduled" in data else "",
             valid_until=str(data.get("valid_until", "")),
             posts=data["posts"] if isinstance(data.get("posts"), int) else 0,
+            scheduled=data["scheduled"] if isinstance(data.get("scheduled"), int) else 0,
+            next_scheduled=str(data.get("next_scheduled", "")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()

@@ -105,6 +105,8 @@ class BuildReport:
     search_seconds: float = 0.0  # indexing for search (Pagefind), part of `seconds`
     rendered: int = 0  # files made this time; the others of `pages` came from the last build
     unchanged: bool = False  # nothing changed since the last build: the site was left as it is
+    scheduled: int = 0  # posts dated in the future: left out until a build after their date
+    next_scheduled: datetime | None = None  # the date of the first of them
     ok: bool = True
     problems: list[str] = field(default_factory=list)
 
@@ -383,6 +385,8 @@ def _build_site(
     ]  # fmt: skip
     visible.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
     report.posts = len(visible)
+    scheduled = _scheduled(posts, now, drafts=drafts, future=future)
+    report.scheduled, report.next_scheduled = len(scheduled), min(scheduled, default=None)
     feeds = site.feed_rows(visible)
     whole = site.whole_key(visible, feeds, drafts=drafts, future=future)
     valid_until = _valid_until(posts, now, drafts=drafts, future=future)
@@ -390,6 +394,7 @@ def _build_site(
         site.await_links()
         _remove_tree(staging)
         last.quick, last.valid_until = quick, valid_until
+        last.scheduled, last.next_scheduled = len(scheduled), _iso(report.next_scheduled)
         with contextlib.suppress(OSError):
             write_manifest(manifest_file, last)
         return _unchanged(report, last, site, started)
@@ -427,6 +432,7 @@ def _build_site(
             else:
                 made = Manifest(build_id, whole, site.files, quick, valid_until)
             made.posts = len(visible)
+            made.scheduled, made.next_scheduled = len(scheduled), _iso(report.next_scheduled)
             write_manifest(manifest_file, made)
         except OSError as exc:
             report.problems.append(f"build cache not saved ({exc}); the next build is a full one")
@@ -454,6 +460,8 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
     site.close()
     report.unchanged = True
     report.posts = last.posts
+    report.scheduled = last.scheduled
+    report.next_scheduled = _moment(last.next_scheduled) if last.next_scheduled else None
     report.pages = sum(1 for href in last.files if not href.startswith("static/"))
     report.problems.extend(site.problems)
     report.seconds = time.perf_counter() - started
@@ -482,6 +490,20 @@ def _search_intact(bundle: Path) -> bool:
         return all((bundle / name / "pagefind.js").is_file() for name in shards)
     except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def _scheduled(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> list[datetime]:
+    """The dates of the posts left out because they are dated after `now` (none with
+    `future`; drafts only with `drafts`, as they are left out anyway)."""
+    if future:
+        return []
+    return [
+        p.date for p in posts if p.date is not None and p.date > now and (drafts or not p.is_draft)
+    ]
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""
 
 
 def _valid_until(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> str:
