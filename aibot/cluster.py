@@ -12,14 +12,18 @@ The rule (docs/stories.md, "How stories are formed"):
    a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the story's
    centroid; otherwise the TF-IDF cosine alone.
 3. Articles are taken in time order. Each joins the live story with the highest similarity if it
-   reaches the threshold, else it starts a new story. Time is a prior: the similarity needed
-   grows with the gap to the story's last article, by up to TIME_PENALTY of the threshold at the
-   end of the window, and a story stops taking articles `window_hours` after its last one.
-4. Merge passes: every story started in this call joins an earlier story (older or new) whose
-   centroid is at least `merge_threshold` similar to its own (with the same time prior), if
-   the two share MERGE_SHARED of their filed terms, repeated until nothing moves.
-   Single headlines judged against a young story miss it when the story's words have not
-   settled yet; whole stories do not. Earlier stories absorb later ones, so ids stay stable.
+   reaches the threshold and the two share more than a name (JOIN_SHARED terms, or embeddings
+   that agree SAME_MEANING), else it starts a new story. Time is a prior: the similarity
+   needed grows with the gap to the story's last article, by up to TIME_PENALTY of the
+   threshold at the end of the window, and a story stops taking articles `window_hours` after
+   its last one.
+4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
+   new or made in an earlier call, whose centroid is at least `merge_threshold` similar to its
+   own (with the same time prior), if the two share MERGE_SHARED of their filed terms,
+   repeated until nothing moves. Single headlines judged against a young story miss it when
+   the story's words have not settled yet; whole stories do not. The earlier story absorbs the
+   later, so ids stay stable; an absorbed story made in an earlier call is listed in the
+   survivor's `absorbed` (its post, if any, becomes part of the survivor's).
 
 No number of stories is chosen in advance. Pure and deterministic: the same input in the same
 order gives the same stories, and a story keeps its id (derived from its first article).
@@ -75,7 +79,10 @@ MERGE_SCREEN = 0.5
 # of the (TF-IDF) join threshold.
 JOIN_SCREEN = 0.3
 MERGE_SHARED = 2
+# An article joins a story only if they share JOIN_SHARED of the story's SUMMARY_TERMS heaviest
+# terms, or their embeddings agree at least this much (a paraphrase that shares only a name).
 JOIN_SHARED = 2
+SAME_MEANING = 0.7
 # A term filed under more stories than this (COMMON_SHARE of them, at least COMMON_MIN) is
 # too common to bring two stories together.
 COMMON_SHARE = 0.02
@@ -482,12 +489,16 @@ class _Group:
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
 
     def corroborates(self, article_id: str) -> bool:
-        """Whether the article shares more than one telling term with the story: one word in
-        common (a name) is not enough to call two reports one event."""
-        if JOIN_SHARED <= 1:
-            return True
+        """Whether the article shares more than one telling term with the story, or means the
+        same by its embedding: one word in common (a name) is not enough to call two reports
+        one event."""
         vector = self.signals.vectors.get(article_id, {})
-        return len(vector.keys() & self.summary.keys()) >= JOIN_SHARED
+        if len(vector.keys() & self.summary.keys()) >= JOIN_SHARED:
+            return True
+        meaning = self.signals.embeddings.get(article_id)
+        if meaning is None or self.meaning is None:
+            return False
+        return float(meaning @ _unit(self.meaning)) >= SAME_MEANING
 
     @property
     def summary(self) -> Vector:
