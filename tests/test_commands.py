@@ -118,6 +118,22 @@ def test_new_writes_a_locked_hand_written_draft_and_prints_its_path(folder: Path
     assert aibot("check", cwd=folder).returncode == 0
 
 
+def test_a_published_hand_written_post_is_not_credited_to_the_ai(folder: Path) -> None:
+    assert aibot("new", "Harbour reopens", cwd=folder).returncode == 0
+    path = next((folder / "content" / "posts").rglob("*.md"))
+    text = path.read_text(encoding="utf-8").replace("draft: true", "draft: false")
+    path.write_text(text + "The harbour reopened on Monday.\n", encoding="utf-8")
+    built = aibot("build", cwd=folder)
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (folder / "site" / "posts" / "harbour-reopens.html").read_text(encoding="utf-8")
+    assert "Written by the editors" in page
+    assert 'class="disclaimer"' not in page and 'rel="author"' not in page
+    path.write_text(text.replace("draft: false", "draft: false\nauthor: Ana Reyes"), "utf-8")
+    assert aibot("build", cwd=folder).returncode == 0
+    page = (folder / "site" / "posts" / "harbour-reopens.html").read_text(encoding="utf-8")
+    assert "Written by Ana Reyes" in page
+
+
 def test_new_never_overwrites_a_file_or_reuses_a_slug(folder: Path) -> None:
     assert aibot("new", "Harbour reopens", cwd=folder).returncode == 0
     path = next((folder / "content" / "posts").rglob("*.md"))
