@@ -167,3 +167,48 @@ def test_a_quotation_several_outlets_carry_about_one_event_is_not_boilerplate() 
     seen = {quote: [("a1", "One", "Canal lock reopens after storm repairs"),
                     ("a2", "Two", "Old Mill canal lock reopens")]}  # fmt: skip
     assert shared_paragraphs(seen, "Three", "Boats return as canal lock reopens") == set()
+
+
+# --- the offline writer never picks furniture -----------------------------------------------
+
+STORIES = Path(__file__).parent / "fixtures" / "summarize_stories.json"
+
+
+def test_the_extractive_writer_never_picks_furniture_as_headline_lede_or_paragraph() -> None:
+    import json
+
+    from aibot.models import Story
+    from aibot.text import sentences
+    from aibot.write.extractive import ExtractiveWriter
+
+    raw = json.loads(STORIES.read_text(encoding="utf-8"))["flood"]
+    # Furniture that speaks of the story, placed where the writer looks first.
+    furniture = [
+        "Add Mill Street flood as an interest to stay up to date with the latest Mill Street "
+        "flood news, video, and analysis from Vale Evening News.",
+        "Image caption A burst water main flooded more than 40 homes on Mill Street in Ashby Vale.",
+        "Sign up for our Ashby Vale newsletter to get every Mill Street update in your inbox.",
+    ]
+    articles = [
+        Article(
+            url=r["url"],
+            source=r["source"],
+            # One outlet's headline is a web-archive notice.
+            title=(
+                "Starting in 1996, Alexa Internet has been donating their crawl data to the "
+                "Internet Archive"
+                if n == 0
+                else r["title"]
+            ),
+            text="\n\n".join([*furniture, r["text"]]),
+        )
+        for n, r in enumerate(raw)
+    ]
+    story = Story("flood", [a.id for a in articles], "flood", articles[0].when, articles[0].when)
+    draft = ExtractiveWriter().write(story, articles)
+    assert "Alexa" not in draft.title and not is_furniture(draft.title)
+    assert not is_furniture(draft.summary)
+    chosen = [s for section in draft.sections for p in section.paragraphs
+              for s in sentences(p.text)]  # fmt: skip
+    assert chosen and not any(is_furniture(s) for s in chosen)
+    assert not any(f[:40] in draft.text() for f in furniture)

@@ -307,14 +307,19 @@ def _without_shared_paragraphs(
     shared = shared_paragraphs(sightings, article.source, article.title)
     if not shared:
         return None, article, hashes
-    for other in store.articles({i for h in shared for i, _, _ in sightings[h]}):
-        if not other.partial:
-            store.replace_text(other.id, without_paragraphs(other.text, shared), partial=False)
+    # The articles that already hold a paragraph that turns boilerplate only now lose it too
+    # (those holding one that was boilerplate before lost it then).
+    newly = shared - shared_paragraphs(sightings)
+    for other in store.articles(sorted({i for h in newly for i, _, _ in sightings[h]})):
+        cleaned = without_paragraphs(other.text, newly)
+        if not other.partial and cleaned != other.text:
+            store.replace_text(other.id, cleaned, partial=False)
     text = without_paragraphs(article.text, shared)
     article = replace(article, text=text, content_hash="")
     if stub_reason(text, "") is not None:
-        return "shared boilerplate: the text is paragraphs other outlets print under other "\
-               "headlines", article, hashes  # fmt: skip
+        reason = "shared boilerplate: little is left once the paragraphs other outlets print "\
+                 "under unrelated headlines are taken out"  # fmt: skip
+        return reason, article, hashes
     return None, article, sketch(text)
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from aibot.text import sentences
 
@@ -126,17 +127,20 @@ _READER_QUESTION = re.compile(
     r"[^?]{0,40}|got a (?:tip|story|question)[^?]{0,40}|have your say[^?]{0,40})\?$",
     _I,
 )
-# Credits and rights notices.
+# Credits and rights notices: at the start of a sentence, or anywhere in it.
+_CREDIT_START = re.compile(
+    r"\W*(?:©|\(c\)\s*\d{4}|copyright\s*(?:©\s*)?(?:\d{4}|\(c\)|by|[A-Z][\w.]+\s+\d{4})|"
+    r"\((?:reporting|writing|additional reporting|editing|compiled) by\b|"
+    r"(?:reporting|writing) by [^.;]{1,80};\s*editing by\b|"
+    r"this (?:article|story|piece|post) (?:was |is )?(?:originally |first )?(?:published|appeared)"
+    r" (?:on|in|by|at)\b|the post .{1,200} appeared first on\b|"
+    r"(?:photo|image|picture|illustration|video|graphic)s?\s*(?:credit|by)?\s*:)",
+    _I,
+)
 _CREDIT = re.compile(
-    r"^\W*(?:©|\(c\)\s*\d{4}|copyright\s*(?:©\s*)?(?:\d{4}|\(c\)|by|[A-Z][\w.]+\s+\d{4}))|"
     r"\ball rights reserved\b|\bmay not be (?:published|reproduced|broadcast|rewritten|"
-    r"redistributed|copied)\b|^\W*\((?:reporting|writing|additional reporting|editing|compiled)"
-    r" by\b|^\W*(?:reporting|writing) by [^.;]{1,80};\s*editing by\b|\btrust principles\b|"
-    r"^\W*(?:this (?:article|story|piece|post) (?:was |is )?(?:originally |first )?"
-    r"(?:published|appeared) (?:on|in|by|at)\b)|\bread the original article\b|"
-    r"^\W*the post .{1,200} appeared first on\b|"
-    r"\bfor your personal,? non-?commercial use\b|\border (?:presentation-ready )?reprints\b|"
-    r"^\W*(?:photo|image|picture|illustration|video|graphic)s?\s*(?:credit|by)?\s*:",
+    r"redistributed|copied)\b|\btrust principles\b|\bread the original article\b|"
+    r"\bfor your personal,? non-?commercial use\b|\border (?:presentation-ready )?reprints\b",
     _I,
 )
 # "Chip Somodevilla/Getty Images", "AFP via Getty Images", "(Reuters)": a credit line alone.
@@ -174,12 +178,16 @@ _STAMP = re.compile(
 
 def is_furniture(sentence: str) -> bool:
     """Whether a sentence, headline or line is page furniture or a junk text, not news."""
-    line = " ".join(sentence.split())
+    return _kind(" ".join(sentence.split())) is not None
+
+
+@lru_cache(maxsize=8192)
+def _kind(line: str) -> str | None:
+    """The junk kind of a whitespace-normalised sentence, FURNITURE, or None for news (cached:
+    extraction, junk_reason and the writer ask about the same sentences)."""
     if not line:
-        return False
-    if _furniture(line):
-        return True
-    return junk_kind(line) is not None
+        return None
+    return _junk_kind(line) or (FURNITURE if _furniture(line) else None)
 
 
 def _furniture(line: str) -> bool:
@@ -193,9 +201,10 @@ def _furniture(line: str) -> bool:
         return True
     if _LABEL_PREFIX.match(line):
         return True
+    credit = _CREDIT_START.match(line) or _CREDIT.search(line)
     if _ATTRIBUTION.search(line):
-        return bool(_CREDIT.search(line) and size <= NOTICE_MAX_WORDS)
-    if _CALL_TO_ACTION.match(line) or _READER_QUESTION.match(line) or _CREDIT.search(line):
+        return bool(credit and size <= NOTICE_MAX_WORDS)
+    if credit or _CALL_TO_ACTION.match(line) or _READER_QUESTION.match(line):
         return True
     if _THANKS.search(line):
         return True
@@ -249,10 +258,11 @@ _ERROR_LABEL = re.compile(
     r"error|oops|no results found|nothing (?:was )?found|content unavailable)\b",
     _I,
 )
-_CONSENT = re.compile(
-    r"\bcookies?\b|\bpartners?\b|\bconsent\b|\bprivacy\b|\bpersonal data\b|\bpreferences\b|"
-    r"\bstore and/or access information\b|\blegitimate interest\b|\bpersonali[sz]ed "
-    r"(?:ads|advertising|content)\b|\btracking technolog",
+_CONSENT_CONTEXT = re.compile(
+    r"\bcookies?\b|\bconsent\b|\bour (?:\d+ )?partners\b|\bprivacy (?:settings|choices|"
+    r"preferences|policy|centre|center)\b|\bpersonal data\b|\bstore and/or access information\b|"
+    r"\blegitimate interest\b|\bpersonali[sz]ed (?:ads|advertising|content)\b|\bmanage "
+    r"(?:your )?(?:preferences|settings|choices|options)\b|\btracking technolog",
     _I,
 )
 _CONSENT_VOICE = re.compile(
@@ -263,6 +273,8 @@ _CONSENT_VOICE = re.compile(
 )
 _ARCHIVE = re.compile(
     r"\bcrawl(?:s| data)\b.{0,120}\b(?:archive|wayback|alexa)|\b(?:these|this|our) crawls?\b|"
+    r"\bcrawls of supported\b|\b(?:these|our) archived (?:pages|copies)\b|"
+    r"\bbroken links on the web\b|"
     r"\b(?:added to|captured by|saved (?:in|to)) the wayback machine\b|"
     r"\bwayback machine after an embargo\b|\balexa internet\b.{0,80}\bcrawl|"
     r"\barchive(?:d)? (?:the )?pages? (?:as they are created|that they refer)|"
@@ -309,19 +321,19 @@ _NEWSLETTER = re.compile(
 
 def junk_kind(sentence: str) -> str | None:
     """The kind of junk text a sentence belongs to (see KINDS), or None for anything else."""
-    line = " ".join(sentence.split())
-    if not line or _ATTRIBUTION.search(line):
+    kind = _kind(" ".join(sentence.split()))
+    return kind if kind in KINDS else None
+
+
+def _junk_kind(line: str) -> str | None:
+    if _ATTRIBUTION.search(line):
         return None
     size = len(line.split())
     if size <= LABEL_MAX_WORDS and _ERROR_LABEL.search(line) and not _reads_as_news(line):
         return ERROR_PAGE
-    if (
-        _ERROR_CORE.search(line)
-        and _APOLOGY.search(line)
-        or (_ERROR_CORE.search(line) and _READER.search(line))
-    ):
+    if (_READER.search(line) or _APOLOGY.search(line)) and _ERROR_CORE.search(line):
         return ERROR_PAGE
-    if _CONSENT.search(line) and _CONSENT_VOICE.search(line) and _consent_context(line):
+    if _CONSENT_CONTEXT.search(line) and _CONSENT_VOICE.search(line):
         return CONSENT_WALL
     if _ARCHIVE.search(line):
         return ARCHIVE_NOTICE
@@ -338,19 +350,6 @@ def _reads_as_news(line: str) -> bool:
     if re.search(r"\b\w+ed\b", line) and not re.search(r"\b(?:requested|expected)\b", line, _I):
         return True
     return bool(re.search(r"\b(?!40[134]\b|410\b|500\b)\d+\b", line))
-
-
-_CONSENT_CONTEXT = re.compile(
-    r"\bcookies?\b|\bconsent\b|\bour (?:\d+ )?partners\b|\bprivacy (?:settings|choices|"
-    r"preferences|policy|centre|center)\b|\bpersonal data\b|\bstore and/or access information\b|"
-    r"\blegitimate interest\b|\bpersonali[sz]ed (?:ads|advertising|content)\b|\bmanage "
-    r"(?:your )?(?:preferences|settings|choices|options)\b|\btracking technolog",
-    _I,
-)
-
-
-def _consent_context(line: str) -> bool:
-    return bool(_CONSENT_CONTEXT.search(line))
 
 
 # --- junk pages -----------------------------------------------------------------------------
@@ -385,7 +384,7 @@ def junk_reason(text: str, title: str = "") -> str | None:
         if not line:
             continue
         for sentence in sentences(line):
-            kind = junk_kind(sentence) or (FURNITURE if _furniture(sentence) else None)
+            kind = _kind(" ".join(sentence.split()))
             if not counts and not news_words:
                 opening = kind
             size = len(sentence.split())

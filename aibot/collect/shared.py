@@ -71,14 +71,15 @@ def boilerplate_copy(article: Article, original: Article) -> bool:
 
 
 def shared_paragraphs(
-    sightings: dict[int, list[tuple[str, str, str]]], source: str, title: str
+    sightings: dict[int, list[tuple[str, str, str]]], source: str = "", title: str = ""
 ) -> set[int]:
     """The hashes, among `sightings` ({hash: [(article id, source, title)]}), that are
-    boilerplate once an article from `source` under `title` holds them too."""
+    boilerplate, counting an article from `source` under `title` that holds them too (if any)."""
+    extra = [(source, title)] if source or title else []
     return {
         digest
         for digest, seen in sightings.items()
-        if _boilerplate([*((s, t) for _, s, t in seen), (source, title)])
+        if _boilerplate([*((s, t) for _, s, t in seen), *extra])
     }
 
 
