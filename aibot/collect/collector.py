@@ -367,7 +367,7 @@ def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
         source=item.name,
         title=clip_title(entry.title or page.title),
         text=page.text,
-        summary=entry.summary,
+        summary=without_furniture(entry.summary),
         published=min(entry.published or page.published or now, now),
         feed_url=entry.feed_url,
         authors=page.authors or entry.authors,
