@@ -226,3 +226,21 @@ def test_one_text_under_unrelated_headlines_of_two_outlets_is_not_syndication(
         "Outlet One": ("Ferry fares to rise in spring, the outlet reports.", True),
         "Outlet Two": ("Senator resigns over expenses, the outlet reports.", True),
     }
+
+
+def test_aibot_collect_lists_the_pages_that_are_not_news(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    url = httpserver.url_for
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss([("Harbour bridge reopens", url("/gone.html"), "")]),
+        content_type="application/rss+xml",
+    )
+    httpserver.expect_request("/gone.html").respond_with_data(
+        ERROR_PAGE.replace("Page not found | Outlet Two", "Outlet Two"), content_type="text/html"
+    )
+    result = run_cli("collect", "-c", str(write_config(tmp_path, [{"url": url("/feed.xml")}])))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"not news: {url('/gone.html')} (feed Loopback News): error page: “Page not found”; dropped"
+    )

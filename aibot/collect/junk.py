@@ -88,7 +88,7 @@ _LABELS = (
     r"top stories|latest(?: news| stories| videos?)?|you (?:may|might) also like|editor'?s picks|"
     r"further reading|explore more|tags?|topics?|filed under|categories|share(?: this)?"
     r"(?: (?:article|story|page|post|video))?|comments?|(?:show|view|hide|load) comments|"
-    r"watch(?: now| live| the video)?|listen(?: now| live)?|live updates|breaking|"
+    r"watch(?: now| live| the video)?|listen(?: now| live)?|live updates|"
     r"skip (?:to (?:main )?content|advert(?:isement)?|ad)|back to top|print(?: this)?"
     r"(?: (?:article|page|story))?|subscribe|sign up|log ?in|sign in|register|"
     r"(?:image|photo|picture|video|media|graphic|audio)(?: (?:caption|copyright|credit|source|"
@@ -265,9 +265,17 @@ _APOLOGY = re.compile(
     r"were unable|are unable|'re unable)|please|home ?page|front page)\b|^\W*(?:error|hmm+)\b",
     _I,
 )
+# "Page not found" in the languages of European news sites.
+_NOT_FOUND_ELSEWHERE = (
+    r"seite nicht gefunden|page (?:non )?introuvable|p[áa]gina no encontrada|pagina non trovata|"
+    r"pagina niet gevonden|p[áa]gina n[ãa]o encontrada|sidan (?:hittades inte|finns inte)|"
+    r"siden (?:blev ikke fundet|finnes ikke)|sivua ei löytynyt|strona nie (?:została znaleziona|"
+    r"istnieje)|stránka nenalezena|oldal nem található"
+)
 _ERROR_LABEL = re.compile(
     r"\b(?:40[134]|410|500|page (?:not found|unavailable|missing|cannot be found)|not found|"
-    r"error|oops|no results found|nothing (?:was )?found|content unavailable)\b",
+    rf"error|oops|no results found|nothing (?:was )?found|content unavailable|"
+    rf"{_NOT_FOUND_ELSEWHERE})\b",
     _I,
 )
 _CONSENT_CONTEXT = re.compile(
@@ -371,7 +379,7 @@ _ERROR_TITLE = re.compile(
     r"(?:error\s*)?(?:40[134]|410|500)(?:\s*(?:error|gone|not found|page not found|forbidden|"
     r"page))?|(?:error\s*)?(?:page|file|content|article|story) (?:not found|cannot be found|"
     r"could not be found|unavailable|missing|doesn'?t exist|does not exist|error)|not found|"
-    r"oops|whoops|sorry|error|nothing found|something went wrong",
+    rf"oops|whoops|sorry|error|nothing found|something went wrong|{_NOT_FOUND_ELSEWHERE}",
     _I,
 )
 _TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|:\s+")
