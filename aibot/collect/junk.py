@@ -111,7 +111,7 @@ _CALL_TO_ACTION = re.compile(
     r"youtube|threads|bluesky|mastodon|snapchat|whatsapp|telegram))\b|"
     r"like us on\b|join (?:us|our|the conversation|the discussion)\b|"
     r"click (?:here|to|on|the|below|this|through)\b|tap (?:here|to|on|the)\b|"
-    r"share (?:this|on|via|with|your)\b|"
+    r"share (?:this|it|on|via|with|your)\b|"
     r"download (?:our|the|now)\b|get (?:our|the latest|the best|breaking|unlimited|full access|"
     r"the app|the free|exclusive|more)\b|read (?:more(?! than)|the full|our|next|the original)\b|"
     r"watch (?:more|our|live|now|the (?:full|latest|video))\b|listen (?:to (?:our|the full|the "
@@ -144,7 +144,8 @@ _CREDIT_START = re.compile(
     r"(?:reporting|writing) by [^.;]{1,80};\s*editing by\b|"
     r"this (?:article|story|piece|post) (?:was |is )?(?:originally |first )?(?:published|appeared)"
     r" (?:on|in|by|at)\b|the post .{1,200} appeared first on\b|"
-    r"(?:photo|image|picture|illustration|video|graphic)s?\s*(?:credit|by)?\s*:)",
+    r"(?:photo(?:graph)?|image|picture|illustration|video|graphic)s?\s*(?:credit|by)?\s*:|"
+    r"pictured\s*:)",
     _I,
 )
 _CREDIT = re.compile(
@@ -294,7 +295,7 @@ _CONSENT_VOICE = re.compile(
 _ARCHIVE = re.compile(
     r"\bcrawl(?:s| data)\b.{0,120}\b(?:archive|wayback|alexa)|\b(?:these|this|our) crawls?\b|"
     r"\bcrawls of supported\b|\b(?:these|our) archived (?:pages|copies)\b|"
-    r"\bbroken links on the web\b|"
+    r"\bbroken links on the web\b|\b(?:captured|saved|archived) from the live web\b|"
     r"\b(?:added to|captured by|saved (?:in|to)) the wayback machine\b|"
     r"\bwayback machine after an embargo\b|\balexa internet\b.{0,80}\bcrawl|"
     r"\barchive(?:d)? (?:the )?pages? (?:as they are created|that they refer)|"
@@ -312,12 +313,13 @@ _SOCIAL = re.compile(
     r"\bembed (?:this|the) (?:tweet|post|video|code)\b|\b(?:view|see) this post on "
     r"(?:instagram|facebook|tiktok|threads)\b|\ba post shared by\b|\bpic\.twitter\.com/|"
     r"\btwitter\.com/\w+/status\b|—\s*[^—()]{1,60}\(@\w+\)\s+\w+ \d{1,2},? \d{4}|"
-    r"\bwhen you see a tweet you love\b|\btap the heart\b|\btwitter (?:may be|is) over capacity\b|"
+    r"\bwhen you see a tweet you love\b|\btimeline is where you\b|\btap the heart\b|"
+    r"\btwitter (?:may be|is) over capacity\b|"
     r"\b(?:javascript|js) is (?:disabled|not available|required|turned off)\b|"
     r"\byour browser (?:does not|doesn'?t|is not|isn'?t) support|\binteractive transcript "
     r"could not be loaded\b|\brating is available when the video has been rented\b|"
-    r"\bthis (?:feature|video|content|media) is (?:not available|unavailable) "
-    r"(?:right now|in your)\b|"
+    r"\bthis (?:feature|video|content|media) (?:is|isn'?t|is not) (?:not )?(?:available|"
+    r"unavailable) (?:right now|in your)\b|"
     r"\bthis (?:video|media|embed|tweet|post) (?:is|has been) (?:unavailable|removed|deleted)\b|"
     r"\bplease try again later\b|\blearn more about (?:your|twitter|tweet|instagram)\b|"
     r"\bdon'?t fret\b|\bgive it another shot\b|\bfollow @\w+\b|\bcopy (?:the )?(?:code|link) "
