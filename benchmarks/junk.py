@@ -1,7 +1,7 @@
 """Junk detection: precision and recall on the test corpus, and what it flags in real documents.
 
     python benchmarks/junk.py [--data ../shared/data/summarization/multinews_dev.jsonl]
-                              [--examples N] [--pages ../shared/data/extraction/html --limit N]
+                              [--examples N] [--extraction ../shared/data/extraction]
 
 1. The corpus in tests/fixtures/junk/ (written for the tests): junk pages against news pages
    (`junk_reason`), furniture lines against news sentences that look like furniture
@@ -10,9 +10,11 @@
    repository): how many source documents `junk_reason` flags, by kind, with the first 60
    characters of the first N flagged ones, and how many lines `without_furniture` takes out.
    These documents are not labelled: read the snippets to judge the flags.
-3. With --pages (a folder of article pages, read at run time): the time `junk_reason` and
-   `without_furniture` take per page next to the time `extract` takes on the same pages, in the
-   same run (after one warm-up page).
+3. With --extraction (the article-extraction set: `html/<id>.html` and `ground-truth.json`, read
+   at run time): how many real article pages `junk_reason` flags (each one is an article, so
+   every flag is a false one), how many sentences of the extracted texts `is_furniture` flags
+   inside the annotated article body and outside it, and the time the checks take per page next
+   to the time `extract` takes on the same pages, in the same run (after one warm-up page).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from aibot.collect.extract import extract  # noqa: E402
 from aibot.collect.junk import is_furniture, junk_reason, without_furniture  # noqa: E402
+from aibot.text import sentences  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "junk"
 
@@ -84,19 +87,34 @@ def documents(path: Path, examples: int) -> None:
         print(f"  {line}")
 
 
-def cost(folder: Path, limit: int) -> None:
-    pages = [p.read_bytes() for p in sorted(folder.glob("*.html"))[:limit]]
-    extract(pages[0], "https://example.org/warm-up")
+def extraction_set(folder: Path) -> None:
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = {i: (folder / "html" / f"{i}.html").read_bytes() for i in sorted(truth)}
+    extract(next(iter(pages.values())), "https://example.org/warm-up")
     start = time.perf_counter()
-    articles = [extract(page, "https://example.org/a") for page in pages]
+    articles = {i: extract(page, truth[i].get("url") or "https://example.org/a")
+                for i, page in pages.items()}  # fmt: skip
     extracting = time.perf_counter() - start
     start = time.perf_counter()
-    for article in articles:
+    for article in articles.values():
         junk_reason(article.text, article.title)
         without_furniture(article.text)
     checking = time.perf_counter() - start
-    print(f"\n{len(pages)} pages: extract {1000 * extracting / len(pages):.1f} ms/page, junk "
-          f"checks {1000 * checking / len(pages):.1f} ms/page "
+    flagged = [i for i, a in articles.items() if junk_reason(a.text, a.title)]
+    inside = outside = 0
+    for i, article in articles.items():
+        body = " ".join(truth[i]["articleBody"].split()).lower()
+        for line in article.text.split("\n"):
+            for sentence in sentences(line):
+                if is_furniture(sentence):
+                    if " ".join(sentence.split()).lower() in body:
+                        inside += 1
+                    else:
+                        outside += 1
+    print(f"\n{len(pages)} article pages: {len(flagged)} flagged as junk {flagged}; furniture "
+          f"sentences: {inside} inside the annotated body, {outside} outside it")  # fmt: skip
+    print(f"extract {1000 * extracting / len(pages):.1f} ms/page, junk checks "
+          f"{1000 * checking / len(pages):.1f} ms/page "
           f"({100 * checking / extracting:.1f} % of extraction)")  # fmt: skip
 
 
@@ -104,14 +122,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="a Multi-News JSON Lines file")
     parser.add_argument("--examples", type=int, default=10)
-    parser.add_argument("--pages", type=Path, help="a folder of article pages (*.html)")
-    parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--extraction", type=Path, help="the article-extraction set's folder")
     args = parser.parse_args()
     corpus()
     if args.data:
         documents(args.data, args.examples)
-    if args.pages:
-        cost(args.pages, args.limit)
+    if args.extraction:
+        extraction_set(args.extraction)
 
 
 if __name__ == "__main__":

@@ -168,10 +168,9 @@ _SHARE_WORDS = frozenset(
 )
 # A short sentence speaking to "you" about the site, the page or a sign-up.
 _SITE_NOTICE = re.compile(
-    r"\b(?:newsletters?|inbox|e-?mail address|subscription|subscrib\w+|sign(?:ed|ing)? ?up|"
-    r"log(?:ged|ging)? ?in|sign(?:ed|ing)? in|your account|browser|javascript|ad ?blocker|cookies|"
-    r"notifications|(?:this|our) (?:site|website|page|app)|terms (?:of use|of service|and "
-    r"conditions)|privacy (?:policy|notice|statement)|our journalism)\b",
+    r"\b(?:newsletters?|inbox|e-?mail address|javascript|ad ?blocker|(?:this|our) (?:site|website)|"
+    r"terms (?:of use|of service|and conditions)|privacy (?:policy|notice|statement)|"
+    r"our journalism)\b",
     _I,
 )
 _THANKS = re.compile(
@@ -255,7 +254,8 @@ _ERROR_CORE = re.compile(
     r"exists?\b|\bno longer available\b|\b(?:is )?(?:currently )?unavailable\b|"
     r"\b(?:has|have|may have|might have|could have) (?:been )?(?:moved|removed|deleted|renamed|"
     r"taken down|expired)\b|\bbroken (?:link|url)\b|\bmis-?(?:typed|spelt|spelled)\b|"
-    r"\b(?:error )?40[134]\b|\b(?:something (?:has )?gone|something went|went) wrong\b|"
+    r"\b(?:error|http|status)\s*40[134]\b|\b40[134] (?:error|not found|forbidden|page)\b|"
+    r"\b(?:something (?:has )?gone|something went|went) wrong\b|"
     r"\b(?:try (?:searching|a search|our search|the search|one of these)|"
     r"(?:return|go|head|get)(?: back)? to (?:the|our) (?:home ?page|front page|main page)|"
     r"check the (?:url|address|spelling|link))\b",
@@ -274,16 +274,22 @@ _NOT_FOUND_ELSEWHERE = (
     r"istnieje)|stránka nenalezena|oldal nem található"
 )
 _ERROR_LABEL = re.compile(
-    r"\b(?:40[134]|410|500|page (?:not found|unavailable|missing|cannot be found)|not found|"
-    rf"error|oops|no results found|nothing (?:was )?found|content unavailable|"
+    r"\b(?:(?:40[134]|410|500)(?!\()|page (?:not found|unavailable|missing|cannot be found)|"
+    rf"not found|error|oops|no results found|nothing (?:was )?found|content unavailable|"
     rf"{_NOT_FOUND_ELSEWHERE})\b",
     _I,
 )
+# Cookies as a site's consent notice speaks of them, not as biscuits.
 _CONSENT_CONTEXT = re.compile(
-    r"\bcookies?\b|\bconsent\b|\bour (?:\d+ )?partners\b|\bprivacy (?:settings|choices|"
-    r"preferences|policy|centre|center)\b|\bpersonal data\b|\bstore and/or access information\b|"
-    r"\blegitimate interest\b|\bpersonali[sz]ed (?:ads|advertising|content)\b|\bmanage "
-    r"(?:your )?(?:preferences|settings|choices|options)\b|\btracking technolog",
+    r"\b(?:use|uses|using|accept|reject|allow|block|manage|store|set|decline)\s+(?:of\s+)?(?:all\s+|"
+    r"optional\s+|our\s+|these\s+|third-party\s+|strictly necessary\s+|tracking\s+|analytics\s+|"
+    r"advertising\s+)?cookies\b|\bcookies? (?:policy|settings|preferences|notice|consent|banner)\b|"
+    r"\bcookies (?:to|and similar|on (?:this|our))\b|\bconsent\b|"
+    r"\bwe and our (?:\d+ )?(?:partners|vendors)\b|"
+    r"\bprivacy (?:settings|choices|preferences|policy|centre|center)\b|"
+    r"\bstore and/or access information\b|\blegitimate interest\b|\bpersonali[sz]ed (?:ads|"
+    r"advertising|content)\b|\bmanage (?:your )?(?:preferences|settings|choices|options)\b|"
+    r"\btracking technolog",
     _I,
 )
 _CONSENT_VOICE = re.compile(
@@ -328,7 +334,7 @@ _SOCIAL = re.compile(
 )
 _NEWSLETTER = re.compile(
     r"\b(?:sign(?:ing)? ?up|subscribe|subscribing|register|registering) (?:for|to) (?:our|the|"
-    r"my|this|a free)\b[^.]{0,40}\b(?:newsletters?|briefings?|bulletins?|digests?|e-?mails?|"
+    r"my|this|a free)\b[^.]{0,25}\b(?:newsletters?|briefings?|bulletins?|digests?|e-?mails?|"
     r"updates|alerts|list)\b|\b(?:delivered |sent |straight |directly |right )?(?:to|in|into) "
     r"your inbox\b|\benter (?:your|a valid) e-?mail\b|\binvalid e-?mail\b|\bthanks?(?: you)? "
     r"for (?:subscribing|signing up)\b|\bby (?:signing up|subscribing|registering|"
