@@ -212,3 +212,17 @@ def test_the_extractive_writer_never_picks_furniture_as_headline_lede_or_paragra
               for s in sentences(p.text)]  # fmt: skip
     assert chosen and not any(is_furniture(s) for s in chosen)
     assert not any(f[:40] in draft.text() for f in furniture)
+
+
+def test_one_junk_phrase_inside_a_paragraph_takes_only_its_sentence() -> None:
+    paragraph = (
+        "The council published the minutes on Monday. Starting in 1996, Alexa Internet has been "
+        "donating their crawl data to the Internet Archive. Councillors will vote in March."
+    )
+    assert without_furniture(paragraph) == (
+        "The council published the minutes on Monday. Councillors will vote in March."
+    )
+    caption = "Image caption The mayor opened the bridge. She cut the ribbon."
+    assert without_furniture(f"{caption}\nThe bridge cost 2 million pounds.") == (
+        "The bridge cost 2 million pounds."
+    )

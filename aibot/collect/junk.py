@@ -45,7 +45,8 @@ KINDS = (ERROR_PAGE, CONSENT_WALL, ARCHIVE_NOTICE, SOCIAL_WIDGET, NEWSLETTER_PRO
 
 # Under this many words of news beside a junk sentence, a page is junk.
 NEWS_MIN_WORDS = 50
-# A page whose junk outweighs its news, or with an error title, is junk under this many words.
+# A page whose junk outweighs its news, that opens with an error message or has an error title,
+# is junk under this many words of news.
 PAGE_NEWS_WORDS = 150
 # A bare label ("Page not found", "Error 404") is a heading only when this short.
 LABEL_MAX_WORDS = 8
@@ -201,6 +202,8 @@ def _kind(line: str) -> str | None:
 
 
 def _furniture(line: str) -> bool:
+    """Whether a line is a label, a caption or credit, a share bar, a call to action, a question
+    to the reader or a notice about the site (see the module docstring)."""
     size = len(line.split())
     if _LABEL_LINE.match(line) or _MEDIA_CREDIT.match(line) or _STAMP.match(line):
         return True
@@ -231,7 +234,9 @@ def without_furniture(text: str) -> str:
         if not line:
             kept.append("")
             continue
-        parts = [line] if is_furniture(line) else sentences(line)
+        # A caption goes whole ("Image caption The mayor … . She cut the ribbon."); anything
+        # else sentence by sentence, so that one junk phrase never takes a paragraph with it.
+        parts = [line] if _MEDIA_CREDIT.match(line) else sentences(line)
         news = [s for s in parts if not is_furniture(s)]
         if len(news) == len(parts):
             kept.append(raw)
