@@ -241,7 +241,7 @@ def collect(config_path: Path | None, demo: bool) -> None:
         progress_reporter() as progress,
     ):
         collect_stage(config, store, report, progress=progress)
-    click.echo("\n".join(report.lines()[:2]))
+    click.echo("\n".join([*report.lines()[:2], *(f"not news: {j}" for j in report.junk)]))
     _print_problems(report.problems)
     sys.exit(0 if report.feeds_ok or not report.feeds_failed else 1)
 

@@ -72,8 +72,10 @@ def collect_stage(
 ) -> None:
     result = collect(config, store, now=now, progress=progress)
     for key in ("feeds_ok", "feeds_failed", "feeds_waiting", "articles_new", "articles_seen",
-                "articles_failed", "articles_partial", "articles_syndicated"):  # fmt: skip
+                "articles_failed", "articles_partial", "articles_syndicated",
+                "articles_junk"):  # fmt: skip
         setattr(report, key, getattr(report, key) + getattr(result, key))
+    report.junk += result.junk
     for line in result.problems:
         report.problem(line)
 

@@ -31,6 +31,10 @@ class RunReport:
     articles_failed: int = 0
     articles_partial: int = 0
     articles_syndicated: int = 0
+    # Pages that were not news (error pages, consent walls, shared boilerplate, …): dropped, or
+    # kept as their feed's text; each in `junk`: "<url> (feed <name>): <reason>; <outcome>".
+    articles_junk: int = 0
+    junk: list[str] = field(default_factory=list)
     stories: int = 0
     stories_new: int = 0
     stories_grown: int = 0
@@ -88,7 +92,8 @@ class RunReport:
             f"{self.feeds_waiting} asked us to wait",
             f"articles  {self.articles_new} new, {self.articles_seen} seen, "
             f"{self.articles_failed} failed, {self.articles_partial} partial (feed text only), "
-            f"{counted(self.articles_syndicated, 'syndicated copy', 'syndicated copies')} merged",
+            f"{counted(self.articles_syndicated, 'syndicated copy', 'syndicated copies')} merged"
+            f"{f', {self.articles_junk} not news (listed below)' if self.articles_junk else ''}",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources"
             f"{f', {self.stories_merged} merged into another' if self.stories_merged else ''}"
@@ -112,6 +117,7 @@ class RunReport:
                        f"needs {wait['needed']}")  # fmt: skip
         if len(self.waiting) > WAITING_SHOWN:
             out.append(f"waiting: … and {len(self.waiting) - WAITING_SHOWN} more (see --json)")
+        out += [f"not news: {line}" for line in self.junk]
         out += [f"note: {n}" for n in self.notes]
         out += [f"problem: {p}" for p in self.problems]
         return out

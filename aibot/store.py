@@ -8,6 +8,7 @@ one found damaged during a run (`is_damaged`) is moved aside by the pipeline, wh
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sqlite3
@@ -54,6 +55,13 @@ CREATE TABLE IF NOT EXISTS seen_urls (url TEXT PRIMARY KEY, article_id TEXT NOT 
 CREATE TABLE IF NOT EXISTS sketches (article_id TEXT PRIMARY KEY, hashes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sketch_index (hash INTEGER NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sketch_index_hash ON sketch_index (hash);
+CREATE TABLE IF NOT EXISTS paragraphs (  -- where each paragraph of a page's text was seen
+    hash INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_hash ON paragraphs (hash);
 CREATE TABLE IF NOT EXISTS robots (
     host TEXT PRIMARY KEY, body TEXT NOT NULL, fetched TEXT NOT NULL
 );
@@ -288,6 +296,38 @@ class Store:
             wanted,
         )
         return {r["article_id"]: json.loads(r["hashes"]) for r in rows}
+
+    def replace_text(self, article_id: str, text: str, *, partial: bool) -> None:
+        """Give a cached article a new text (its page text cleaned, or its feed's text)."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
+        with self.db:
+            self.db.execute(
+                "UPDATE articles SET text=?, content_hash=?, partial=? WHERE id=?",
+                (text, digest, int(partial), article_id),
+            )
+
+    def add_paragraphs(
+        self, article_id: str, source: str, title: str, hashes: Iterable[int]
+    ) -> None:
+        rows = [(h, article_id, source, title) for h in dict.fromkeys(hashes)]
+        with self.db:
+            self.db.executemany("INSERT INTO paragraphs VALUES (?, ?, ?, ?)", rows)
+
+    def paragraph_sightings(self, hashes: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
+        """Where each of `hashes` was seen: {hash: [(article id, source, title), …]}."""
+        found: dict[int, list[tuple[str, str, str]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(hashes)), 500):
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT hash, article_id, source, title FROM paragraphs WHERE hash IN ({marks}) "
+                "ORDER BY rowid",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row["hash"], []).append(
+                    (row["article_id"], row["source"], row["title"])
+                )
+        return found
 
     def robots(self, host: str) -> tuple[str, datetime] | None:
         row = self.db.execute("SELECT body, fetched FROM robots WHERE host=?", (host,)).fetchone()

@@ -22,7 +22,14 @@ from aibot.collect.dedupe import NEAR_DUPLICATE, index_keys, similarity, sketch
 from aibot.collect.extract import decode_page, extract, stub_reason
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.fetch import AsyncFetcher, FetchError, RetryLater, user_agent
+from aibot.collect.junk import junk_reason, without_furniture
 from aibot.collect.robots import RobotsRules
+from aibot.collect.shared import (
+    boilerplate_copy,
+    paragraph_hashes,
+    shared_paragraphs,
+    without_paragraphs,
+)
 from aibot.config import Config, FeedConfig
 from aibot.models import Article
 from aibot.progress import Progress
@@ -52,8 +59,10 @@ class CollectReport:
     articles_failed: int = 0
     articles_partial: int = 0
     articles_syndicated: int = 0
+    articles_junk: int = 0  # pages that were not news (each listed in `junk`)
     new_ids: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    junk: list[str] = field(default_factory=list)  # "<url> (feed <name>): <reason>; <outcome>"
 
 
 @dataclass
@@ -71,6 +80,7 @@ class _Page:
     item: _Pending
     page: Article | None = None
     stub: str | None = None  # why only the feed's text can be used (paywall, robots.txt, …)
+    junk: str | None = None  # why the page is not news (an error page, a consent wall, …)
     error: str = ""
     hashes: list[int] = field(default_factory=list)  # the page text's sketch, made by the worker
 
@@ -191,8 +201,8 @@ async def _fetch_page(
         result = await loop.run_in_executor(pool, *job)
     else:
         result = await asyncio.to_thread(extract_page, response.content, response.url, thorough)
-    page, stub, error, hashes = result
-    return _Page(item, page=page, stub=stub, error=error, hashes=hashes)
+    page, stub, junk, error, hashes = result
+    return _Page(item, page=page, stub=stub, junk=junk, error=error, hashes=hashes)
 
 
 def _start_worker(parent: int) -> None:
@@ -204,14 +214,17 @@ def _start_worker(parent: int) -> None:
 
 def extract_page(
     content: bytes, url: str, thorough: bool = False
-) -> tuple[Article | None, str | None, str, list[int]]:
-    """Extraction for a worker process: (article, why it is a stub or None, error, sketch)."""
+) -> tuple[Article | None, str | None, str | None, str, list[int]]:
+    """Extraction for a worker process: (article without its furniture, why it is a stub or
+    None, why it is junk or None, error, sketch)."""
     html = decode_page(content)  # once, by the page's own charset, for both readers
     try:
         page = extract(html, url, thorough=thorough)
     except Exception as exc:  # noqa: BLE001 - an extractor crash is one bad page, not a bad run
-        return None, None, f"could not extract the article ({type(exc).__name__}: {exc})", []
-    return page, stub_reason(page.text, html), "", sketch(page.text)
+        return None, None, None, f"could not extract the article ({type(exc).__name__}: {exc})", []
+    junk = junk_reason(page.text, page.title)
+    page = replace(page, text=without_furniture(page.text), content_hash="")
+    return page, stub_reason(page.text, html), junk, "", sketch(page.text)
 
 
 def _store_page(store: Store, result: _Page, now: datetime, report: CollectReport) -> None:
@@ -221,30 +234,113 @@ def _store_page(store: Store, result: _Page, now: datetime, report: CollectRepor
         report.problems.append(f"page {entry.url} (feed {item.name}): {result.error}")
         return
     article = _merge(item, result.page, now)
-    if result.stub:
-        feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
-        if not feed_text.strip():
-            report.articles_failed += 1
-            report.problems.append(f"page {entry.url} (feed {item.name}): {result.stub}, "
-                                   "and the feed has no text")  # fmt: skip
+    junk = result.junk
+    hashes = result.hashes
+    if not junk and not result.stub:
+        junk, article, hashes = _without_shared_paragraphs(store, article, hashes)
+    if junk or result.stub:
+        article = _feed_text_only(article, entry, item.name, junk, result.stub, report)
+        if article is None:
             return
-        article = replace(article, text=feed_text, extractor="feed", partial=True, content_hash="")
-        report.articles_partial += 1
+        hashes = sketch(article.text)
     if store.has_article(article.id):
         report.articles_seen += 1
         store.add_article(article, seen_as=[entry.url])
         return
-    hashes = result.hashes if article.extractor != "feed" else sketch(article.text)
     original = _near_duplicate(store, hashes)
     if original is not None:
-        store.add_syndication(original, item.name, article.canonical_url)
-        store.mark_seen(entry.url, original)
-        report.articles_syndicated += 1
-        return
+        junk = _shared_boilerplate(store, article, original, report)
+        if junk is None:
+            store.add_syndication(original, item.name, article.canonical_url)
+            store.mark_seen(entry.url, original)
+            report.articles_syndicated += 1
+            return
+        article = _feed_text_only(article, entry, item.name, junk, None, report)
+        if article is None:
+            return
+        hashes = sketch(article.text)
     store.add_article(article, seen_as=[entry.url, entry.canonical_url])
     store.add_sketch(article.id, hashes, index_keys(hashes))
+    if not article.partial:
+        paragraphs = paragraph_hashes(article.text)
+        store.add_paragraphs(article.id, article.source, article.title, paragraphs)
     report.articles_new += 1
     report.new_ids.append(article.id)
+
+
+def _feed_text_only(
+    article: Article,
+    entry: Article,
+    name: str,
+    junk: str | None,
+    stub: str | None,
+    report: CollectReport,
+) -> Article | None:
+    """The article with its feed's text instead of the page's, or None when the feed has no
+    usable text; a junk page (or junk feed text) is listed in the report either way."""
+    feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
+    feed_text = without_furniture(feed_text)
+    feed_junk = junk_reason(feed_text, entry.title) if feed_text.strip() else None
+    where = f"{entry.url} (feed {name})"
+    if not feed_text.strip() or feed_junk:
+        if junk or feed_junk:
+            report.articles_junk += 1
+            reason = junk or f"feed text is {feed_junk}"
+            report.junk.append(f"{where}: {reason}; dropped")
+        else:
+            report.articles_failed += 1
+            report.problems.append(f"page {where}: {stub}, and the feed has no text")
+        return None
+    if junk:
+        report.articles_junk += 1
+        report.junk.append(f"{where}: {junk}; kept the feed's text")
+    report.articles_partial += 1
+    return replace(article, text=feed_text, extractor="feed", partial=True, content_hash="")
+
+
+def _without_shared_paragraphs(
+    store: Store, article: Article, hashes: list[int]
+) -> tuple[str | None, Article, list[int]]:
+    """(why the page is junk or None, the article, its sketch) once the paragraphs it shares
+    with unrelated articles of other outlets are taken out of it, and out of them."""
+    sightings = store.paragraph_sightings(paragraph_hashes(article.text))
+    shared = shared_paragraphs(sightings, article.source, article.title)
+    if not shared:
+        return None, article, hashes
+    # The articles that already hold a paragraph that turns boilerplate only now lose it too
+    # (those holding one that was boilerplate before lost it then).
+    newly = shared - shared_paragraphs(sightings)
+    for other in store.articles(sorted({i for h in newly for i, _, _ in sightings[h]})):
+        cleaned = without_paragraphs(other.text, newly)
+        if not other.partial and cleaned != other.text:
+            store.replace_text(other.id, cleaned, partial=False)
+    text = without_paragraphs(article.text, shared)
+    article = replace(article, text=text, content_hash="")
+    if stub_reason(text, "") is not None:
+        reason = "shared boilerplate: little is left once the paragraphs other outlets print "\
+                 "under unrelated headlines are taken out"  # fmt: skip
+        return reason, article, hashes
+    return None, article, sketch(text)
+
+
+def _shared_boilerplate(
+    store: Store, article: Article, original_id: str, report: CollectReport
+) -> str | None:
+    """Why `article`'s text, a near-duplicate of a cached article's, is boilerplate the two
+    outlets share rather than one syndicated story, or None; when it is, the cached article
+    keeps only its feed's text too."""
+    original = next(iter(store.articles([original_id])), None)
+    if original is None or not boilerplate_copy(article, original):
+        return None
+    if not original.partial:
+        summary = without_furniture(original.summary)
+        usable = bool(summary.strip()) and not junk_reason(summary, original.title)
+        store.replace_text(original.id, summary if usable else "", partial=True)
+        outcome = "kept the feed's text" if usable else "text removed"
+        report.articles_junk += 1
+        reason = f"shared boilerplate: the same text as {article.source}'s “{article.title}”"
+        report.junk.append(f"{original.url} (feed {original.source}): {reason}; {outcome}")
+    return f"shared boilerplate: the same text as {original.source}'s “{original.title}”"
 
 
 def _near_duplicate(store: Store, hashes: list[int]) -> str | None:
@@ -271,7 +367,7 @@ def _merge(item: _Pending, page: Article | None, now: datetime) -> Article:
         source=item.name,
         title=clip_title(entry.title or page.title),
         text=page.text,
-        summary=entry.summary,
+        summary=without_furniture(entry.summary),
         published=min(entry.published or page.published or now, now),
         feed_url=entry.feed_url,
         authors=page.authors or entry.authors,

@@ -7,7 +7,10 @@ The method, step by step:
    ("He said…", "But…", "Others…"), names its speaker only as "he"/"she", or carries on a
    quotation - is joined to it, so that no pronoun loses its antecedent and no quotation is cut.
    A unit is a sentence alone or with the sentences that lean on it; units with an unbalanced or
-   unattributed quotation, links or share buttons, or no closing punctuation are left out.
+   unattributed quotation, links or share buttons, or no closing punctuation are left out, as
+   is every sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
+   "Image caption …", "Add X as an interest…", a cookie notice); a source headline that is one
+   is passed over for another.
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
    sources' own centroids, each weighted by how much it agrees with the other sources, so a long
    article does not outvote a short one and a stray page counts little - plus a bonus for an
@@ -44,6 +47,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from aibot.collect.junk import is_furniture, junk_kind
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
@@ -291,7 +295,8 @@ def units_of(article: Article) -> list[_Unit]:
 def _sentences_of(article: Article) -> Iterator[str]:
     body = article.text or article.summary
     for paragraph in body.split("\n"):
-        yield from sentences(_DATELINE.sub("", " ".join(paragraph.split()), count=1))
+        found = sentences(_DATELINE.sub("", " ".join(paragraph.split()), count=1))
+        yield from (s for s in found if not is_furniture(s))
 
 
 def _leans_on_previous(sentence: str, previous: list[str]) -> bool:
@@ -889,7 +894,10 @@ def _headline(sources: Sequence[Article], centroid: dict[str, float]) -> str:
     def fit(article: Article) -> float:
         return cosine(normalise(dict(Counter(words(article.title)))), centroid)
 
-    titled = [a for a in sources if a.title.strip()]
+    # A furniture headline ("Watch: …") only when no other is left; a junk one never.
+    titled = [a for a in sources if a.title.strip() and not is_furniture(a.title)] or [
+        a for a in sources if a.title.strip() and junk_kind(a.title) is None
+    ]
     if not titled:
         return "Untitled story"
     best = max(titled, key=lambda a: (fit(a), -a.when.timestamp()))
