@@ -64,7 +64,7 @@ def test_an_error_page_served_with_200_makes_no_post_and_is_listed(
         "title “Page not found”; dropped"
     ) in lines
     assert not list((tmp_path / "content").rglob("*.md"))
-    assert f"waiting: {title} — 1 independent outlet(s) (Outlet One), needs 2" in lines
+    assert f"waiting: {title} — 1 independent outlet (Outlet One), needs 2" in lines
 
 
 def test_an_error_page_with_a_usable_feed_summary_keeps_the_summary(
