@@ -226,3 +226,18 @@ def test_one_junk_phrase_inside_a_paragraph_takes_only_its_sentence() -> None:
     assert without_furniture(f"{caption}\nThe bridge cost 2 million pounds.") == (
         "The bridge cost 2 million pounds."
     )
+
+
+@pytest.mark.parametrize(
+    "line", ["A" * 5000, "Aa " * 2000, "A." * 2500, ". " * 2500, '"' * 3000, "Getty " * 1000]
+)
+def test_a_hostile_headline_is_judged_in_linear_time(line: str) -> None:
+    """Feeds are untrusted: a pattern that backtracks on a long run of capitals (a credit line's
+    up to five names, once with an optional separator) would stall the whole run."""
+    import threading
+
+    verdicts: list[bool] = []
+    worker = threading.Thread(target=lambda: verdicts.append(is_furniture(line)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert verdicts, "is_furniture did not finish in 20 s"

@@ -156,8 +156,10 @@ _CREDIT = re.compile(
     _I,
 )
 # "Chip Somodevilla/Getty Images", "AFP via Getty Images", "(Reuters)": a credit line alone.
+# Each name before the agency ends in a separator, so a line splits into names one way only (an
+# optional separator let "AAAA…" split in n^5 ways: a feed's headline could stall a run).
 _AGENCY_CREDIT = re.compile(
-    r"^\W*(?:[A-Z][\w'’.-]*[\s/|,]*){0,5}(?:via\s+)?(?:Getty Images|AFP|AP|Reuters|EPA|EPA-EFE|"
+    r"^\W*(?:[A-Z][\w'’.-]*[\s/|,]+){0,5}(?:via\s+)?(?:Getty Images|AFP|AP|Reuters|EPA|EPA-EFE|"
     r"Shutterstock|Alamy|PA Media|PA Wire|Bloomberg|AAP|Xinhua)(?:\s*(?:/|via)\s*(?:Getty Images|"
     r"AFP|AP|Reuters|EPA|Shutterstock|Alamy|PA Media|PA Wire|Bloomberg))*\W*$"
 )
@@ -210,7 +212,7 @@ def _furniture(line: str) -> bool:
     tokens = [t.lower() for t in _WORD.findall(line)]
     if tokens and all(t in _SHARE_WORDS for t in tokens):
         return True
-    if _AGENCY_CREDIT.match(line) and size <= LABEL_MAX_WORDS:
+    if size <= LABEL_MAX_WORDS and _AGENCY_CREDIT.match(line):
         return True
     if _LABEL_PREFIX.match(line):
         return True
