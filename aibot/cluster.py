@@ -8,9 +8,9 @@ The rule (docs/stories.md, "How stories are formed"):
    capital letter mid-sentence (taken from sentence-case text only, so Title Case headlines do
    not make every word a name). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
    strong). IDF comes from the articles in play, which the pipeline limits to the live window.
-2. With the optional embeddings (`aibot[embeddings]`), the similarity of an article to a story is
-   a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the story's
-   centroid; otherwise the TF-IDF cosine alone.
+2. With sentence embeddings (aibot.embeddings, on by default), the similarity of an article to
+   a story is a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the
+   story's centroid; otherwise the TF-IDF cosine alone.
 3. Articles are taken in time order. Each joins the live story with the highest similarity if it
    reaches the threshold and the two share more than a name (JOIN_SHARED terms, or embeddings
    that agree SAME_MEANING), else it starts a new story. Time is a prior: the similarity

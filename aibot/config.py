@@ -140,8 +140,8 @@ class ClusterConfig:
     min_sources: int = 2
     """Distinct outlets a story needs before it is written."""
     embeddings: str = "auto"
-    """`auto`: blend in sentence embeddings when the `aibot[embeddings]` extra is installed;
-    `off`: never."""
+    """`auto`: blend in sentence embeddings from the packaged model (aibot/embeddings.py);
+    `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
     """`threshold` when embeddings are used (the blend is on another scale)."""
     embedding_merge_threshold: float = 0.45

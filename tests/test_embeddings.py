@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,22 +26,76 @@ def _article(n: int, title: str, text: str, minutes: int = 0) -> Article:
     return Article(f"https://outlet{n}.example/{n}", f"Outlet {n}", title, text, when)
 
 
-def test_the_packaged_model_loads_offline_and_ranks_paraphrases_closest() -> None:
+HEADLINES = [
+    "Dockworkers end strike after pay deal at Calder Bay port",
+    "Port workers return to the quays as wage dispute is settled",
+    "Astronomers find a ring of dust around a distant young star",
+    "Telescope spots dusty disc circling a newborn star",
+    "Brightwell shares slide after quarterly profit warning",
+]
+# Pairs of HEADLINES about the same event, and pairs about different ones.
+SAME = [(0, 1), (2, 3)]
+DIFFERENT = [(0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 4), (3, 4)]
+
+
+def _cos(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a socket fails; the model is loaded afresh under that rule."""
+
+    class Refused(socket.socket):  # a class still, for modules that subclass socket.socket
+        def __init__(self, *args, **kwargs) -> None:
+            raise AssertionError("the embedding model tried to open a socket")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket, "socket", Refused)
+    embeddings._model.cache_clear()
+    yield
+    embeddings._model.cache_clear()
+
+
+def test_the_packaged_model_loads_and_embeds_without_the_network(no_network) -> None:
     assert embeddings.available()
-    first, paraphrase, unrelated = embeddings.embed(
-        [
-            "Dockworkers end strike after pay deal at Calder Bay port",
-            "Port workers return to the quays as wage dispute is settled",
-            "Astronomers find a ring of dust around a distant young star",
-        ]
+    vectors = embeddings.embed(HEADLINES)
+    assert len(vectors) == len(HEADLINES)
+    assert {len(v) for v in vectors} == {256}
+
+
+def test_embeddings_are_unit_length_and_deterministic() -> None:
+    first = embeddings.embed(HEADLINES)
+    for vector in first:
+        assert math.isclose(sum(x * x for x in vector), 1.0, rel_tol=1e-5)
+    assert embeddings.embed(HEADLINES) == first
+    # Alone or among longer texts, a headline gets the same vector (batches are padded).
+    alone = embeddings.embed([HEADLINES[0]])[0]
+    crowded = embeddings.embed([HEADLINES[0], "a much longer text about ports " * 40])[0]
+    assert max(abs(x - y) for x, y in zip(alone, first[0], strict=True)) < 1e-5
+    assert max(abs(x - y) for x, y in zip(crowded, first[0], strict=True)) < 1e-5
+
+
+def test_same_story_headlines_score_higher_than_different_story_ones() -> None:
+    vectors = embeddings.embed(HEADLINES)
+    lowest_same = min(_cos(vectors[i], vectors[j]) for i, j in SAME)
+    highest_different = max(_cos(vectors[i], vectors[j]) for i, j in DIFFERENT)
+    assert lowest_same > highest_different + 0.1
+
+
+def test_a_long_text_is_unit_length_and_a_text_without_words_is_zeros() -> None:
+    words = " ".join(f"word{n}" for n in range(2000))
+    long, empty = embeddings.embed([words, ""])
+    assert math.isclose(sum(x * x for x in long), 1.0, rel_tol=1e-5)
+    assert empty == [0.0] * 256
+
+
+def test_embedding_text_is_the_title_and_the_start_of_the_text() -> None:
+    article = _article(1, "Calder strike ends", " ".join(["word"] * 200))
+    assert embeddings.embedding_text(article) == "Calder strike ends. " + " ".join(
+        ["word"] * embeddings.TEXT_WORDS
     )
-    assert len(first) == 384
-    assert math.isclose(sum(x * x for x in first), 1.0, rel_tol=1e-4)
-
-    def cos(a: list[float], b: list[float]) -> float:
-        return sum(x * y for x, y in zip(a, b, strict=True))
-
-    assert cos(first, paraphrase) > cos(first, unrelated) + 0.2
+    assert embeddings.embedding_text(_article(2, "Only a title", "")) == "Only a title"
 
 
 def test_embeddings_join_paraphrases_that_share_only_a_name() -> None:
@@ -90,7 +145,7 @@ def test_the_cluster_stage_embeds_each_article_once_and_caches_it(demo_store) ->
     changed = cluster_stage(config, store, report, embed=fake)
     articles = store.articles(i for s in changed for i in s.article_ids)
     assert calls == [len(articles)]
-    assert report.clustering == "TF-IDF + embeddings (all-MiniLM-L6-v2)"
+    assert report.clustering == f"TF-IDF + embeddings ({embeddings.MODEL_NAME})"
     assert "clustering: TF-IDF + embeddings" in "\n".join(report.lines())
     cached = store.embeddings((a.id for a in articles), embeddings.MODEL_NAME)
     assert set(cached) == {a.id for a in articles}
@@ -99,6 +154,37 @@ def test_the_cluster_stage_embeds_each_article_once_and_caches_it(demo_store) ->
     store.db.execute("UPDATE articles SET story_id=NULL")
     cluster_stage(config, store, RunReport(started=T0), embed=fake)
     assert calls == [len(articles), 0]
+
+
+def test_the_pipeline_clusters_with_the_packaged_model_by_default(demo_store) -> None:
+    config, store = demo_store
+    assert config.cluster.embeddings == "auto"
+    report = RunReport(started=T0)
+    changed = cluster_stage(config, store, report)
+    assert report.clustering == "TF-IDF + embeddings (wordllama-l2-supercat-256)"
+    assert not report.problems
+    ids = [i for s in changed for i in s.article_ids]
+    assert set(store.embeddings(ids, "wordllama-l2-supercat-256")) == set(ids)
+
+
+def test_a_model_file_other_than_the_tested_one_is_refused(demo_store, monkeypatch) -> None:
+    import wordllama
+
+    config, store = demo_store
+    weights = Path(wordllama.__file__).parent / "weights" / "l2_supercat_256.safetensors"
+    monkeypatch.setattr(embeddings, "WEIGHTS_SHA256", "0" * 64)  # as if the file had changed
+    embeddings._model.cache_clear()
+    try:
+        report = RunReport(started=T0)
+        cluster_stage(config, store, report)
+    finally:
+        embeddings._model.cache_clear()
+    assert report.clustering == "TF-IDF"
+    assert report.problems == [
+        f"embeddings: RuntimeError: {weights} is not the model file AiBot was tested with (sha256 "
+        "differs); reinstall it with `pip install --force-reinstall wordllama==0.4.0.post1`; "
+        "clustered with TF-IDF alone"
+    ]
 
 
 def test_a_failing_model_is_a_problem_line_and_tf_idf_carries_on(demo_store) -> None:
