@@ -62,7 +62,7 @@ NUMBER_WEIGHT = 1.0
 # A word counts as a name when at least this share of its mid-sentence uses are capitalised.
 NAME_SHARE = 0.5
 # Embedding share of the similarity when embeddings are given.
-EMBEDDING_WEIGHT = 0.6
+EMBEDDING_WEIGHT = 0.5
 # The similarity needed at the end of the window, as a share of the threshold, on top of it.
 TIME_PENALTY = 0.5
 MAX_MERGE_PASSES = 5

@@ -144,7 +144,7 @@ class ClusterConfig:
     `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
     """`threshold` when embeddings are used (the blend is on another scale)."""
-    embedding_merge_threshold: float = 0.45
+    embedding_merge_threshold: float = 0.35
     """`merge_threshold` when embeddings are used."""
 
 
