@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -74,7 +75,7 @@ def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(peak_file), *args], cwd=cwd, env=_env(),
-            stdout=out, stderr=subprocess.STDOUT,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = started + TIMEOUT
     while True:  # poll with a deadline: wait4 gives the exit status and the peak memory
@@ -82,7 +83,8 @@ def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
         if pid:
             break
         if time.monotonic() > deadline:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # the launcher and the aibot it forked
+            os.wait4(process.pid, 0)
             pytest.fail(f"aibot {' '.join(args)} ran past {TIMEOUT} s")
         time.sleep(0.01)  # the polling interval
     process.returncode = os.waitstatus_to_exitcode(status)
