@@ -579,8 +579,8 @@ def _unit(vector: Any) -> Any:
 
 
 def _as_arrays(embeddings: Embeddings, pool: Mapping[str, Article]) -> dict[str, Any]:
-    """The embeddings of the articles in play as unit numpy arrays (numpy comes with the
-    embeddings extra, the only source of embeddings)."""
+    """The embeddings of the articles in play as unit numpy arrays (numpy is imported only when
+    there are embeddings: TF-IDF alone needs none)."""
     if not embeddings:
         return {}
     import numpy

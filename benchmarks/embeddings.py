@@ -63,7 +63,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +75,6 @@ from aibot.models import Article
 REPO = Path(__file__).resolve().parent.parent
 
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "clustering"
-FIXTURE = REPO / "tests" / "fixtures" / "cluster_labelled.jsonl"
-DEMO = REPO / "examples" / "demo"
 MINILM_VOCABULARY = REPO / "benchmarks" / "minilm" / "vocab.txt"  # see minilm/README.md
 SAMPLE_PAIRS = 2_000_000
 SEED = 5
@@ -227,55 +224,12 @@ BY_NAME = {c.name: c for c in CANDIDATES}
 # Data
 
 
-def load_fixture() -> Any:
-    from cluster_quality import DataSet
-
-    articles, labels = [], {}
-    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            when = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
-            article = Article(row["url"], row["source"], row["title"], row["text"], when)
-            articles.append(article)
-            labels[article.id] = row["story"]
-    return DataSet("test fixture", articles, labels)
-
-
-def load_demo() -> Any:
-    """The demo sample as the pipeline collects it (from files, no network)."""
-    from cluster_quality import DataSet
-
-    from aibot.collect.collector import collect
-    from aibot.config import load_config
-    from aibot.store import Store
-
-    with tempfile.TemporaryDirectory() as folder:
-        shutil.copy(DEMO / "aibot.yaml", Path(folder) / "aibot.yaml")
-        shutil.copytree(DEMO / "sample", Path(folder) / "sample")
-        config = load_config(Path(folder) / "aibot.yaml")
-        with Store(config.cache_file) as store:
-            collect(config, store)
-            articles = store.unclustered_articles()
-        prefix = (Path(folder) / "sample").resolve().as_uri() + "/"
-    labels_by_path = json.loads((DEMO / "sample" / "labels.json").read_text())
-    labels = {a.id: labels_by_path[a.url.removeprefix(prefix)] for a in articles}
-    return DataSet("demo sample", articles, labels)
-
-
 def load_sets(data_dir: Path) -> list[Any]:
-    """The labelled sets; the UCI and Multi-News loaders are benchmarks/cluster_quality.py's."""
+    """The labelled dev sets, as benchmarks/devsets.py loads them for the clustering benchmarks."""
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from cluster_quality import load_multinews, load_uci
+    from devsets import load_all
 
-    sets = [
-        load_uci(data_dir / "uci_news_dev.jsonl"),
-        load_uci(data_dir / "uci_news_stream_dev.jsonl"),
-        load_multinews(data_dir / "multinews_docs_dev.jsonl"),
-        load_fixture(),
-        load_demo(),
-    ]
-    sets[0].name, sets[1].name = "UCI headlines", "UCI stream"
-    return sets
+    return load_all(data_dir)
 
 
 def speed_headlines(data_dir: Path) -> list[str]:
