@@ -244,3 +244,39 @@ def test_aibot_collect_lists_the_pages_that_are_not_news(
     assert result.output.splitlines()[-1] == (
         f"not news: {url('/gone.html')} (feed Loopback News): error page: “Page not found”; dropped"
     )
+
+
+WIDGET_PAGE = (
+    "<html><head><title>Tweets</title></head><body><main>"
+    "<p>Tweet with a location</p><p>You can add location information to your Tweets, such as "
+    "your city or precise location, from the web and via third-party applications. You always "
+    "have the option to delete your Tweet location history.</p></main></body></html>"
+)
+
+
+def test_a_widget_page_whose_feed_repeats_the_widget_is_dropped_not_kept_as_feed_text(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """Two outlets serve the same social widget: the feed's text, once its junk sentences are
+    stripped, leaves a fragment ("You always have the…") that must not pass for news."""
+    url = httpserver.url_for
+    title = "You can add location information to your Tweets, such as your city"
+    description = (
+        "Tweet with a location You can add location information to your Tweets, such as your "
+        "city or precise location, from the web and via third-party applications. You always "
+        "have the…"
+    )
+    feeds = []
+    for outlet in ("one", "two"):
+        httpserver.expect_request(f"/{outlet}.xml").respond_with_data(
+            rss([(title, url(f"/{outlet}/tweets.html"), description)], title=outlet),
+            content_type="application/rss+xml",
+        )
+        httpserver.expect_request(f"/{outlet}/tweets.html").respond_with_data(
+            WIDGET_PAGE, content_type="text/html"
+        )
+        feeds.append({"url": url(f"/{outlet}.xml"), "name": outlet})
+    report, articles = collected(write_config(tmp_path, feeds))
+    assert articles == []
+    assert report.articles_junk == 2
+    assert all(line.endswith("; dropped") for line in report.junk), report.junk

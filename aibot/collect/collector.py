@@ -22,7 +22,7 @@ from aibot.collect.dedupe import NEAR_DUPLICATE, index_keys, similarity, sketch
 from aibot.collect.extract import decode_page, extract, stub_reason
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.fetch import AsyncFetcher, FetchError, RetryLater, user_agent
-from aibot.collect.junk import junk_reason, without_furniture
+from aibot.collect.junk import junk_kind, junk_reason, without_furniture
 from aibot.collect.robots import RobotsRules
 from aibot.collect.shared import (
     boilerplate_copy,
@@ -278,9 +278,13 @@ def _feed_text_only(
 ) -> Article | None:
     """The article with its feed's text instead of the page's, or None when the feed has no
     usable text; a junk page (or junk feed text) is listed in the report either way."""
-    feed_text = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
-    feed_text = without_furniture(feed_text)
-    feed_junk = junk_reason(feed_text, entry.title) if feed_text.strip() else None
+    raw = entry.text if len(entry.text) >= len(entry.summary) else entry.summary
+    feed_text = without_furniture(raw)
+    # Judged before its furniture goes: a widget's text stripped of its junk sentences leaves a
+    # fragment that reads as nothing in particular. A junk headline makes the entry junk too.
+    feed_junk = junk_reason(raw, entry.title) if feed_text.strip() else None
+    if feed_text.strip() and not feed_junk and junk_kind(entry.title):
+        feed_junk = f"{junk_kind(entry.title)}: headline {_quoted(entry.title)}"
     where = f"{entry.url} (feed {name})"
     if not feed_text.strip() or feed_junk:
         if junk or feed_junk:
@@ -497,3 +501,8 @@ def _local_roots(config: Config, url: str) -> tuple[Path, ...]:
     feed_path = Path(unquote(urlsplit(url).path))
     base = config.source.resolve().parent if config.source else feed_path.parent
     return (base,)
+
+
+def _quoted(text: str, words: int = 10) -> str:
+    shown = text.split()
+    return f"“{' '.join(shown[:words])}{'…' if len(shown) > words else ''}”"
