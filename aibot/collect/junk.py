@@ -281,7 +281,11 @@ _NOT_FOUND_ELSEWHERE = (
     r"istnieje)|stránka nenalezena|oldal nem található"
 )
 _ERROR_LABEL = re.compile(
-    r"\b(?:(?:40[134]|410|500)(?!\()|page (?:not found|unavailable|missing|cannot be found)|"
+    # A status code is a label only beside error words or alone ("Error 404", "404 Not Found",
+    # "404"); "Notice 404 about the tides" is not an error page.
+    r"\b(?:(?:error|http)\s*(?:40[134]|410|500)|(?:40[134]|410|500)\s*(?:error|not found|"
+    r"forbidden|gone|unauthori[sz]ed)|^\W*(?:40[134]|410|500)\W*$|"
+    r"page (?:not found|unavailable|missing|cannot be found)|"
     rf"not found|error|oops|no results found|nothing (?:was )?found|content unavailable|"
     rf"{_NOT_FOUND_ELSEWHERE})\b",
     _I,
