@@ -110,7 +110,11 @@ def load_uci(path: Path, name: str, *, keep_times: bool) -> DataSet:
         article = Article(url, row.get("source") or "unknown", row["title"], "", when)
         articles.append(article)
         labels[article.id] = str(row["story"])
-    note = "times as given" if keep_times else "synthetic times (the crawl times give it away)"
+    note = (
+        "times as the file gives them"
+        if keep_times
+        else "synthetic times (its crawl times give the stories away)"
+    )
     return DataSet(name, articles, labels, [f"{len(articles):,} headlines; {note}"])
 
 
