@@ -9,9 +9,11 @@ them) on labelled news, install size and speed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,8 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
 
 @cache
 def _model() -> Any:
-    from wordllama import WordLlama
+    with _root_logging_kept():
+        from wordllama import WordLlama
 
     folder = Path(importlib.util.find_spec("wordllama").origin).parent
     weights = folder / WEIGHTS
@@ -71,6 +74,19 @@ def _model() -> Any:
     # The package's own folder as the cache: load() looks for the shipped tokenizer in the
     # wrong subfolder first, then finds it there; disable_download makes a miss an error.
     return WordLlama.load("l2_supercat", cache_dir=folder, dim=256, disable_download=True)
+
+
+@contextlib.contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Undo what an import does to the root logger: wordllama's sets it to INFO with a handler
+    of its own, which would print every HTTP request of a run that goes on in the process."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 def embeddings_for(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import shutil
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -232,3 +234,19 @@ def test_cluster_settings_are_checked(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=message):
             load_config(tmp_path / "a.yaml")
     assert ClusterConfig().embeddings == "auto"
+
+
+def test_loading_the_model_leaves_the_root_logger_as_it_was() -> None:
+    """wordllama's import sets the root logger to INFO with a handler: a run that embeds would
+    then print every HTTP request it makes afterwards."""
+    script = (
+        "import logging\n"
+        "from aibot import embeddings\n"
+        "embeddings.embed(['Harbour reopens'])\n"
+        "root = logging.getLogger()\n"
+        "print(logging.getLevelName(root.level), len(root.handlers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout == "WARNING 0\n"
