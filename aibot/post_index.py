@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from aibot.atomic import replace_bytes
 from aibot.models import Post
 from aibot.posts import read_post_bytes
 from aibot.workers import die_with_parent
@@ -201,17 +202,5 @@ def _write(index_file: Path, entries: dict[str, Any], old: dict[str, Any]) -> No
             target = _shard_file(index_file, shard)
             if new_parts[shard] != old_parts[shard] or not target.exists():
                 data = {"version": VERSION, "entries": new_parts[shard]}
-                _replace(target, orjson.dumps(data))
-        _replace(index_file, orjson.dumps({"version": VERSION, "shards": SHARDS}))
-
-
-def _replace(path: Path, data: bytes) -> None:
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+                replace_bytes(target, orjson.dumps(data))
+        replace_bytes(index_file, orjson.dumps({"version": VERSION, "shards": SHARDS}))

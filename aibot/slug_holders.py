@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import orjson
 
+from aibot.atomic import replace_bytes
 from aibot.models import Post
 
 VERSION = 1
@@ -52,15 +52,7 @@ def save_holders(file: Path, posts_dir: Path, posts: Iterable[Post]) -> None:
     with contextlib.suppress(OSError):
         if file.read_bytes() == data:
             return
-    file.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, file)
-    finally:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink(missing_ok=True)
+    replace_bytes(file, data)
 
 
 def holder(claimants: Sequence[Post], last: Path | None) -> tuple[Post, str]:

@@ -24,7 +24,6 @@ import hashlib
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import resources
@@ -33,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from aibot.atomic import replace_bytes
 from aibot.config import Config
 from aibot.models import Post
 
@@ -190,19 +190,7 @@ def read_manifest(path: Path, site: Path) -> Manifest:
 def write_manifest(path: Path, manifest: Manifest) -> None:
     data = {"version": VERSION}
     data.update((item.name, getattr(manifest, item.name)) for item in dataclasses.fields(manifest))
-    _write_atomic(path, orjson.dumps(data))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_bytes(path, orjson.dumps(data))
 
 
 class HtmlCache:
