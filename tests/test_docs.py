@@ -118,3 +118,17 @@ def test_the_manual_blocks_are_valid_bash_and_name_real_commands_and_options() -
                         assert not _unknown_in(part), f"{doc.name}: {part.strip()}"
                         checked += 1
     assert checked >= 5
+
+
+def test_no_file_keeps_merge_conflict_markers():
+    """A merge left half-resolved shows its markers on the published README or breaks code."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.M)
+    found = []
+    for name in filter(None, tracked.stdout.decode().split("\0")):
+        path = REPO / name
+        if path.suffix not in {".md", ".py", ".yaml", ".yml", ".toml", ".html", ".txt", ".cfg"}:
+            continue
+        if path.is_file() and marker.search(path.read_text(encoding="utf-8", errors="replace")):
+            found.append(name)
+    assert found == []
