@@ -73,7 +73,7 @@ def collect_stage(
     result = collect(config, store, now=now, progress=progress)
     for key in ("feeds_ok", "feeds_failed", "feeds_waiting", "articles_new", "articles_seen",
                 "articles_failed", "articles_partial", "articles_syndicated",
-                "articles_junk"):  # fmt: skip
+                "articles_junk", "articles_passed_over"):  # fmt: skip
         setattr(report, key, getattr(report, key) + getattr(result, key))
     report.junk += result.junk
     for line in result.problems:

@@ -34,6 +34,7 @@ class RunReport:
     # Pages that were not news (error pages, consent walls, shared boilerplate, …): dropped, or
     # kept as their feed's text; each in `junk`: "<url> (feed <name>): <reason>; <outcome>".
     articles_junk: int = 0
+    articles_passed_over: int = 0  # dropped as not news or textless in an earlier run
     junk: list[str] = field(default_factory=list)
     stories: int = 0
     stories_new: int = 0
@@ -80,6 +81,13 @@ class RunReport:
         no_feed = self.feeds_ok == 0 and self.feeds_failed > 0
         return self.build_ok and not no_feed
 
+    def _passed_over_part(self) -> str:
+        if not self.articles_passed_over:
+            return ""
+        return (
+            f", {self.articles_passed_over} passed over as in an earlier run (not news, or no text)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["started"] = self.started.isoformat()
@@ -93,7 +101,8 @@ class RunReport:
             f"articles  {self.articles_new} new, {self.articles_seen} seen, "
             f"{self.articles_failed} failed, {self.articles_partial} partial (feed text only), "
             f"{counted(self.articles_syndicated, 'syndicated copy', 'syndicated copies')} merged"
-            f"{f', {self.articles_junk} not news (listed below)' if self.articles_junk else ''}",
+            f"{f', {self.articles_junk} not news (listed below)' if self.articles_junk else ''}"
+            f"{self._passed_over_part()}",
             f"stories   {self.stories} in all: {self.stories_new} new, {self.stories_grown} with "
             f"new sources, {self.stories_waiting} waiting for more sources"
             f"{f', {self.stories_merged} merged into another' if self.stories_merged else ''}"

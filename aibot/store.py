@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
 CREATE TABLE IF NOT EXISTS seen_urls (url TEXT PRIMARY KEY, article_id TEXT NOT NULL);
+-- pages dropped as not news or for want of text: not fetched (nor reported) again
+CREATE TABLE IF NOT EXISTS passed_over (
+    url TEXT PRIMARY KEY, why TEXT NOT NULL, seen TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sketches (article_id TEXT PRIMARY KEY, hashes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sketch_index (hash INTEGER NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sketch_index_hash ON sketch_index (hash);
@@ -215,6 +219,17 @@ class Store:
 
     def has_url(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM seen_urls WHERE url=?", (url,)).fetchone() is not None
+
+    def pass_over(self, url: str, why: str, seen: datetime) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO passed_over VALUES (?, ?, ?)", (url, why, _iso(seen))
+            )
+
+    def passed_over(self, url: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM passed_over WHERE url=?", (url,)).fetchone() is not None
+        )
 
     def has_article(self, article_id: str) -> bool:
         return (

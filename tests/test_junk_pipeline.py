@@ -66,6 +66,18 @@ def test_an_error_page_served_with_200_makes_no_post_and_is_listed(
     assert not list((tmp_path / "content").rglob("*.md"))
     assert f"waiting: {title} — 1 independent outlet (Outlet One), needs 2" in lines
 
+    # The next hourly run finds the same entries: the dropped page is neither fetched nor
+    # listed again, only counted.
+    pages_asked = len([r for r, _ in httpserver.log if r.path == "/two/bridge.html"])
+    again = run_cli("run", "-c", str(config_file))
+
+    assert again.exit_code == 0, again.output
+    assert "articles  0 new, 1 seen, 0 failed, 0 partial (feed text only), 0 syndicated copies " \
+           "merged, 1 passed over as in an earlier run (not news, or no text)" \
+           in again.output.splitlines()  # fmt: skip
+    assert "not news:" not in again.output
+    assert len([r for r, _ in httpserver.log if r.path == "/two/bridge.html"]) == pages_asked
+
 
 def test_an_error_page_with_a_usable_feed_summary_keeps_the_summary(
     httpserver: HTTPServer, tmp_path: Path

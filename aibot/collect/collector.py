@@ -60,6 +60,7 @@ class CollectReport:
     articles_partial: int = 0
     articles_syndicated: int = 0
     articles_junk: int = 0  # pages that were not news (each listed in `junk`)
+    articles_passed_over: int = 0  # dropped in an earlier run: not fetched again
     new_ids: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     junk: list[str] = field(default_factory=list)  # "<url> (feed <name>): <reason>; <outcome>"
@@ -241,6 +242,7 @@ def _store_page(store: Store, result: _Page, now: datetime, report: CollectRepor
     if junk or result.stub:
         article = _feed_text_only(article, entry, item.name, junk, result.stub, report)
         if article is None:
+            store.pass_over(entry.url, junk or result.stub or "no text", now)
             return
         hashes = sketch(article.text)
     if store.has_article(article.id):
@@ -257,6 +259,7 @@ def _store_page(store: Store, result: _Page, now: datetime, report: CollectRepor
             return
         article = _feed_text_only(article, entry, item.name, junk, None, report)
         if article is None:
+            store.pass_over(entry.url, junk, now)
             return
         hashes = sketch(article.text)
     store.add_article(article, seen_as=[entry.url, entry.canonical_url])
@@ -454,6 +457,9 @@ async def _read_feed(
             continue
         if store.has_url(entry.url) or store.has_url(entry.canonical_url):
             report.articles_seen += 1
+            continue
+        if store.passed_over(entry.url):
+            report.articles_passed_over += 1
             continue
         entry = replace(entry, source=name, feed_url=feed.url, tags=[*feed.tags, *entry.tags])
         pending.append(_Pending(feed=feed, name=name, entry=entry, local_roots=roots))
