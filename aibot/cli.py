@@ -258,10 +258,14 @@ def cluster_command(config_path: Path | None, demo: bool) -> None:
     with _site_locked(config, "cluster"), Store(config.cache_file) as store:
         changed = cluster_stage(config, store, report)
         total = len(store.all_stories())
+    merged = f", {report.stories_merged} merged into another" if report.stories_merged else ""
     click.echo(
         f"stories   {total} in all: {report.stories_new} new, "
-        f"{report.stories_grown} with new sources"
+        f"{report.stories_grown} with new sources{merged}"
+        f"{f' (clustering: {report.clustering})' if report.clustering else ''}"
     )
+    for line in (line for line in report.lines() if line.startswith("merged: ")):
+        click.echo(line)
     for story in changed:
         click.echo(f"  {story.id}  {counted(len(story.article_ids), 'article')}  {story.title}")
 

@@ -153,6 +153,29 @@ def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
     assert RunReport.from_dict(report.to_dict()).merges == report.merges
 
 
+def test_aibot_cluster_names_each_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(tmp_path)
+    first = [_article(1, "Herald", 0), _article(2, "Ledger", 1)]
+    second = [_article(3, "Courier", 2), _article(4, "Bulletin", 3)]
+    newcomer = _article(5, "Gazette", 4)
+    with Store(config.cache_file) as store:
+        for article in first + second + [newcomer]:
+            store.add_article(article)
+        store.save_stories([_story("a", first), replace(_story("b", second), title="Boats")])
+    merged = replace(
+        _story("a", first + second + [newcomer]), title="Bridge reopens", absorbed=["b"]
+    )
+    monkeypatch.setattr(aibot.pipeline, "cluster", lambda *args, **kwargs: [merged])
+
+    result = run_cli("cluster", "-c", str(tmp_path / "aibot.yaml"))
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "stories   1 in all: 0 new, 1 with new sources, 1 merged into another (clustering: TF-IDF)",
+        'merged: story "Boats" (no post) is part of "Bridge reopens" (no post)',
+    ]
+
+
 # The write stage
 
 LOWMERE = [
