@@ -268,15 +268,21 @@ _RELATIVE = re.compile(
     r"\b(?:\w+|a few|a couple of) (?:days|weeks|hours|months) ago\b|\ba (?:day|week|month) ago\b",
     re.IGNORECASE,
 )
-# A weekday, unless a plural ("on Mondays"), a named day ("Good Friday"), or dated.
+# A weekday, unless a plural ("on Mondays"), a named day ("Good Friday"), part of a compound
+# ("Saturday-night"), a title ("Saturday Night Live"), or dated.
 _WEEKDAY = re.compile(
     rf"(?<!Good )(?<!Black )(?<!Cyber )(?<!Super )(?<!Ash )(?<!Easter )(?<!Palm )(?<!Holy )"
-    rf"(?<!Maundy )(?<!Bloody )\b(?:[Oo]n |last |next |this )?(?:{_WEEKDAYS})\b(?!s\b)"
+    rf"(?<!Maundy )(?<!Bloody )\b(?:[Oo]n |last |next |this )?(?:{_WEEKDAYS})\b"
+    r"(?!s\b|-| Night Live)"
 )
 _DATE_AFTER = re.compile(
     rf"^(?:'s)?(?: (?:morning|afternoon|evening|night))?,? (?:the )?(?:\d{{1,2}}(?:st|nd|rd|th)? "
     rf"(?:of )?(?:{_MONTHS})|(?:{_MONTHS}) \d{{1,2}}\b|\(\d{{1,2}} (?:{_MONTHS})\)|"
     rf"\d{{1,2}}[/.]\d{{1,2}})"
+)
+# "today (31 May)": a date in brackets right after the word.
+_DATE_IN_BRACKETS = re.compile(
+    rf"^,? \((?:\w+,? )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})|(?:{_MONTHS}) \d{{1,2}})"
 )
 _DATE_BEFORE = re.compile(rf"(?:\d{{1,2}} (?:{_MONTHS})|(?:{_MONTHS}) \d{{1,2}}),? $")
 
@@ -287,6 +293,8 @@ def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
     for sentence in sentences_:
         text = sentence.text
         for match in _unquoted(text, _RELATIVE):
+            if _DATE_IN_BRACKETS.match(text[match.end() :]):
+                continue
             hits.append(Hit(RELATIVE_TIME, sentence.line, match.group(0).lower(), text))
         for match in _unquoted(text, _WEEKDAY):
             if _DATE_AFTER.match(text[match.end() :]) or _DATE_BEFORE.search(text[: match.start()]):
@@ -546,6 +554,11 @@ def explanation(lint: SiteLint, common: int = 3) -> list[str]:
     for path, hits in lint.hits.items():
         for hit in sorted(hits, key=lambda h: (h.line, KINDS.index(h.kind))):
             out.append(f'{path}:{hit.line}: {hit.kind}: "{hit.trigger}" in "{_short(hit.text)}"')
+    out += ["", "hits per post:"]
+    for path, hits in lint.hits.items():
+        counts = Counter(h.kind for h in hits)
+        if counts:
+            out.append(f"  {path}: " + ", ".join(f"{k} x{counts[k]}" for k in KINDS if counts[k]))
     out += ["", f"commonest triggers (up to {common} a kind):"]
     for kind in KINDS:
         triggers = Counter(

@@ -157,7 +157,9 @@ def test_dated_weekdays_quotes_and_named_days_do_not_count(tmp_path):
     body = (
         "The ferry was cancelled on Friday 4 December and on Saturday, Dec. 5. [[1]](#source-1)\n\n"
         '"We sail again today," said Ada Quint. [[1]](#source-1)\n\n'
-        "Sailings on Sundays stop after Good Friday. [[2]](#source-2)"
+        "Sailings on Sundays stop after Good Friday. [[2]](#source-2)\n\n"
+        "The operator said today (24 November) that a Saturday-night sailing and a Sunday "
+        "Night Live show on board are planned. [[2]](#source-2)"
     )
     assert _hits(tmp_path, body, lint.RELATIVE_TIME) == []
 
@@ -341,6 +343,9 @@ def test_explain_lists_each_hit_with_its_post_and_line(tmp_path, capsys):
     assert (
         f'content/posts/2026/second.md:{line}: relative time: "on Friday" in '
         '"She said it again on Friday."' in out.splitlines()
+    )
+    assert (
+        "  content/posts/2026/second.md: dangling opener x1, relative time x1" in out.splitlines()
     )
     assert '  dangling opener: "he" x1, "she" x1' in out.splitlines()
 
