@@ -619,7 +619,9 @@ def e2e_site(folder: Path, data: Path | None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/readability.py", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("sites", nargs="*", type=Path, metavar="SITE_DIR")
     parser.add_argument("--demo", action="store_true", help="build the demo and lint it")
     parser.add_argument(

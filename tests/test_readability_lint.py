@@ -366,3 +366,12 @@ def test_an_unreadable_post_is_listed_and_the_others_are_linted(tmp_path):
     rows = lint.table(lint.lint_site(tmp_path, "test site"))
     assert rows[0] == "test site: 2 posts"
     assert rows[-1].startswith(f"unreadable post: {broken}:2: front matter:")
+
+
+def test_nothing_to_lint_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        lint.main([])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "benchmarks/readability.py: error: give a SITE_DIR, --demo or --e2e"
+    )
