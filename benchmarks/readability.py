@@ -31,15 +31,16 @@ Kinds (each hit is one sentence, heading or summary; see the functions of the sa
 - heading off its section: a heading with no content word (stemmed, stop words out) in common
   with its section's paragraphs.
 - cut at abbreviation: a paragraph that starts with a lower-case word, or a sentence that ends
-  in a title ("Dr.", "No."), in a first name's initials ("George H.W."), or in another
-  abbreviation ("U.S.", "St.") when the next sentence starts with a name rather than a word that
-  starts sentences ("… the U.S. | Senate voted").
+  in a title ("Dr.", "No."), in a first name's initials ("George H.W."), or in "the U.S." or
+  "St." when the next sentence starts with a name rather than a word that starts sentences
+  ("… the U.S. | Senate voted").
 - page furniture: a sentence of the title, summary or prose that `aibot.collect.junk.is_furniture`
   calls furniture, or that matches FURNITURE ("Add X as an interest", "Image caption", "Follow us
-  on", "Sign up for").
+  on", "Sign up for", a video player's "CLOSE").
 
 Output: a table per site (kind, count, posts affected, per 100 posts); with --explain, every hit
-as `post:line: kind: "trigger" in "sentence"`, then the commonest triggers of each kind.
+as `post:line: kind: "trigger" in "sentence"`, the hits per post, and the commonest triggers of
+each kind.
 
 --demo copies `examples/demo` (its aibot.yaml and sample/) into a temporary folder, runs
 `python -m aibot run -c <tmp>/aibot.yaml` there with this checkout on PYTHONPATH, and lints it.
@@ -195,7 +196,8 @@ _PERSONAL = r"He|She|His|Her|Him"
 _CONNECTIVES = (
     r"Then(?!-)|Also|However|But|Meanwhile|Still,|Yet|And|So,|Moreover|Furthermore|Additionally|"
     r"Nevertheless|Nonetheless|Instead|Thus|Therefore|Hence|Besides|Likewise|Similarly|Otherwise|"
-    r"Consequently|Afterwards?|Later(?:,| that| in the day)|Again,|Even so|Even then|In addition|"
+    r"Consequently|Afterwards?|(?:Earlier|Later)(?:,| that| in the day)|Again,|Even so|Even then|"
+    r"In addition|"
     r"As a result|In response|In contrast|By contrast|On the other hand|At the same time|"
     r"Despite (?:this|that)|Because of (?:this|that)|After that|Before that|Since then|By then|"
     r"Until then|That said|Such"
@@ -420,8 +422,11 @@ _ENDS_IN_TITLE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Gov|Sen|Rep|Gen|Lt|Col|Maj|Capt|Sgt|Cpl|Rev|Msgr|Hon|Supt|Det|"
     r"No|Nos|Fig|Vol|Art)\.[\"'”’)]*$"
 )
-# Initials after a first name: "George H.W.", "John F."
-_ENDS_IN_INITIALS = re.compile(r"\b[A-Z][a-z]+ (?:[A-Z]\.){1,3}[\"'”’)]*$")
+# Initials after a first name: "George H.W.", "John F." (not "World War I.", "Plan B.").
+_ENDS_IN_INITIALS = re.compile(
+    r"\b(?!(?:War|Plan|Type|Class|Grade|Vitamin|Group|Part|Category)\b)[A-Z][a-z]+ "
+    r"(?:[A-Z]\.){1,3}[\"'”’)]*$"
+)
 # Abbreviations that may end a sentence or go on into a name: "the U.S. | Senate", "St. | Kilda".
 # ("Washington, D.C. | Police said" and "Arie Lund Jr. | Ada Vey said" are two sentences.)
 _ENDS_IN_ABBREVIATION = re.compile(r"(?:\bthe (?:[A-Z]\.){2,}|\b(?:St|Mt|Ft)\.)[\"'”’)]*$")
@@ -462,7 +467,8 @@ def _starts_with_name(text: str) -> bool:
 
 FURNITURE = re.compile(
     r"\bAdd .{1,80}? as an interest\b|^\W*(?:(?:Image|Photo) )?caption\b|"
-    r"^\W*Image (?:copyright|source)\b|\bFollow us on\b|^\W*Sign up (?:for|to)\b",
+    r"^\W*Image (?:copyright|source)\b|\bFollow us on\b|^\W*Sign up (?:for|to)\b|"
+    r"(?-i:^CLOSE )",  # a video player's close button before its caption
     re.IGNORECASE,
 )
 

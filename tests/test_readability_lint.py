@@ -116,12 +116,14 @@ def test_a_connective_after_a_citation_is_dangling(tmp_path):
     body = (
         f"{LEDE}\n\nThe quay reopened at dawn. [[1]](#source-1) However, the crossing was "
         "rough. [[2]](#source-2)\n\nThen the wind dropped. [[1]](#source-1)\n\n"
-        "The move drew praise from islanders. [[2]](#source-2)"
+        "The move drew praise from islanders. [[2]](#source-2)\n\n"
+        "Earlier in the day, the council also met. [[1]](#source-1)"
     )
     assert [t for t, _ in _hits(tmp_path, body, lint.DANGLING)] == [
         "However",
         "Then",
         "The move",
+        "Earlier in the day",
     ]
 
 
@@ -283,7 +285,8 @@ def test_an_abbreviation_that_ends_a_sentence_is_not_a_cut(tmp_path):
         f"{LEDE}\n\nIslanders took the ferry to the U.S. It was the first such trip. "
         "[[1]](#source-1)\n\nThe route is run by Skerne Lines Ltd. [[1]](#source-1)\n\n"
         "Ada Quint said the route was safe. [[2]](#source-2)\n\n"
-        "eFerry tickets sold out within an hour. [[2]](#source-2)"
+        "eFerry tickets sold out within an hour. [[2]](#source-2)\n\n"
+        "The quay was built before World War I. [[1]](#source-1)"
     )
     assert _hits(tmp_path, body, lint.ABBREVIATION_CUT) == []
 
@@ -295,19 +298,21 @@ def test_page_furniture_counts_in_the_prose_and_the_title(tmp_path):
     body = (
         f"{LEDE}\n\nAdd Ada Quint as an interest to stay up to date on the latest news. "
         "[[1]](#source-1)\n\nImage caption The ferry leaves Dunmarrow at dawn. [[2]](#source-2)"
+        "\n\nCLOSE Islanders wave off the first ferry. [[2]](#source-2)"
     )
     found = _hits(tmp_path, body, lint.FURNITURE_KIND, title="Follow us on Chirrup for updates")
     assert [t for t, _ in found] == [
         "Follow us on",
         "Add Ada Quint as an interest",
         "Image caption",
+        "CLOSE ",
     ]
 
 
 def test_news_with_the_same_words_is_not_furniture(tmp_path):
     body = (
         f"{LEDE}\n\nMore than 2,000 islanders sign up for the winter ferry pass each year. "
-        "[[1]](#source-1)"
+        "[[1]](#source-1)\n\nClose to 300 cars crossed on the first day. [[2]](#source-2)"
     )
     assert _hits(tmp_path, body, lint.FURNITURE_KIND) == []
 
