@@ -594,7 +594,8 @@ def _short(text: str, limit: int = 160) -> str:
 # Making the sites
 
 
-def _run(command: Sequence[str], cwd: Path) -> None:
+def run_or_stop(command: Sequence[str], cwd: Path) -> None:
+    """Run `command` with this checkout first on PYTHONPATH; stop with its output if it fails."""
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}
     done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
@@ -611,7 +612,7 @@ def demo_site(folder: Path) -> Path:
     site.mkdir()
     shutil.copy(REPO / "examples" / "demo" / "aibot.yaml", site / "aibot.yaml")
     shutil.copytree(REPO / "examples" / "demo" / "sample", site / "sample")
-    _run([sys.executable, "-m", "aibot", "run", "-c", str(site / "aibot.yaml")], cwd=site)
+    run_or_stop([sys.executable, "-m", "aibot", "run", "-c", str(site / "aibot.yaml")], cwd=site)
     return site
 
 
@@ -620,7 +621,7 @@ def e2e_site(folder: Path, data: Path | None) -> Path:
     `folder/e2e`."""
     site = folder / "e2e"
     command = [sys.executable, str(REPO / "benchmarks" / "e2e_news.py"), "--keep", str(site)]
-    _run(command + (["--data", str(data)] if data else []), cwd=REPO)
+    run_or_stop(command + (["--data", str(data)] if data else []), cwd=REPO)
     return site
 
 

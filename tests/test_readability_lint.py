@@ -380,3 +380,10 @@ def test_nothing_to_lint_is_a_usage_error(capsys):
     assert capsys.readouterr().err.splitlines()[-1] == (
         "benchmarks/readability.py: error: give a SITE_DIR, --demo or --e2e"
     )
+
+
+def test_a_failed_build_stops_with_its_command_and_output(tmp_path):
+    command = [sys.executable, "-c", "import sys; sys.exit('no feeds could be read')"]
+    with pytest.raises(SystemExit) as stop:
+        lint.run_or_stop(command, cwd=tmp_path)
+    assert str(stop.value) == f"{' '.join(command)} failed (exit 1):\nno feeds could be read\n"
