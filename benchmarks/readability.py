@@ -492,8 +492,9 @@ def furniture(title: str, title_line: int, summary: str, summary_line: int,
 
 
 def post_hits(post: Post, file_text: str | None = None) -> list[Hit]:
-    """Every hit of every kind in one post. `file_text` (the file as read) gives file lines."""
-    text = file_text if file_text is not None else f"---\n---\n{post.body}"
+    """Every hit of every kind in one post. With `file_text` (the file as read), hits name lines
+    of the file; without it, lines of the body."""
+    text = post.body if file_text is None else file_text
     lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
     first_body_line = len(lines) - len(post.body.splitlines()) + 1
     sections = prose_sections(post.body, first_body_line)
@@ -512,7 +513,7 @@ def post_hits(post: Post, file_text: str | None = None) -> list[Hit]:
         *abbreviation_cuts(sentences_),
         *furniture(
             title, _key_line(lines, "title"), summary, _key_line(lines, "summary"), sentences_
-        ),  # fmt: skip
+        ),
     ]
 
 
