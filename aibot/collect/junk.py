@@ -104,6 +104,10 @@ _LABEL_PREFIX = re.compile(
 _MEDIA_CREDIT = re.compile(
     r"^\W*(?:image|photo|picture|video|media)\s+(?:caption|copyright|credit|source)\b", _I
 )
+# A video player's close button or a bare "Caption" label run into the caption's text:
+# "CLOSE Firefighters battled…", "Caption Wildlife officials said…". Case matters: "Close
+# to 300 cars" is news.
+_PLAYER_LABEL = re.compile(r"^\W*(?:CLOSE|Caption)\s+[\"'“‘(]?[A-Z0-9]")
 # An imperative addressed to the reader at the start of a sentence.
 _CALL_TO_ACTION = re.compile(
     r"^\W*(?:please\s+|don'?t forget to\s+|be sure to\s+|why not\s+)?(?:"
@@ -208,6 +212,8 @@ def _furniture(line: str) -> bool:
     to the reader or a notice about the site (see the module docstring)."""
     size = len(line.split())
     if _LABEL_LINE.match(line) or _MEDIA_CREDIT.match(line) or _STAMP.match(line):
+        return True
+    if _PLAYER_LABEL.match(line):
         return True
     tokens = [t.lower() for t in _WORD.findall(line)]
     if tokens and all(t in _SHARE_WORDS for t in tokens):
