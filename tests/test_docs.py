@@ -233,3 +233,14 @@ def test_links_within_the_benchmarks_readme_lead_to_its_headings() -> None:
     links = re.findall(r"\]\(#([\w-]+)\)", text)
     assert len(links) >= 12
     assert sorted(set(links) - _anchors(BENCHMARKS_README)) == []
+
+
+def test_links_from_readme_and_docs_into_the_benchmarks_readme_lead_to_its_headings() -> None:
+    anchors = _anchors(BENCHMARKS_README)
+    links = {
+        f"{page.relative_to(REPO)}: {anchor}"
+        for page in [REPO / "README.md", *DOCS]
+        for anchor in re.findall(r"benchmarks/README\.md#([\w-]+)", page.read_text("utf-8"))
+    }
+    assert len(links) >= 12
+    assert sorted(link for link in links if link.split(": ")[1] not in anchors) == []
