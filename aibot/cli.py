@@ -140,7 +140,7 @@ _AS_PROGRAM = False
 
 def console() -> None:
     """The `aibot` program (and `python -m aibot`): `main`, then out of the process without
-    tearing the interpreter down. Freeing every module and object at exit took 60-100 ms
+    tearing the interpreter down. Freeing every module and object at exit takes 60-100 ms
     after a build (as long as a one-post build's own rendering); the exit handlers still run
     and the output is flushed. Tests drive `main` through click's runner, never this."""
     global _AS_PROGRAM

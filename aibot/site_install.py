@@ -38,7 +38,7 @@ import aibot
 from aibot.bundled import checkout
 
 VENDOR = "vendor"
-# Written by the installer for this machine only: not part of a wheel.
+# Written by the installer for the environment it installed into: not part of a wheel.
 _INSTALLER_FILES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that packing the same files gives the same bytes
 # What a checkout holds besides its source, left out of the copy a wheel is built from: folders

@@ -23,7 +23,7 @@ files each build made (the others were hard-linked from the previous site, see
 aibot.build.incremental) and how long search indexing took (Pagefind, part of the build).
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
-format, cold, right after each of AiBot's cold builds (the machine's speed drifts: each round's
+format, cold, right after each of AiBot's cold builds (speed drifts with load: each round's
 pair is compared), into a new folder each time too, with comparable
 outputs (an article page per post, paginated index, tag pages, archives, an Atom feed for the
 site and one per tag, 50 entries each), and the ratio AiBot cold / Pelican cold is printed.
@@ -290,8 +290,8 @@ def fresh_config(root: Path, n: int) -> Path:
     """A copy of the site's aibot.yaml whose output and cache are `cold-n/site` and
     `cold-n/.aibot`: folders that never held anything, for cold build n.
 
-    A cold build on a new machine or checkout follows no deletion, and on this machine's disk it
-    would be slower right after one: ext4 without a journal makes a new file skip, one by one,
+    A cold build on a new machine or checkout follows no deletion, and on some disks it would be
+    slower right after one: ext4 without a journal makes a new file skip, one by one,
     every free inode deleted in the last 60 s, or the last 360 s while its inode table block is
     unwritten, and making files makes those blocks unwritten (the kernel's recently_deleted()).
     Cold builds into the folder the last one was deleted from spent 2-7 CPU-s more in the kernel

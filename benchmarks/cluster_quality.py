@@ -6,8 +6,8 @@
 What is measured, and how:
 
 - Quality, on every labelled dev set of benchmarks/devsets.py (read at run time; the
-  Multi-News file is licence-restricted and never copied here): the UCI stream (4,996
-  headlines, 163 stories, synthetic times), the UCI business/entertainment headlines (4,249,
+  Multi-News file is licence-restricted and never copied into the repository): the UCI stream
+  (4,996 headlines, 163 stories, synthetic times), the UCI business/entertainment headlines (4,249,
   59 stories; synthetic times, because its crawl times give the stories away), Multi-News full
   text (291 articles, 100 stories; first sentence as title, synthetic times), the demo sample
   and the labelled fixture. Each set is clustered

@@ -1,6 +1,7 @@
 """The labelled clustering dev sets, fed to `aibot.cluster` the way the pipeline feeds it.
 
-Five sets, read at run time (the Multi-News file is licence-restricted and never copied here):
+Five sets, read at run time (the Multi-News file is licence-restricted and never copied into the
+repository):
 
 - `uci_news_dev.jsonl`: 4,249 headlines, business and entertainment (UCI News Aggregator,
   Gasparetti 2016, CC BY 4.0). Its timestamps are crawl times that give the stories away, so

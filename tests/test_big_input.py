@@ -2,7 +2,7 @@
 a 10,000-entry feed, a 1 MB headline, articles in Arabic and Chinese, emoji and zero-width
 characters in headlines, dates in 1970 and 2100, a feed with no dates.
 
-Measured figures are printed (pytest -s) for README.
+The tests that time a run print its seconds and peak memory (pytest -s).
 """
 
 from __future__ import annotations

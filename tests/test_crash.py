@@ -46,14 +46,13 @@ Knobs (environment):
   reproduced with `AIBOT_CRASH_SEED=<seed> AIBOT_CRASH_KILLS=<n> pytest tests/test_crash.py`
   (the delays follow the measured phases, so they land in the same stages, not at the same
   instruction).
-- `AIBOT_CRASH_EMBEDDINGS` (default `off`): the demo's `cluster.embeddings`. With the embeddings
-  extra installed, loading the sentence model makes a demo run take ~17-20 s instead of ~5 s on
-  the 2-core CI machine, far beyond this file's time budget (~90 s); the demo's posts and site are
-  the same either way, only the cache gains the embeddings. `auto` kills runs that use the model.
+- `AIBOT_CRASH_EMBEDDINGS` (default `off`): the demo's `cluster.embeddings`. Loading the sentence
+  model makes each killed and rerun demo run several times longer, beyond this file's time budget
+  (~90 s); the demo's posts and site are the same either way, only the cache gains the
+  embeddings. `auto` kills runs that use the model.
 
-With the defaults the file takes 2.5-4 minutes on this 2-core machine (shared with other test
-runs); `AIBOT_CRASH_KILLS=50` took 21 minutes for the 50 kills (23.7 for the file) with two other
-suites running beside it, about 25 s per kill and rerun where an idle machine needs 10.
+A kill and its rerun take about 10 s on 2 idle cores, up to 25 s under load: with the defaults
+the file takes 2.5-4 minutes, with `AIBOT_CRASH_KILLS=50` about 20 minutes.
 """
 
 from __future__ import annotations

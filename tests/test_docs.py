@@ -132,3 +132,115 @@ def test_no_file_keeps_merge_conflict_markers():
         if path.is_file() and marker.search(path.read_text(encoding="utf-8", errors="replace")):
             found.append(name)
     assert found == []
+
+
+# Pages for readers: what they say must hold on any machine, for anyone.
+READER_PAGES = [
+    REPO / "README.md",
+    *DOCS,
+    REPO / "benchmarks" / "README.md",
+    REPO / "fuzz" / "README.md",
+]
+NARRATION = ("this machine", "this session", "written by a helper", "throwaway", "../shared")
+# A path of one checkout or home folder; "/usr/bin/chromium" or a URL's path is not one.
+MACHINE_PATH = re.compile(r"(?<![\w.:/~-])/(?:work|home|Users|root)/")
+BENCHMARKS_README = REPO / "benchmarks" / "README.md"
+
+
+def _found_in(pages: list[Path], pattern: re.Pattern[str], root: Path = REPO) -> list[str]:
+    """`file:line: match` for every match of `pattern` in `pages`, files named from `root`."""
+    return [
+        f"{page.relative_to(root)}:{number}: {match.group(0)}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        for match in pattern.finditer(line)
+    ]
+
+
+def test_reader_pages_carry_no_narration_of_a_machine_or_of_the_work() -> None:
+    narration = re.compile("|".join(map(re.escape, NARRATION)), re.I)
+    assert _found_in(READER_PAGES, narration) == []
+    assert _found_in(READER_PAGES, MACHINE_PATH) == []
+
+
+def test_the_narration_check_finds_each_phrase_and_a_checkout_path(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Measured on This Machine.\nSee ../shared/data.\nrun /home/ann/aibot/x, not /usr/bin/x\n"
+        "<https://example.org/home/>\n",
+        encoding="utf-8",
+    )
+    narration = re.compile("|".join(map(re.escape, NARRATION)), re.I)
+    assert _found_in([page], narration, tmp_path) == [
+        "page.md:1: This Machine",
+        "page.md:2: ../shared",
+    ]
+    assert _found_in([page], MACHINE_PATH, tmp_path) == ["page.md:3: /home/"]
+
+
+def _benchmark_scripts() -> list[str]:
+    """The benchmarks/*.py that run as scripts (the others are modules they import)."""
+    return sorted(
+        path.name for path in (REPO / "benchmarks").glob("*.py")
+        if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
+    )  # fmt: skip
+
+
+def test_every_benchmark_script_is_in_the_benchmarks_readme_with_its_command() -> None:
+    scripts = _benchmark_scripts()
+    assert len(scripts) >= 13
+    text = BENCHMARKS_README.read_text(encoding="utf-8")
+    assert [name for name in scripts if f"python benchmarks/{name}" not in text] == []
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    """The ids of a page's headings (a repeated heading's id gets -1, -2, … as on GitHub)."""
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", page.read_text(encoding="utf-8"), re.M):
+        anchor = github_anchor(heading)
+        anchors.add(f"{anchor}-{seen[anchor]}" if anchor in seen else anchor)
+        seen[anchor] = seen.get(anchor, 0) + 1
+    return anchors
+
+
+def test_github_anchor_of_a_heading_with_code_and_punctuation() -> None:
+    assert github_anchor("Story clustering (`cluster_quality.py`, `devsets.py`)") == (
+        "story-clustering-cluster_qualitypy-devsetspy"
+    )
+
+
+def test_readme_figures_are_a_summary_whose_rows_lead_to_benchmarks_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Measured figures", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    assert 8 <= len(rows) <= 12
+    anchors = _anchors(BENCHMARKS_README)
+    for row in rows:
+        links = re.findall(r"\]\(benchmarks/README\.md#([\w-]+)\)", row)
+        assert links and set(links) <= anchors, row
+        for script in re.findall(r"python (benchmarks/\w+\.py)", row):
+            assert (REPO / script).is_file(), row
+
+
+def test_links_within_the_benchmarks_readme_lead_to_its_headings() -> None:
+    text = BENCHMARKS_README.read_text(encoding="utf-8")
+    links = re.findall(r"\]\(#([\w-]+)\)", text)
+    assert len(links) >= 12
+    assert sorted(set(links) - _anchors(BENCHMARKS_README)) == []
+
+
+def test_links_from_readme_and_docs_into_the_benchmarks_readme_lead_to_its_headings() -> None:
+    anchors = _anchors(BENCHMARKS_README)
+    links = {
+        f"{page.relative_to(REPO)}: {anchor}"
+        for page in [REPO / "README.md", *DOCS]
+        for anchor in re.findall(r"benchmarks/README\.md#([\w-]+)", page.read_text("utf-8"))
+    }
+    assert len(links) >= 12
+    assert sorted(link for link in links if link.split(": ")[1] not in anchors) == []
