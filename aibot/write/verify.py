@@ -18,6 +18,9 @@ For every paragraph of a draft:
 - a paragraph must cite at least one source, and only sources of the story;
 - every link (http:, www., javascript: …) must be in a cited source.
 
+Each paragraph's evidence is recorded as it is checked: for each cited source, the sentences
+that support it (aibot.write.evidence), kept in the post's front matter for the build.
+
 A source paragraph that speaks to the model instead of the reader ("ignore previous
 instructions", "note to any AI summarising this page", a forged <source> element or answer, a
 fake "Human:" turn) is not evidence: it is left out of what the sources hold, and a draft that
@@ -35,9 +38,10 @@ from typing import Literal
 
 import snowballstemmer
 
-from aibot.models import Article, Draft
+from aibot.models import Article, Draft, Evidence
 from aibot.text import STOPWORDS, sentences
 from aibot.write.dates import MONTH_NAMES, Reading, WrittenDate, dates_in, why_impossible
+from aibot.write.evidence import supporting_sentences
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
@@ -129,7 +133,8 @@ class Review:
 
 
 def verify(draft: Draft, articles: Sequence[Article]) -> Review:
-    """Check `draft` against `articles`; a flagged review lists each unsupported claim."""
+    """Check `draft` against `articles`; a flagged review lists each unsupported claim. Each
+    paragraph's `evidence` is set on the way (see add_evidence)."""
     notes = [
         f"section {s + 1} ({draft.sections[s].heading}), paragraph {p + 1}: {note}"
         for (s, p), found in paragraph_problems(draft, articles).items()
@@ -141,7 +146,22 @@ def verify(draft: Draft, articles: Sequence[Article]) -> Review:
     whole += [(f"disagreement {n}", d) for n, d in enumerate(draft.disagreements, start=1)]
     for name, text in whole:
         notes += [f"{name}: {note}" for note in planted_or_linked(text, articles)]
+    add_evidence(draft, articles)
     return Review(status="flagged" if notes else "passed", notes=notes)
+
+
+def add_evidence(draft: Draft, articles: Sequence[Article]) -> None:
+    """Set each paragraph's evidence: for each cited source, the sentences that support it
+    (only text for the reader: never a sentence addressed to the model)."""
+    by_id = {a.id: a for a in articles}
+    for section in draft.sections:
+        for paragraph in section.paragraphs:
+            cited = [by_id[i] for i in dict.fromkeys(paragraph.sources) if i in by_id]
+            found = [
+                (a.canonical_url, supporting_sentences(paragraph.text, _reader_paragraphs(a)))
+                for a in cited
+            ]
+            paragraph.evidence = [Evidence(url, said) for url, said in found if said]
 
 
 def paragraph_problems(
@@ -266,9 +286,12 @@ def _evidence(articles: Sequence[Article]) -> str:
     """What the articles hold for the reader: outlet, title and every paragraph not addressed
     to the model."""
     return " \n ".join(
-        f"{a.source}\n{a.title}\n" + "\n\n".join(_paragraphs_to_the_model(a.text)[0])
-        for a in articles
+        f"{a.source}\n{a.title}\n" + "\n\n".join(_reader_paragraphs(a)) for a in articles
     )
+
+
+def _reader_paragraphs(article: Article) -> tuple[str, ...]:
+    return _paragraphs_to_the_model(article.text)[0]
 
 
 def _planted(articles: Sequence[Article]) -> str:
