@@ -285,6 +285,11 @@ def test_day_0_and_month_13_in_numeric_dates_are_flagged():
 
 def test_a_number_after_a_month_that_the_source_writes_too_is_no_date():
     assert _date_notes("In June 45 people moved to the island.") == []
+    assert _date_notes("The ferry line opened on July 100.") == [
+        "date(s) that cannot exist: July 100 (July has 31 days)"
+    ]
+    # Before a month, a three-digit number is a count unless a year or an ordinal follows.
+    assert _date_notes("The ferry line opened with 100 July passengers.") == []
 
 
 def test_a_changed_year_in_a_date_is_flagged_even_if_the_day_is_right():

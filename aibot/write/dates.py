@@ -7,6 +7,11 @@ readings (month/day and day/month); an ISO date has one. A date is impossible wh
 readings exists in the calendar: day 0 or 100, 31 April, 30 February, 29 February in a year that
 is not a leap year, month 13.
 
+A capitalised month name followed by a number of up to three digits is a date ("July 100" is an
+impossible one); a three-digit number before a month name is a day only with an ordinal or a
+year after it ("300 June marchers" is a count). The grounding check takes a date the sources
+write word for word as theirs, so "in June 45 people left" copied from a source passes.
+
 Not a date parser from a library (dateparser, dateutil): those read one date from a string,
 guess the parts a text leaves out, and refuse or correct a date that cannot exist, while the
 grounding check needs every date of a paragraph with exactly the parts it writes, including the
@@ -123,8 +128,12 @@ def _named(text: str) -> list[WrittenDate]:
             if not match.group("month")[0].isupper():
                 continue  # "may" is a verb; a month name is capitalised
             day = match.group("day")
-            if len(day) == 3 and not (match.group("th") or match.group("year")):
-                continue  # "June 300 people": a number after a month, not a day
+            if (
+                pattern is _DAY_FIRST
+                and len(day) == 3
+                and not (match.group("th") or match.group("year"))
+            ):
+                continue  # "300 June marchers": a count before a month, not a day
             year = match.group("year")
             reading = (
                 _MONTH_OF[match.group("month").lower()],
