@@ -316,6 +316,10 @@ def test_a_date_in_another_notation_passes():
         "31.07.2014",
     ):
         assert _date_notes(f"The ferry line opened on {same}.") == [], same
+    # A count right after a date is no year (a year beside a month is 1800-2199).
+    assert _date_notes("On July 31 1500 people read the notice.") == [
+        "number(s) not in the cited sources: 1500"
+    ]
     # A day the source gives without a year, with a year the source names elsewhere.
     assert _date_notes("The harbour board met on March 5, 2015.") == []
     assert _date_notes("The harbour board met on 5 March.") == []

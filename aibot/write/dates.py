@@ -9,7 +9,8 @@ is not a leap year, month 13.
 
 A capitalised month name followed by a number of up to three digits is a date ("July 100" is an
 impossible one); a three-digit number before a month name is a day only with an ordinal or a
-year after it ("300 June marchers" is a count). The grounding check takes a date the sources
+year after it ("300 June marchers" is a count). A year beside a month name is one of
+1800-2199, so that "on March 5 1500 people marched" reads as a date and a count. The grounding check takes a date the sources
 write word for word as theirs, so "in June 45 people left" copied from a source passes.
 
 Not a date parser from a library (dateparser, dateutil): those read one date from a string,
@@ -31,21 +32,23 @@ _MONTH_OF = {name.lower(): n for n, name in enumerate(MONTH_NAMES, 1)}
 _MONTH_OF |= {name.lower()[:3]: n for n, name in enumerate(MONTH_NAMES, 1)}
 _MONTH_OF["sept"] = 9
 _MONTH = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
+# A year beside a month name: 1800-2199 ("On March 5 1500 people marched" gives no year 1500).
+_YEAR = r"(?:1[89]|2[01])\d\d"
 
 # "July 31", "Jul. 31st, 2014", "July 100 2014"
 _MONTH_FIRST = re.compile(
     rf"\b(?P<month>{_MONTH})\b\.?\s+(?P<day>\d{{1,3}})(?P<th>st|nd|rd|th)?(?![\d:])"
-    r"(?:,?\s+(?P<year>\d{4})(?!\d))?",
+    rf"(?:,?\s+(?P<year>{_YEAR})(?!\d))?",
     re.I,
 )
 # "31 July", "31st of July, 2014"
 _DAY_FIRST = re.compile(
     rf"(?<![\d,.$£€])(?P<day>\d{{1,3}})(?P<th>st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\b"
-    r"(?:\.?,?\s+(?P<year>\d{4})(?!\d))?",
+    rf"(?:\.?,?\s+(?P<year>{_YEAR})(?!\d))?",
     re.I,
 )
 # "July 2014"
-_MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\b\.?,?\s+(?P<year>\d{{4}})(?!\d)", re.I)
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\b\.?,?\s+(?P<year>{_YEAR})(?!\d)", re.I)
 # "2014-07-31"
 _ISO = re.compile(r"(?<![\d/.-])(?P<year>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})(?![\d/-])")
 # "7/31/2014", "31/7/14", "31.07.2014"
