@@ -325,7 +325,8 @@ def _without_evidence(draft: Draft) -> Draft:
 VERIFY_WORDS = (
     "1,000", "1000", "one thousand", "5.6", "$5.6 billion", "5.6bn dollars", "US$5.6 billion",
     "12%", "twenty-five million", "a thousand", "3", "1.2.3", "99,99", "0.000001", "1e9", "٣",
-    "１２", "½", "²", "March", "Tuesday", "March 5", "5th of March", "Anna Schmidt", "NATO",
+    "１２", "½", "²", "March", "Tuesday", "March 5", "5th of March", "July 100", "31 April",
+    "2014", ", 2014", "2014-07-31", "7/31/2014", "13/13/14", "31.07.2014", "Anna Schmidt", "NATO",
     "O'Brien", "al-Assad", "McDonald's", "“quoted words here”", '"an unbalanced quote',
     "”", "‘", ".", "!", "?", ":", ";", "the", "council", "ferry", "fares", "rise", "said", "\n",
     "Mr.", "U.S.", "-", "—", "$", "£", "€", "m", "bn", "hundred", "and", "Meanwhile", "Officials",
