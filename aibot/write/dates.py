@@ -10,8 +10,9 @@ is not a leap year, month 13.
 A capitalised month name followed by a number of up to three digits is a date ("July 100" is an
 impossible one); a three-digit number before a month name is a day only with an ordinal or a
 year after it ("300 June marchers" is a count). A year beside a month name is one of
-1800-2199, so that "on March 5 1500 people marched" reads as a date and a count. The grounding check takes a date the sources
-write word for word as theirs, so "in June 45 people left" copied from a source passes.
+1800-2199, so that "on March 5 1500 people marched" reads as a date and a count. The grounding
+check takes a date the sources write word for word as theirs, so "in June 45 people left"
+copied from a source passes.
 
 Not a date parser from a library (dateparser, dateutil): those read one date from a string,
 guess the parts a text leaves out, and refuse or correct a date that cannot exist, while the
