@@ -1,4 +1,4 @@
-"""The vocabulary of AiBot: Article, Story, Draft (Section, Paragraph), Post."""
+"""The vocabulary of AiBot: Article, Story, Draft (Section, Paragraph, Evidence), Post."""
 
 from __future__ import annotations
 
@@ -88,9 +88,20 @@ class Story:
 
 
 @dataclass
+class Evidence:
+    """The sentences of one cited source that support a paragraph: `url` is the source's
+    canonical URL, `sentences` at most two of its sentences, verbatim."""
+
+    url: str
+    sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Paragraph:
     text: str
     sources: list[str] = field(default_factory=list)
+    # Filled by aibot.write.verify: for each cited source, the sentences that support the text.
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass

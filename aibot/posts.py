@@ -21,7 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from slugify import slugify as make_slug
 
-from aibot.models import Article, Draft, Post, Story, utc
+from aibot.models import Article, Draft, Paragraph, Post, Story, utc
+from aibot.post_evidence import evidence_front_matter, evidence_problem
 from aibot.slug_holders import holder, last_holders
 from aibot.yamlio import YamlError, dump_yaml, load_yaml
 
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
 
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
-    "related", "aliases", "draft", "review", "locked", "language", "generator",
+    "related", "aliases", "draft", "review", "locked", "language", "generator", "evidence",
 )  # fmt: skip
+# Written after every other key, unknown ones included: long, and for the build, not the editor.
+LAST_KEYS = ("evidence",)
 MAX_SLUG = 80
 # Bounds that keep one hand-edited file from costing a build unbounded time and memory: the
 # whole file, its front matter (the YAML parser builds a Python object per value), and the
@@ -370,6 +373,10 @@ def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list
         if post.date and post.date > now:
             out.append(at("date", f"date: in the future: published by the first build after "
                                   f"{post.date:%Y-%m-%d %H:%M} UTC"))  # fmt: skip
+        if "evidence" in post.meta:
+            problem = evidence_problem(post.meta["evidence"])
+            if problem:
+                out.append(at("evidence", f"evidence: {problem}; ignored (delete it if unsure)"))
         review = post.meta.get("review")
         if post.is_draft and isinstance(review, dict) and review.get("status") == "flagged":
             out.append(at("review", "review: flagged by the grounding check; not published "
@@ -382,8 +389,10 @@ def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list
 
 def post_text(post: Post) -> str:
     """The file text of a post: front matter in the documented key order, then the body."""
-    ordered = {k: post.meta[k] for k in FRONT_MATTER_KEYS if k in post.meta}
-    ordered.update({k: v for k, v in post.meta.items() if k not in ordered})
+    first = [k for k in FRONT_MATTER_KEYS if k not in LAST_KEYS]
+    ordered = {k: post.meta[k] for k in first if k in post.meta}
+    ordered.update({k: v for k, v in post.meta.items() if k not in ordered and k not in LAST_KEYS})
+    ordered.update({k: post.meta[k] for k in LAST_KEYS if k in post.meta})
     return f"---\n{dump_yaml(_plain(ordered))}---\n\n{post.body.strip()}\n"
 
 
@@ -556,6 +565,14 @@ def draft_to_post(
     if language:
         meta["language"] = language  # pages mark the post's text with it (lang, dir)
     body = render_markdown(draft, cited)
+    number = _citation_numbers(cited)
+    evidence = evidence_front_matter(
+        (_paragraph_markdown(p, number), p.evidence) for s in draft.sections for p in s.paragraphs
+    )
+    if evidence:
+        meta["evidence"] = evidence  # filled in by verify
+    else:
+        meta.pop("evidence", None)  # a previous version's: of paragraphs no longer there
     updates = _updates(previous) if previous else []
     if previous:
         known = previous.source_urls
@@ -637,15 +654,12 @@ def _source_entry(article: Article) -> dict[str, Any]:
 
 def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
     """The post body: sections with headings, numbered citations, then the Sources list."""
-    number = {a.id: n for n, a in enumerate(articles, start=1)}
+    number = _citation_numbers(articles)
     out: list[str] = []
     for section in draft.sections:
         out.append(f"## {_escape(section.heading)}\n")
         for paragraph in section.paragraphs:
-            cites = "".join(
-                f" [[{number[i]}]](#source-{number[i]})" for i in paragraph.sources if i in number
-            )
-            out.append(f"{_escape(paragraph.text)}{cites}\n")
+            out.append(f"{_paragraph_markdown(paragraph, number)}\n")
     if draft.disagreements:
         out.append("## Where sources differ\n")
         out.extend(f"- {_escape(d)}" for d in draft.disagreements)
@@ -663,6 +677,19 @@ def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
             outlet += f" (also published by {_escape(', '.join(article.outlets[1:]))})"
         out.append(f'{n}. <span id="source-{n}"></span>{outlet}: {link}')
     return "\n".join(out).strip() + "\n"
+
+
+def _citation_numbers(articles: Sequence[Article]) -> dict[str, int]:
+    """Article id -> its number in the Sources list."""
+    return {a.id: n for n, a in enumerate(articles, start=1)}
+
+
+def _paragraph_markdown(paragraph: Paragraph, number: dict[str, int]) -> str:
+    """A paragraph as the body writes it: the text, then its numbered citations."""
+    cites = "".join(
+        f" [[{number[i]}]](#source-{number[i]})" for i in paragraph.sources if i in number
+    )
+    return f"{_escape(paragraph.text)}{cites}"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")

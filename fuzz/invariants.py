@@ -279,10 +279,19 @@ def as_browser_reads(html: str) -> str:
 
 def check_verify(draft: Draft, articles: Sequence[Article]) -> Review:
     """verify never raises, its review is consistent, and the same draft and sources give the
-    same review whatever the order of the sources and however often it runs."""
-    before = copy.deepcopy((draft, list(articles)))
+    same review whatever the order of the sources and however often it runs; it changes nothing
+    but the paragraphs' evidence, which is made of the cited sources' own sentences."""
+    before = copy.deepcopy((_without_evidence(draft), list(articles)))
     review = verify(draft, articles)
-    assert (draft, list(articles)) == before, "verify changed its input"
+    assert (_without_evidence(draft), list(articles)) == before, "verify changed its input"
+    evidence = [p.evidence for s in draft.sections for p in s.paragraphs]
+    texts = {a.canonical_url: " ".join(a.text.split()) for a in articles}
+    for paragraph in (p for s in draft.sections for p in s.paragraphs):
+        cited = {a.canonical_url for a in articles if a.id in paragraph.sources}
+        for found in paragraph.evidence:
+            assert found.url in cited, (found, paragraph)
+            assert 0 < len(found.sentences) <= 2, found
+            assert all(" ".join(s.split()) in texts[found.url] for s in found.sentences), found
     assert review.status in ("passed", "flagged")
     assert all(isinstance(n, str) and n for n in review.notes)
     assert (review.status == "flagged") == bool(review.notes), review
@@ -296,8 +305,19 @@ def check_verify(draft: Draft, articles: Sequence[Article]) -> Review:
     places |= {f"disagreement {n}: " for n in range(1, len(draft.disagreements) + 1)}
     assert all(any(n.startswith(place) for place in places) for n in review.notes), review.notes
     assert verify(draft, list(reversed(articles))) == review, "depends on the order of sources"
-    assert verify(copy.deepcopy(draft), articles) == review, "not deterministic"
+    again = copy.deepcopy(draft)
+    assert verify(again, articles) == review, "not deterministic"
+    assert [p.evidence for s in again.sections for p in s.paragraphs] == evidence, "evidence"
     return review
+
+
+def _without_evidence(draft: Draft) -> Draft:
+    """A copy of `draft` with no paragraph evidence: the one thing verify sets."""
+    copied = copy.deepcopy(draft)
+    for section in copied.sections:
+        for paragraph in section.paragraphs:
+            paragraph.evidence = []
+    return copied
 
 
 # Drafts and sources for verify, built from a vocabulary of what it reads: amounts written in
@@ -305,7 +325,8 @@ def check_verify(draft: Draft, articles: Sequence[Article]) -> Review:
 VERIFY_WORDS = (
     "1,000", "1000", "one thousand", "5.6", "$5.6 billion", "5.6bn dollars", "US$5.6 billion",
     "12%", "twenty-five million", "a thousand", "3", "1.2.3", "99,99", "0.000001", "1e9", "٣",
-    "１２", "½", "²", "March", "Tuesday", "March 5", "5th of March", "Anna Schmidt", "NATO",
+    "１２", "½", "²", "March", "Tuesday", "March 5", "5th of March", "July 100", "31 April",
+    "2014", ", 2014", "2014-07-31", "7/31/2014", "13/13/14", "31.07.2014", "Anna Schmidt", "NATO",
     "O'Brien", "al-Assad", "McDonald's", "“quoted words here”", '"an unbalanced quote',
     "”", "‘", ".", "!", "?", ":", ";", "the", "council", "ferry", "fares", "rise", "said", "\n",
     "Mr.", "U.S.", "-", "—", "$", "£", "€", "m", "bn", "hundred", "and", "Meanwhile", "Officials",

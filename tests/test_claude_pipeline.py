@@ -14,6 +14,7 @@ import yaml
 
 from aibot.config import load_config
 from aibot.pipeline import run
+from aibot.post_evidence import paragraph_evidence
 from aibot.posts import load_post
 from tests.conftest import anthropic_stub as stub
 from tests.conftest import run_cli
@@ -60,6 +61,11 @@ def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> 
     assert {p.meta["generator"]["model"] for p in posts} == {"claude-sonnet-5-5"}
     assert all(p.meta["review"]["status"] == "passed" for p in posts)
     assert all("[[1]](#source-1)" in p.body for p in posts)
+    for post in posts:  # verify kept the source sentences behind the model's paragraphs
+        urls = {s["url"] for s in post.meta["sources"]}
+        cited = [b.strip() for b in post.body.split("\n\n") if "](#source-" in b]
+        evidence = [e for b in cited for e in paragraph_evidence(post, b)]
+        assert evidence and {e.url for e in evidence} <= urls, post.slug
     page = next((folder / "site" / "posts").glob("*.html")).read_text()
     assert 'href="#source-1"' in page and 'id="source-1"' in page
     rows = _ledger(folder)

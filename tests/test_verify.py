@@ -218,3 +218,108 @@ def test_a_spelled_number_before_and_a_half_is_still_checked():
         draft_of(Paragraph("A nine and a half year old boy was rescued.", cited)), [boy]
     ).notes
     assert notes and "nine" in notes[0]
+
+
+# Dates: every number a date holds is checked, in any notation, and a date must exist.
+
+FERRY = Article(
+    "https://gazette.example.org/ferry",
+    "Harbour Gazette",
+    "Ferry line opens",
+    "The Tollan ferry line opened on July 31, 2014, with 100 passengers aboard. The harbour "
+    "board met on 5 March and again on 2015-03-05. In June 45 people moved to the island.",
+    WHEN,
+)
+
+
+def _date_notes(text: str) -> list[str]:
+    notes = verify(draft_of(Paragraph(text, [FERRY.id])), [FERRY]).notes
+    return [n.removeprefix("section 1 (The floods), paragraph 1: ") for n in notes]
+
+
+def test_a_day_that_no_month_has_is_flagged_even_beside_a_source_number():
+    assert _date_notes("The ferry line opened on July 100 2014.") == [
+        "date(s) that cannot exist: July 100 2014 (July has 31 days)"
+    ]
+
+
+def test_the_31st_of_a_30_day_month_is_flagged():
+    assert _date_notes("The harbour board met on 31 April.") == [
+        "date(s) that cannot exist: 31 April (April has 30 days)",
+        "date(s) not in the cited sources: April",
+    ]
+
+
+def test_30_february_is_flagged_with_or_without_a_year():
+    assert _date_notes("The board met on 30 February.")[0] == (
+        "date(s) that cannot exist: 30 February (February has at most 29 days)"
+    )
+    assert _date_notes("The board met on 30 February 2016.")[0] == (
+        "date(s) that cannot exist: 30 February 2016 (February 2016 has 29 days)"
+    )
+
+
+def test_29_february_is_flagged_only_in_a_year_that_is_not_a_leap_year():
+    assert _date_notes("The board met on 29 February 2015.")[0] == (
+        "date(s) that cannot exist: 29 February 2015 (2015 is not a leap year)"
+    )
+    leap = _date_notes("The board met on 29 February 2016.")
+    assert not any("cannot exist" in n for n in leap)
+    assert not any("cannot exist" in n for n in _date_notes("The board met on 29 February."))
+
+
+def test_day_0_and_month_13_in_numeric_dates_are_flagged():
+    assert _date_notes("The line opened on 0 July 2014.") == [
+        "date(s) that cannot exist: 0 July 2014 (no day 0)"
+    ]
+    assert _date_notes("The line opened on 2014-13-01.") == [
+        "date(s) that cannot exist: 2014-13-01 (no month 13)"
+    ]
+    assert _date_notes("The line opened on 13/25/2014.") == [
+        "date(s) that cannot exist: 13/25/2014 (no month 13 or 25)"
+    ]
+    assert _date_notes("The line opened on 31/04/2014.") == [
+        "date(s) that cannot exist: 31/04/2014 (no such day, read as month/day or as day/month)"
+    ]
+
+
+def test_a_number_after_a_month_that_the_source_writes_too_is_no_date():
+    assert _date_notes("In June 45 people moved to the island.") == []
+    assert _date_notes("The ferry line opened on July 100.") == [
+        "date(s) that cannot exist: July 100 (July has 31 days)"
+    ]
+    # Before a month, a three-digit number is a count unless a year or an ordinal follows.
+    assert _date_notes("The ferry line opened with 100 July passengers.") == []
+
+
+def test_a_changed_year_in_a_date_is_flagged_even_if_the_day_is_right():
+    assert _date_notes("The ferry line opened on July 31, 2015.") == [
+        "date(s) not in the cited sources: July 31, 2015"
+    ]
+    assert _date_notes("The ferry line opened on July 30, 2014.") == [
+        "date(s) not in the cited sources: July 30, 2014"
+    ]
+    assert _date_notes("The board met again in March 2016.") == [
+        "date(s) not in the cited sources: March 2016"
+    ]
+
+
+def test_a_date_in_another_notation_passes():
+    for same in (
+        "July 31",
+        "31 July 2014",
+        "the 31st of July",
+        "Jul. 31, 2014",
+        "2014-07-31",
+        "7/31/2014",
+        "31/07/14",
+        "31.07.2014",
+    ):
+        assert _date_notes(f"The ferry line opened on {same}.") == [], same
+    # A count right after a date is no year (a year beside a month is 1800-2199).
+    assert _date_notes("On July 31 1500 people read the notice.") == [
+        "number(s) not in the cited sources: 1500"
+    ]
+    # A day the source gives without a year, with a year the source names elsewhere.
+    assert _date_notes("The harbour board met on March 5, 2015.") == []
+    assert _date_notes("The harbour board met on 5 March.") == []

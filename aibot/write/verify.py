@@ -5,8 +5,11 @@ For every paragraph of a draft:
   "1000" = "one thousand", "$5.6 billion" = "5.6bn dollars" = "US$5.6 billion" = "5,600 million";
 - every quotation (12 characters or more between quotes) must be in a cited source, with curly
   and straight quotes and white space folded;
-- every month and weekday named must be in a cited source (a changed date changes one of them or
-  a number);
+- every month and weekday named must be in a cited source, and every date with all the numbers it
+  holds (day, and year when written), in any notation: "July 31, 2014" = "31 July 2014" =
+  "2014-07-31"; "July 31" is supported by "31 July 2014" (see aibot.write.dates);
+- a date that cannot exist ("July 100", "31 April", "29 February 2015", "13/13/2014") is
+  flagged as such;
 - every name (a capitalised word in mid-sentence) must be in a cited source or be the name of
   a cited outlet;
 - most of a paragraph's words (stemmed, stop words aside) must be in its cited sources: a
@@ -14,6 +17,9 @@ For every paragraph of a draft:
   no number or name to catch, but its words give it away;
 - a paragraph must cite at least one source, and only sources of the story;
 - every link (http:, www., javascript: …) must be in a cited source.
+
+Each paragraph's evidence is recorded as it is checked: for each cited source, the sentences
+that support it (aibot.write.evidence), kept in the post's front matter for the build.
 
 A source paragraph that speaks to the model instead of the reader ("ignore previous
 instructions", "note to any AI summarising this page", a forged <source> element or answer, a
@@ -32,8 +38,10 @@ from typing import Literal
 
 import snowballstemmer
 
-from aibot.models import Article, Draft
+from aibot.models import Article, Draft, Evidence
 from aibot.text import STOPWORDS, sentences
+from aibot.write.dates import MONTH_NAMES, Reading, WrittenDate, dates_in, why_impossible
+from aibot.write.evidence import supporting_sentences
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
@@ -66,20 +74,11 @@ _CALENDAR = frozenset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday""".split()
 )
+_MONTH_NUMBER = {name.lower(): n for n, name in enumerate(MONTH_NAMES, 1)}
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Before a word that starts a sentence or a quotation (a straight quote opens one only when it
 # stands right before the word).
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[“(‘]\s*|(?:^|\s)[\"'])$")
-_MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-)
-_MONTHS = {m[:3]: n for n, m in enumerate(_MONTH_NAMES.split(), 1)}
-_MONTH_DAY = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d)"
-    r"|(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
-    re.I,
-)
 # A paragraph of at least OFF_SOURCE_MIN_WORDS content words is off-source when fewer than
 # OFF_SOURCE_SHARE of them (stemmed) are in its cited sources.
 OFF_SOURCE_MIN_WORDS = 8
@@ -134,7 +133,8 @@ class Review:
 
 
 def verify(draft: Draft, articles: Sequence[Article]) -> Review:
-    """Check `draft` against `articles`; a flagged review lists each unsupported claim."""
+    """Check `draft` against `articles`; a flagged review lists each unsupported claim. Each
+    paragraph's `evidence` is set on the way (see add_evidence)."""
     notes = [
         f"section {s + 1} ({draft.sections[s].heading}), paragraph {p + 1}: {note}"
         for (s, p), found in paragraph_problems(draft, articles).items()
@@ -146,7 +146,22 @@ def verify(draft: Draft, articles: Sequence[Article]) -> Review:
     whole += [(f"disagreement {n}", d) for n, d in enumerate(draft.disagreements, start=1)]
     for name, text in whole:
         notes += [f"{name}: {note}" for note in planted_or_linked(text, articles)]
+    add_evidence(draft, articles)
     return Review(status="flagged" if notes else "passed", notes=notes)
+
+
+def add_evidence(draft: Draft, articles: Sequence[Article]) -> None:
+    """Set each paragraph's evidence: for each cited source, the sentences that support it
+    (only text for the reader: never a sentence addressed to the model)."""
+    by_id = {a.id: a for a in articles}
+    for section in draft.sections:
+        for paragraph in section.paragraphs:
+            cited = [by_id[i] for i in dict.fromkeys(paragraph.sources) if i in by_id]
+            found = [
+                (a.canonical_url, supporting_sentences(paragraph.text, _reader_paragraphs(a)))
+                for a in cited
+            ]
+            paragraph.evidence = [Evidence(url, said) for url, said in found if said]
 
 
 def paragraph_problems(
@@ -179,9 +194,11 @@ def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
     links = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in facts.folded]
     if links:
         notes.append(f"link(s) not in the cited sources: {', '.join(_unique(links))}")
+    dates = _dates(text, facts)
+    in_dates = [(d.start, d.end) for d in dates]  # their numbers and months: checked as dates
     missing = [
         raw
-        for raw, value, before, after in _amounts(text)
+        for raw, value, before, after in _amounts(text, skip=in_dates)
         if value not in facts.values
         or (
             value < SMALL
@@ -198,11 +215,20 @@ def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
         w for w in (_bare(m) for m in _WORD.findall(text))
         if w.lower() in _CALENDAR and w[0].isupper()
     ]  # fmt: skip
-    changed = [w for w in calendar if w.lower() not in facts.words]
-    changed += [raw for raw, pair in _month_days_written(text) if pair not in facts.days]
+    months = {r[0] for r in facts.dates}
+    changed = [
+        w for w in calendar
+        if w.lower() not in facts.words and _MONTH_NUMBER.get(w.lower()) not in months
+    ]  # fmt: skip
+    impossible = [f"{d.text} ({why_impossible(d)})" for d in dates if not d.possible]
+    if impossible:
+        notes.append(f"date(s) that cannot exist: {', '.join(_unique(impossible))}")
+    changed += [d.text for d in dates if d.possible and not _date_held(d, facts)]
     if changed:
         notes.append(f"date(s) not in the cited sources: {', '.join(_unique(changed))}")
-    names = [w for w in _names(text, facts.lower_words) if w.lower() not in facts.words]
+    names = [
+        w for w in _names(text, facts.lower_words, skip=in_dates) if w.lower() not in facts.words
+    ]
     if names:
         notes.append(f"name(s) not in the cited sources: {', '.join(_unique(names))}")
     content = [w for w in (_bare(m).lower() for m in _WORD.findall(text)) if w not in STOPWORDS]
@@ -260,9 +286,12 @@ def _evidence(articles: Sequence[Article]) -> str:
     """What the articles hold for the reader: outlet, title and every paragraph not addressed
     to the model."""
     return " \n ".join(
-        f"{a.source}\n{a.title}\n" + "\n\n".join(_paragraphs_to_the_model(a.text)[0])
-        for a in articles
+        f"{a.source}\n{a.title}\n" + "\n\n".join(_reader_paragraphs(a)) for a in articles
     )
+
+
+def _reader_paragraphs(article: Article) -> tuple[str, ...]:
+    return _paragraphs_to_the_model(article.text)[0]
 
 
 def _planted(articles: Sequence[Article]) -> str:
@@ -296,7 +325,7 @@ class _Facts:
     folded: str
     words: frozenset[str]  # lower-cased
     lower_words: frozenset[str]  # the words the sources write in lower case
-    days: frozenset[tuple[int, int]]
+    dates: frozenset[Reading]  # every reading of every date the sources write
     stems: frozenset[str]
 
 
@@ -309,16 +338,41 @@ def _facts(source: str) -> _Facts:
         folded=_fold(source),
         words=frozenset(_bare(w).lower() for w in words),
         lower_words=frozenset(_bare(w) for w in words if w.islower()),
-        days=frozenset(_month_days(source)),
+        dates=frozenset(r for d in dates_in(source) for r in d.readings),
         stems=frozenset(_STEMMER.stemWords([_bare(w).lower() for w in words])),
     )
 
 
-def _amounts(text: str) -> list[tuple[str, float, str, str]]:
+def _dates(text: str, facts: _Facts) -> list[WrittenDate]:
+    """The dates of a paragraph, but for an impossible one that the sources write too: that is
+    no date ("in June 45 people")."""
+    return [d for d in dates_in(text) if d.possible or _fold(d.text) not in facts.folded]
+
+
+def _date_held(date: WrittenDate, facts: _Facts) -> bool:
+    """Whether the sources give the date, in any notation: the same month, day and year. A
+    year the sources do not give to that month and day must be one they name."""
+    for month, day, year in date.possible:
+        same_month = [r for r in facts.dates if r[0] == month]
+        if day is not None:
+            same_day = [r for r in same_month if r[1] == day]
+            years = {r[2] for r in same_day if r[2] is not None}
+            if same_day and (year is None or year in years or (not years and year in facts.values)):
+                return True
+        else:
+            years = {r[2] for r in same_month if r[2] is not None}
+            if year in years or (not years and year in facts.values):
+                return True
+    return False
+
+
+def _amounts(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[str, float, str, str]]:
     """(as written, value, word before, word after) for every number in the text, spelled-out
-    ones included."""
+    ones included, but for those within the `skip` spans."""
     found = []
     for match in _NUMBER.finditer(text):
+        if any(start <= match.start() < end for start, end in skip):
+            continue
         digits, scale = match.group(1), (match.group(2) or "").lower()
         value = _parse(digits)
         if value is None:
@@ -405,30 +459,19 @@ def _spelled(words: str) -> int | None:
     return total + current if seen else None
 
 
-def _month_days_written(text: str) -> list[tuple[str, tuple[int, int]]]:
-    out = []
-    for match in _MONTH_DAY.finditer(text):
-        month = (match.group(1) or match.group(4)).lower()[:3]
-        day = int(match.group(2) or match.group(3))
-        out.append((match.group(0), (_MONTHS[month], day)))
-    return out
-
-
-def _month_days(text: str) -> set[tuple[int, int]]:
-    return {pair for _, pair in _month_days_written(text)}
-
-
-def _names(text: str, common: Iterable[str] = ()) -> list[str]:
+def _names(
+    text: str, common: Iterable[str] = (), skip: Sequence[tuple[int, int]] = ()
+) -> list[str]:
     """The names a paragraph mentions: capitalised words in mid-sentence, and a capitalised
     word opening a sentence when the sources never use it in lower case and it is no common
-    opener ("Meanwhile", "Officials")."""
+    opener ("Meanwhile", "Officials"); none within the `skip` spans (dates: "Jul. 31")."""
     common = set(common)
     out = []
     for match in _WORD.finditer(text):
         word = _bare(match.group(0))
         if not word or not word[0].isupper() or word.lower() in _NOT_NAMES:
             continue
-        if word.lower() in _CALENDAR:
+        if word.lower() in _CALENDAR or any(a <= match.start() < b for a, b in skip):
             continue
         if _SENTENCE_START.search(text[: match.start()]):
             lower = word.lower()
