@@ -640,7 +640,8 @@ def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
     number = {a.id: n for n, a in enumerate(articles, start=1)}
     out: list[str] = []
     for section in draft.sections:
-        out.append(f"## {_escape(section.heading)}\n")
+        if section.heading:  # the first section of an offline draft has none
+            out.append(f"## {_escape(section.heading)}\n")
         for paragraph in section.paragraphs:
             cites = "".join(
                 f" [[{number[i]}]](#source-{number[i]})" for i in paragraph.sources if i in number
