@@ -26,17 +26,25 @@ The method, step by step:
    next unit is worth less than EXTEND_RATIO of an average pick, and never passes the upper
    bound; when the sources run out of new facts before the lower bound, the skipped retellings
    may fill up to it.
-4. Sections. The chosen units are grouped into sub-topics (about one per WORDS_PER_SECTION
-   words) by average-linkage clustering on a second-order similarity - two sentences are alike
-   when they resemble the same sentences of the sources - with the lede's group first and the
-   others by their best unit's rank. Within a group, the lede comes first, then units in order of
-   publication time and position in their source. A heading is the group's best noun phrase:
-   runs of content words ending in a noun-like word, names kept whole, scored by how much more the
-   group uses its words than the other groups, by how often the story uses the phrase, and
-   against single words and people's names; one word alone gets a partner ("Shares and Cash").
+4. Sections, in story order (`aibot.write.order`). The chosen units are grouped into
+   sub-topics (about one per WORDS_PER_SECTION words) by average-linkage clustering on a
+   second-order similarity - two sentences are alike when they resemble the same sentences of
+   the sources. Every unit that tells the event at a stated time joins the lede's group; the
+   lede's group comes first, the others by their kinds of sentence (details, then quotations,
+   reactions, background, outlook) and their best unit's rank. Within a group: the lede, then
+   the events by the time they name, then the rest by publication time and position in the
+   source, so that a quotation stays beside the facts it comments on. The lede's section has no
+   heading (the headline stands above it); every other heading is a short phrase from the
+   section's most central sentence (`aibot.write.headings`), and a group that gives none
+   carries on the section before it.
 5. Paragraphs are consecutive units of one article, up to MAX_PARAGRAPH_UNITS; the lede stands
    alone. Each paragraph cites the article its sentences come from, so a quotation is always
-   credited to the outlet that reported it.
+   credited to the outlet that reported it, and a claim no other outlet corroborates names that
+   outlet ("…, the Ledger Daily reported"; `aibot.write.attribution`), its words counted in the
+   length.
+6. Headline and summary (`aibot.write.headline`): the most central source headline that speaks
+   for the whole story, or else the lede's main clause; the summary is another outlet's opening
+   sentence that the draft does not use, or else the lede's main clause - never the lede again.
 """
 
 from __future__ import annotations
@@ -532,8 +540,8 @@ def subtopics(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> list[list[_Uni
     """Groups of units about one thing each, in story order (`aibot.write.order`): the lede's
     group first, holding every sentence that tells the event at a stated time; then the others
     by their kinds of sentence (details before quotations, reactions, background and outlook)
-    and their best unit's rank. Inside a group: the lede, then by kind, events by the time
-    they name, and otherwise by publication time and position in the source."""
+    and their best unit's rank. Inside a group: the lede, then the events by the time they
+    name, then the rest by publication time and position in the source."""
     lede = chosen[0]
     total = sum(u.size for u in chosen)
     count = max(1, min(MAX_SECTIONS, round(total / WORDS_PER_SECTION), len(chosen) - 1))
@@ -564,8 +572,11 @@ def _events_with_lede(groups: list[list[int]], kinds: Sequence[int]) -> list[lis
 
 
 def _story_order(unit: _Unit, lede: _Unit, unit_kind: int) -> tuple:
-    when = event_time(unit.text, unit.article.when) if unit_kind == EVENT else None
-    return (unit is not lede, unit_kind, when or unit.article.when, unit.order())
+    """The lede, then the events by the time they name, then the rest as their sources tell
+    them (a sub-topic's quotations stay beside the facts they comment on)."""
+    is_event = unit_kind == EVENT
+    when = event_time(unit.text, unit.article.when) if is_event else None
+    return (unit is not lede, not is_event, when or unit.article.when, unit.order())
 
 
 def _central_first(group: Sequence[_Unit]) -> list[str]:
