@@ -17,7 +17,14 @@ from aibot.text import STOPWORDS
 from aibot.write.attribution import attributed, is_claim
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.headings import phrase_of
-from aibot.write.headline import HEADLINE_MAX_CHARS, fitted, frames_one_angle, overlap
+from aibot.write.headline import (
+    HEADLINE_MAX_CHARS,
+    fitted,
+    frames_one_angle,
+    main_clause,
+    overlap,
+    reads_as_headline,
+)
 from aibot.write.order import BACKGROUND, EVENT, OUTLOOK, QUOTE, REACTION, event_time, kind
 from aibot.write.verify import verify
 
@@ -153,6 +160,30 @@ def test_angles_are_recognised() -> None:
         assert frames_one_angle(title), title
     assert not frames_one_angle("Brackwater flood: hundreds spend night in rest centres")
     assert not frames_one_angle("Tanker runs aground off Brackwater")
+
+
+def test_a_title_cut_short_or_page_furniture_is_no_headline() -> None:
+    for title in (
+        "BRACKWATER |",
+        "Crews worked on the stranded tanker into the evening of",
+        "CLOSE Diesel from a grounded tanker has reached the mudflats",
+        "Breaking News Emails Get breaking news alerts and special reports",
+        "In this Monday, March 9, 2026 file photo the tanker Corvina lies on the sandbank",
+    ):
+        assert not reads_as_headline(title), title
+    assert reads_as_headline("Tanker runs aground off Brackwater")
+
+
+def test_the_main_clause_leaves_out_an_opening_phrase() -> None:
+    assert (
+        main_clause(
+            "Speaking at the harbour on Monday, the port director said divers would check the hull."
+        )
+        == "the port director said divers would check the hull"
+    )
+    assert main_clause("King Halvard, who opened the port in 1998, visited the estuary.") == (
+        "King Halvard"
+    )
 
 
 def test_demo_headlines_fit_and_are_never_furniture(demo_articles) -> None:

@@ -693,7 +693,10 @@ def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> str:
         and u.article.source != lede.article.source
         and not any(u.overlaps(c) for c in chosen)
     ]
-    return summary(lede.text, retellings, [u.text for u in chosen[1:] if u.length == 1])
+    sources = sorted({u.article.id: u.article for u in units}.values(), key=lambda a: a.when)
+    extras = [" ".join(t.split()) for a in sources for t in (a.summary, a.title) if t.strip()]
+    others = [u.text for u in chosen[1:] if u.length == 1]
+    return summary(lede.text, retellings, others, extras)
 
 
 def _cited(part: Sequence[_Unit]) -> list[str]:

@@ -15,14 +15,16 @@ import re
 from collections.abc import Iterable
 
 from aibot.text import STOPWORDS, sentences
+from aibot.write.headline import OPENING_PHRASE
 
 MAX_HEADING_WORDS = 8
 MIN_HEADING_WORDS = 3
 
 _ATTRIBUTION = re.compile(
     r"^(?:according to [^,]{1,60},\s*"
-    r"|(?:[\w'’.-]+\s+){1,6}?(?:(?:said|says|reported|reports|told \w+)\s+(?:on \w+\s+)?"
+    r"|(?:[\w'’.-]+\s+){1,6}?(?:(?:said|says|say|reported|reports|told \w+)\s+(?:on \w+\s+)?"
     r"(?:that\s+)?|(?:announced|confirmed|added|estimated|argued|argues|warned|warns|insisted|"
+    r"wrote|writes|noted|notes|explained|believed|thinks|thought|"
     r"believes|believe)\s+(?:on \w+\s+)?that\s+))",
     re.I,
 )
@@ -36,8 +38,12 @@ _CUT_BEFORE = frozenset(
 _ARTICLES = frozenset({"the", "a", "an"})
 _PRONOUNS = frozenset(
     """he she they it we i you his her their its our this that these those others both
-    another""".split()
+    another which who whom whose where when what of""".split()
 )
+_BE = frozenset("be been being is are was were".split())
+_RAISING = frozenset("thought believed expected said set understood due likely able".split())
+_SAYS = frozenset("said says say told tells".split())
+_FIRST_PERSON = frozenset("i me my we us our let's".split())
 _VERBS = frozenset(
     """is are was were be been being has have had will would can could may might must shall
     should do does did says said comes come came needs need goes go went gets get got makes
@@ -49,14 +55,7 @@ _VERBS = frozenset(
     bring brought begins begin began ends end returns return reaches reach joins join signs
     sign becomes become became grows grow grew drops drop warns warn says tells tell told
     owns own uses use spent spends spend seeks seek sought struck strikes strike broke breaks
-    break""".split()
-)
-# A short opening phrase of time, place or manner ("For decades, …"), not a name ("Gideon
-# Marsh, Arvex's chief executive, …").
-_OPENING_PHRASE = re.compile(
-    r"(?:for|on|in|at|after|before|by|since|with|under|last|this|earlier|later|until|during|"
-    r"despite|over|across|from|as|when|while|yet|still|now|today|yesterday)\b",
-    re.I,
+    break found thought seen shown known given taken done gone""".split()
 )
 
 
@@ -77,19 +76,25 @@ def phrase_of(sentence: str) -> str | None:
         return None
     text = _ATTRIBUTION.sub("", " ".join(sentence.split()), count=1)
     parts = _CLAUSE_END.split(text.rstrip(" .!?"))
-    if len(parts) > 1 and _OPENING_PHRASE.match(parts[0]) and len(parts[0].split()) <= 4:
+    while len(parts) > 1 and OPENING_PHRASE.match(parts[0]):
         parts = parts[1:]
-    tokens = parts[0].split()
-    if len(tokens) > MAX_HEADING_WORDS:
-        tokens = _cut(tokens)
+    whole = parts[0].split()
+    tokens = _cut(whole) if len(whole) > MAX_HEADING_WORDS else list(whole)
     while tokens and tokens[-1].lower() in (STOPWORDS | _CUT_BEFORE):
         tokens.pop()
+    cut = len(tokens) < len(whole)
     if tokens and tokens[0].lower() in _ARTICLES:
         tokens = tokens[1:]
-    if tokens and tokens[0].lower() in _PRONOUNS:
-        return None  # "He expected …": whose expectation is lost
+    if tokens and tokens[0].lower() in _PRONOUNS or re.match(r"according\b", text, re.I):
+        return None  # "He expected …", "According to …": whose word it is gets lost
     if len(tokens) < MIN_HEADING_WORDS or not any(_verb_like(t) for t in tokens[1:]):
         return None  # a bare keyword or name, or a noun phrase that says nothing happened
+    # "… will be raised" is whole; "… is thought", "… are expected" wait for "to …".
+    passive = len(tokens) > 1 and tokens[-2].lower() in _BE and tokens[-1] not in _RAISING
+    if (cut and _verb_like(tokens[-1]) and not passive) or OPENING_PHRASE.match(" ".join(tokens)):
+        return None  # cut before its object ("Researchers have found"), or a fragment
+    if (_FIRST_PERSON | _SAYS) & {t.lower().replace("’", "'") for t in tokens}:
+        return None  # a first-person phrase, or a bare "X said"
     return tokens[0][:1].upper() + " ".join(tokens)[1:]
 
 

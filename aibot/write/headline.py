@@ -52,6 +52,23 @@ _CUT_BEFORE = frozenset(
     following amid despite with without for from in on at by into over under than through
     across against between including and but or so""".split()
 )
+# Furniture that page extraction leaves at the top of an article, where a headline is taken
+# from: a video player's "CLOSE", a photo caption, a newsletter box.
+_BOILERPLATE = re.compile(
+    r"^(?-i:CLOSE|BREAKING|WATCH|VIDEO|PHOTOS?)\b|\b(?:file|ap|getty|reuters) photo\b"
+    r"|\bimage (?:caption|copyright)\b|\bbreaking news (?:emails?|alerts?)\b|\bsign up\b"
+    r"|\bnewsletter\b|\bclick here\b|\bin this (?:\w+, )?[\w.]+ \d{1,2}, \d{4},? (?:file )?photo",
+    re.I,
+)
+# A phrase of time, place or manner that opens a sentence ("For decades, …", "Speaking at a
+# rally, …"), not its subject.
+OPENING_PHRASE = re.compile(
+    r"(?:for|on|in|at|after|before|by|since|with|under|last|this|earlier|later|until|during|"
+    r"despite|over|across|from|as|when|while|yet|still|now|today|yesterday|among|amid|"
+    r"following|if|although|though|because|unlike|like|whether)\b"
+    r"|(?-i:[A-Z]?[a-z]+ing\s+[a-z])",  # a participle: "Speaking at …", not "Beijing"
+    re.I,
+)
 _CLAUSE_END = re.compile(r",\s|;\s|:\s|\s[-–—]\s|\s\(")
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 
@@ -79,20 +96,35 @@ def headline(sources: Sequence[Article], centroid: dict[str, float], lede: str) 
         title = fitted(clean_headline(article.title, article.source))
         if (
             title
-            and not frames_one_angle(title)
-            and _support(title, article, sources) >= (HEADLINE_MIN_SUPPORT)
+            and reads_as_headline(title)
+            and _support(title, article, sources) >= HEADLINE_MIN_SUPPORT
         ):
             candidates.append((_fit(title, centroid), -article.when.timestamp(), title))
     if candidates:
         return max(candidates)[2]
-    from_lede = fitted(main_clause(lede)) if lede else None
-    if from_lede:
+    clause = main_clause(lede) if lede else ""
+    from_lede = fitted(clause)
+    if from_lede and reads_as_headline(from_lede):
         return from_lede
-    if titled:
-        best = max(titled, key=lambda a: _fit(a.title, centroid))
-        title = clean_headline(best.title, best.source)
-        return fitted(title) or _cut_anywhere(title)
-    return "Untitled story"
+    readable = [
+        (_fit(title, centroid), title)
+        for title in (fitted(clean_headline(a.title, a.source)) for a in titled)
+        if title and reads_as_headline(title)
+    ]
+    if readable:
+        return max(readable)[1]
+    return _cut_anywhere(clause) or "Untitled story"
+
+
+def reads_as_headline(title: str) -> bool:
+    """At least HEADLINE_MIN_WORDS words, ending on a content word (not a title cut short,
+    "… into the evening of", or a bare dateline, "CAIRO |"), not page furniture ("CLOSE …",
+    "Breaking News Emails …"), and not framing one angle."""
+    tokens = title.split()
+    if len(tokens) < HEADLINE_MIN_WORDS or frames_one_angle(title) or _BOILERPLATE.search(title):
+        return False
+    last = tokens[-1].lower().strip("\"“”'‘’")
+    return last[-1:].isalnum() and last not in STOPWORDS and last not in _CUT_BEFORE
 
 
 def frames_one_angle(title: str) -> bool:
@@ -124,29 +156,33 @@ def fitted(text: str, limit: int = HEADLINE_MAX_CHARS) -> str | None:
 
 
 def main_clause(sentence: str) -> str:
-    """A sentence up to its first clause break (", ", "; ", " - "), without a short opening
-    phrase ("On Monday, …") or a trailing period."""
+    """A sentence up to its first clause break (", ", "; ", " - "), without an opening phrase
+    of time, place or manner ("On Monday, …", "After months of talks, …") or a trailing
+    period."""
     text = " ".join(sentence.split()).rstrip(" .")
     parts = _CLAUSE_END.split(text)
-    if len(parts) > 1 and len(parts[0].split()) <= 4:
+    while len(parts) > 1 and OPENING_PHRASE.match(parts[0]):
         parts = parts[1:]
     return parts[0].strip()
 
 
-def summary(lede: str, retellings: Sequence[str], others: Sequence[str]) -> str:
+def summary(
+    lede: str, retellings: Sequence[str], others: Sequence[str], extras: Sequence[str] = ()
+) -> str:
     """The dek: a retelling of the event in other words than the lede's (see the module
     docstring). `retellings` are other outlets' opening sentences, `others` the draft's other
-    sentences, each best first."""
+    sentences, each best first; `extras` (the sources' own summaries and headlines) are the
+    last resort before the lede's main clause."""
     for text in retellings:
         if _dek_like(text) and overlap(text, lede) < DEK_MAX_OVERLAP:
             return text
     clause = main_clause(lede)
     if len(clause.split()) >= HEADLINE_MIN_WORDS and overlap(clause, lede) < NEAR_EQUAL:
         return clause + "."
-    for text in others:
-        if _dek_like(text) and overlap(text, lede) < NEAR_EQUAL:
+    for text in [*others, *retellings, *extras]:
+        if len(text.split()) >= HEADLINE_MIN_WORDS and overlap(text, lede) < NEAR_EQUAL:
             return text
-    return lede
+    return clause + "." if clause and clause + "." != lede else lede
 
 
 def overlap(a: str, b: str) -> float:
@@ -175,11 +211,15 @@ def _fit(title: str, centroid: dict[str, float]) -> float:
     return cosine(normalise(dict(Counter(words(title)))), centroid)
 
 
-def _cut_anywhere(title: str) -> str:
-    """Last resort for a headline that cannot be cut well: whole words up to the limit."""
-    if len(title) <= HEADLINE_MAX_CHARS:
-        return title
-    return title[:HEADLINE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+def _cut_anywhere(text: str) -> str:
+    """Last resort: whole words up to the limit, ending on a content word."""
+    tokens = " ".join(text.split()).rstrip(" .").split()
+    while tokens and (
+        len(" ".join(tokens)) > HEADLINE_MAX_CHARS
+        or tokens[-1].lower().strip(",;:") in STOPWORDS | _CUT_BEFORE
+    ):
+        tokens.pop()
+    return _capitalised(" ".join(tokens).rstrip(",;:"))
 
 
 def _capitalised(text: str) -> str:
