@@ -313,6 +313,7 @@ def test_an_uncorroborated_claim_names_the_outlet_once() -> None:
         ("According to the coastguard, the crew may be questioned.", False),
         ("The tanker was refloated at 3pm.", False),
         ("It will report its results in May.", False),
+        ("The council declared that it would appeal.", False),
     ],
 )
 def test_claims_are_told_from_facts_and_from_attributed_sentences(sentence, claim) -> None:
@@ -326,6 +327,9 @@ def test_attribution_is_added_before_the_full_stop_and_not_to_quotations() -> No
     )
     assert attributed("Crews may stay for a week.", "Estuary Radio") == (
         "Crews may stay for a week, Estuary Radio reported."
+    )
+    assert attributed("Reviews of the plan may not be kind .", "Estuary Radio") == (
+        "Reviews of the plan may not be kind, Estuary Radio reported."
     )
     assert attributed("The tanker was refloated at 3pm.", "Estuary Radio") == (
         "The tanker was refloated at 3pm."

@@ -17,12 +17,13 @@ _CLAIM = re.compile(
     r"\b(?:expected|expects?|estimated?s?|could|would|(?-i:may)|might|likely|unlikely|allegedly|"
     r"alleged|allegations?|reportedly|believed|thought to|understood to|feared|appears? to|"
     r"seems? to|forecast to|predicts?|predicted|plans? to|planning to|intends? to|is set to|"
-    r"are set to|probably|possibly|potentially|accused|suspected|claims?|claimed)\b",
+    r"are set to|probably|possibly|potentially|accused|suspected)\b",
     re.I,
 )
 _ATTRIBUTED = re.compile(
     r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|stated|confirmed|"
-    r"wrote|writes|added|adds|insisted|warned|argued|arguing|believes|estimates by|seen by|quoted|"
+    r"wrote|writes|added|adds|insisted|warned|argued|arguing|believes|declared|declares|claims|"
+    r"claimed|alleges|alleged by|estimates by|seen by|quoted|"
     r"statement|spokes(?:man|woman|person))\b"
     r"|\b(?:officials?|police|experts?|analysts?|economists?|scientists?|researchers?|"
     r"forecasters?|officers?|authorities)\s+(?:\w+\s+)?(?:estimate|believe|think|fear|expect|"
@@ -42,7 +43,7 @@ def attributed(text: str, outlet: str) -> str:
     parts = sentences(text)
     for index, sentence in enumerate(parts):
         if is_claim(sentence) and sentence.endswith(".") and not sentence.endswith(".."):
-            parts[index] = f"{sentence[:-1]}, {in_prose(outlet)} reported."
+            parts[index] = f"{sentence[:-1].rstrip(' ,;:')}, {in_prose(outlet)} reported."
             return " ".join(parts)
     return text
 
