@@ -292,5 +292,6 @@ def test_a_story_without_usable_sentences_still_gets_a_grounded_draft() -> None:
     story = Story("stub", [stub.id], "Council meets", stub.when, stub.when)
     draft = ExtractiveWriter().write(story, [stub])
     assert draft.text() == "Council meets on Monday"
+    assert draft.sections[0].heading == ""
     assert draft.sections[0].paragraphs[0].sources == [stub.id]
     assert verify(draft, [stub]).status == "passed"

@@ -711,7 +711,7 @@ def _fallback(sources: Sequence[Article]) -> Paragraph:
 
 
 def _brief(sources: Sequence[Article]) -> list[Section]:
-    return [Section("In Brief", [_fallback(sources)])]
+    return [Section("", [_fallback(sources)])]  # no heading right under the headline
 
 
 # --- tags --------------------------------------------------------------------------------
