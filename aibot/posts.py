@@ -657,7 +657,8 @@ def render_markdown(draft: Draft, articles: Sequence[Article]) -> str:
     number = _citation_numbers(articles)
     out: list[str] = []
     for section in draft.sections:
-        out.append(f"## {_escape(section.heading)}\n")
+        if section.heading:  # the first section of an offline draft has none
+            out.append(f"## {_escape(section.heading)}\n")
         for paragraph in section.paragraphs:
             out.append(f"{_paragraph_markdown(paragraph, number)}\n")
     if draft.disagreements:

@@ -26,17 +26,25 @@ The method, step by step:
    next unit is worth less than EXTEND_RATIO of an average pick, and never passes the upper
    bound; when the sources run out of new facts before the lower bound, the skipped retellings
    may fill up to it.
-4. Sections. The chosen units are grouped into sub-topics (about one per WORDS_PER_SECTION
-   words) by average-linkage clustering on a second-order similarity - two sentences are alike
-   when they resemble the same sentences of the sources - with the lede's group first and the
-   others by their best unit's rank. Within a group, the lede comes first, then units in order of
-   publication time and position in their source. A heading is the group's best noun phrase:
-   runs of content words ending in a noun-like word, names kept whole, scored by how much more the
-   group uses its words than the other groups, by how often the story uses the phrase, and
-   against single words and people's names; one word alone gets a partner ("Shares and Cash").
+4. Sections, in story order (`aibot.write.order`). The chosen units are grouped into
+   sub-topics (about one per WORDS_PER_SECTION words) by average-linkage clustering on a
+   second-order similarity - two sentences are alike when they resemble the same sentences of
+   the sources. Every unit that tells the event at a stated time joins the lede's group; the
+   lede's group comes first, the others by their kinds of sentence (details, then quotations,
+   reactions, background, outlook) and their best unit's rank. Within a group: the lede, then
+   the events by the time they name, then the rest by publication time and position in the
+   source, so that a quotation stays beside the facts it comments on. The lede's section has no
+   heading (the headline stands above it); every other heading is a short phrase from the
+   section's most central sentence (`aibot.write.headings`), and a group that gives none
+   carries on the section before it.
 5. Paragraphs are consecutive units of one article, up to MAX_PARAGRAPH_UNITS; the lede stands
    alone. Each paragraph cites the article its sentences come from, so a quotation is always
-   credited to the outlet that reported it.
+   credited to the outlet that reported it, and a claim no other outlet corroborates names that
+   outlet ("…, the Ledger Daily reported"; `aibot.write.attribution`), its words counted in the
+   length.
+6. Headline and summary (`aibot.write.headline`): the most central source headline that speaks
+   for the whole story, or else the lede's main clause; the summary is another outlet's opening
+   sentence that the draft does not use, or else the lede's main clause - never the lede again.
 """
 
 from __future__ import annotations
@@ -47,10 +55,16 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from aibot.collect.junk import is_furniture, junk_kind
+from aibot.collect.junk import is_furniture
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
+from aibot.write.attribution import attributed, in_prose, is_claim
+from aibot.write.headings import heading
+from aibot.write.headline import clean_headline, headline, summary
+from aibot.write.order import EVENT, event_time, kind
+
+__all__ = ["ExtractiveWriter", "clean_headline", "scored_units", "select", "sections"]
 
 TARGET_WORDS = (250, 400)
 MIN_UNIT_WORDS = 8
@@ -77,10 +91,7 @@ WORDS_PER_SECTION = 100
 MAX_SECTIONS = 4
 MIN_SECTION_UNITS = 2
 GROUP_SIZE_PENALTY = 0.3
-MAX_HEADING_PHRASE = 5  # words
-ESTABLISHED_USES = 3  # sentences of the story using a phrase for it to count in full
-SINGLE_WORD_SHARE = 0.5
-PERSON_SHARE = 0.3  # "Transport Minister Felix Adebayo-Strand" names a person, not a subject
+CORROBORATED = 0.4  # cosine at which another outlet's sentence backs a claim
 MAX_PARAGRAPH_UNITS = 3
 MAX_PARAGRAPH_WORDS = 90
 
@@ -120,53 +131,6 @@ _JUNK = re.compile(
     re.I,
 )
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
-_OUTLET_SUFFIX = re.compile(r"\s+(?:[-–—|:]\s+)[^-–—|:]{2,40}$")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|[0-9][0-9.,]*")
-_CLAUSE_BREAK = re.compile(r"[,;:()\"“”‘’—–!?]|\.(?:\s|$)|\s-\s")
-# Words that make poor headings: vague nouns, adverbs, and common verbs (no tagger here).
-_WEAK = frozenset(
-    """another around away back being thing things lot lots part way time times week weeks
-    day days month months today yesterday tomorrow morning afternoon evening night tonight
-    people person something anything everything nothing someone anyone everyone statement
-    percentage point points cent percent per
-    comment comments news report reports story stories case issue issues matter question
-    even though already since early late later least less little long much many near next
-    now often per really right still well yet whether within without whose whom almost
-    nearly ago soon recently currently instead perhaps maybe again ever never""".split()
-)
-_VERBS = frozenset(
-    """is are was were be been being am has have had do does did done get gets got gotten
-    make makes made take takes took taken give gives gave given go goes went gone come comes
-    came see sees saw seen know knows knew known think thinks thought want wants use uses
-    find finds found tell tells told ask asks work works seem seems feel feels felt try
-    tries leave leaves left call calls keep keeps kept let lets begin begins began begun help
-    helps show shows shown hear hears heard play plays run runs ran move moves live lives
-    believe believes hold holds held bring brings brought happen happens write writes wrote
-    written provide provides sit sits sat stand stands stood lose loses lost pay pays paid
-    meet meets met include includes continue continues set sets learn learns lead leads led
-    understand stop stops create creates speak speaks spoke read reads allow allows add adds
-    spend spends spent grow grows grew grown open opens walk walks win wins won offer offers
-    remember consider considers appear appears buy buys bought wait waits serve serves die
-    dies send sends sent expect expects build builds built stay stays fall falls fell fallen
-    cut cuts reach reaches kill kills remain remains suggest suggests raise raises pass
-    passes sell sells sold require requires decide decides pull pulls rise rises rose risen
-    drop drops hit hits put puts mean means meaning become becomes became say says said could
-    would should might must will shall can may need needs woke swept struck broke spoke rode
-    drove flew threw fought caught taught sought chose froze stole wore tore swore hung rang
-    sang sank shook slid spun spread sprang stuck swam swung wept bent crept dealt dug fled
-    forgot hid knelt laid lent lit meant quit shot shut slept understood""".split()
-)
-_NAME = r"[A-Z][a-z]+\s+[A-Z][\w'’-]+"  # a first name and a surname
-_SPEAKER = re.compile(
-    rf"\b(?:said|says|told|added|admitted|explained|warned|argued|insisted|wrote)\s+"
-    rf"(?:[a-z]+\s+){{0,3}}({_NAME})"
-    rf"|\b(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+((?:[A-Z][a-z]+\s+)?[A-Z][\w'’-]+)"
-)
-_TITLES = frozenset(
-    """minister governor president chief executive dr prof professor councillor manager
-    secretary director senator mayor judge inspector officer spokesman spokeswoman spokesperson
-    chairman chairwoman chair leader captain coach analyst economist""".split()
-)
 _FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(billion|bn|million|mn|m|thousand|k|trillion)?\b", re.I
 )
@@ -184,13 +148,6 @@ _SPELLED_FIGURE = re.compile(
     r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b"
 )
 _FRACTION = re.compile(r"\b(?:a|one) quarter\b|\bhalf (?:a|of a) (?:point|per ?cent|percentage)")
-_NUMBER_WORDS = frozenset(
-    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred thousand million billion trillion half quarter dozen first second third""".split()
-)
-_ED_NOUNS = frozenset("bed hundred need seed shed speed feed red shred breed greed".split())
-_SMALL_WORDS = frozenset("a an and as at but by for in of on or the to vs via with".split())
 
 
 @dataclass
@@ -202,6 +159,7 @@ class _Unit:
     position: int  # index of its first sentence within the article
     length: int  # sentences
     size: int = 0  # words
+    credit: int = 0  # words naming the outlet whose claim it is (see attribution)
     vector: dict[str, float] = field(default_factory=dict)
     concepts: frozenset[str] = frozenset()
     numbers: frozenset[float] = frozenset()
@@ -247,8 +205,8 @@ class ExtractiveWriter:
         units, centroid = scored_units(sources)
         chosen = select(units, self.target_words)
         return Draft(
-            title=_headline(sources, centroid),
-            summary=chosen[0].text if chosen else _fallback(sources).text,
+            title=headline(sources, centroid, chosen[0].text if chosen else ""),
+            summary=_summary(chosen, units) if chosen else _fallback(sources).text,
             sections=sections(chosen, units) if chosen else _brief(sources),
             tags=_tags(sources),
             writer=self.name,
@@ -364,6 +322,7 @@ def scored_units(sources: Sequence[Article]) -> tuple[list[_Unit], dict[str, flo
         unit.centrality = cosine(unit.vector, centroid)
         unit.prior = unit.centrality + trust[unit.article.id] * lead
         unit.relevance = unit.prior + CONCEPT_WEIGHT * _density(unit, weights, set())
+    _credit_claims(units)
     return units, centroid
 
 
@@ -454,7 +413,7 @@ def select(units: Sequence[_Unit], target: tuple[int, int]) -> list[_Unit]:
     lede = max(pool, key=_lede_value)
     pool.remove(lede)
     chosen = [lede]
-    covered, stated, used = set(lede.concepts), set(lede.numbers), lede.size
+    covered, stated, used = set(lede.concepts), set(lede.numbers), lede.size + lede.credit
     values: list[float] = []
     strict = True
     while pool:
@@ -469,7 +428,7 @@ def select(units: Sequence[_Unit], target: tuple[int, int]) -> list[_Unit]:
         covered |= best.concepts
         stated |= best.numbers
         values.append(value)
-        used += best.size
+        used += best.size + best.credit
     return chosen
 
 
@@ -496,7 +455,7 @@ def _best_next(
     """The unit of best marginal value that fits in `room` words and repeats nothing."""
     best, best_value = None, -math.inf
     for unit in pool:
-        if unit.size > room or any(unit.overlaps(c) for c in chosen):
+        if unit.size + unit.credit > room or any(unit.overlaps(c) for c in chosen):
             continue
         overlap = max(cosine(unit.vector, c.vector) for c in chosen)
         if overlap >= REDUNDANT or (strict and _retells(unit, weights, covered, stated)):
@@ -560,30 +519,77 @@ def _novelty(unit: _Unit, weights: dict[str, float], covered: set[str]) -> float
 
 
 def sections(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> list[Section]:
-    """The lede's sub-topic first, then the others by importance, each under its own heading."""
+    """The lede's sub-topic first, with no heading (the headline stands above it), then the
+    others in story order, each under a heading drawn from its own sentences; a group that
+    gives no heading carries on the section before it."""
     if not chosen:
         return []
-    groups = subtopics(chosen, units)
-    headings = section_headings(groups, units, chosen)
-    return [
-        Section(heading, paragraphs(group, lede=chosen[0]))
-        for group, heading in zip(groups, headings, strict=True)
-    ]
+    claims = frozenset(id(u) for u in chosen if u.credit)
+    out: list[Section] = []
+    for index, group in enumerate(subtopics(chosen, units)):
+        body = paragraphs(group, lede=chosen[0], claims=claims)
+        title = "" if index == 0 else heading(_central_first(group), [s.heading for s in out])
+        if title is None:
+            out[-1].paragraphs += body
+        else:
+            out.append(Section(title, body))
+    return out
 
 
 def subtopics(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> list[list[_Unit]]:
-    """Groups of units about one thing each: the lede's group first, the rest by their best
-    unit's rank; inside a group, publication time and then position in the source."""
+    """Groups of units about one thing each, in story order (`aibot.write.order`): the lede's
+    group first, holding every sentence that tells the event at a stated time; then the others
+    by their kinds of sentence (details before quotations, reactions, background and outlook)
+    and their best unit's rank. Inside a group: the lede, then the events by the time they
+    name, then the rest by publication time and position in the source."""
     lede = chosen[0]
     total = sum(u.size for u in chosen)
     count = max(1, min(MAX_SECTIONS, round(total / WORDS_PER_SECTION), len(chosen) - 1))
     similar = _context_similarity(chosen, units)
-    groups = _absorb_small(_agglomerate(len(chosen), count, similar), similar)
-    groups.sort(key=min)  # chosen is in rank order, and the lede (0) is first
+    kinds = [EVENT if u is lede else kind(u.text) for u in chosen]
+    groups = _agglomerate(len(chosen), count, similar)
+    groups = _absorb_small(_events_with_lede(groups, kinds), similar)
+    groups.sort(key=lambda g: (0 not in g, round(sum(kinds[i] for i in g) / len(g), 1), min(g)))
     return [
-        sorted((chosen[i] for i in group), key=lambda u: (u is not lede, u.order()))
+        [chosen[i] for i in sorted(group, key=lambda i: _story_order(chosen[i], lede, kinds[i]))]
         for group in groups
     ]
+
+
+def _events_with_lede(groups: list[list[int]], kinds: Sequence[int]) -> list[list[int]]:
+    """Every unit that tells the event at a stated time joins the lede's group (index 0), so
+    that the sequence of events is told in one place, in order; the rest of the lede's group,
+    when there is enough of it, makes a section of its own."""
+    events = {i for i, k in enumerate(kinds) if k == EVENT}
+    moved = [[i for i in g if i not in events or 0 in g] for g in groups]
+    lede_group = next(g for g in moved if 0 in g)
+    rest = [i for i in lede_group if i != 0 and i not in events]
+    if events - {0} and len(rest) >= MIN_SECTION_UNITS:
+        moved.append(rest)  # the lede's sub-topic beyond the events: a section of its own
+        lede_group[:] = [0]
+    lede_group += sorted(events - set(lede_group))
+    return [g for g in moved if g]
+
+
+def _story_order(unit: _Unit, lede: _Unit, unit_kind: int) -> tuple:
+    """The lede, then the events by the time they name, then the rest as their sources tell
+    them (a sub-topic's quotations stay beside the facts they comment on)."""
+    is_event = unit_kind == EVENT
+    when = event_time(unit.text, unit.article.when) if is_event else None
+    return (unit is not lede, not is_event, when or unit.article.when, unit.order())
+
+
+def _central_first(group: Sequence[_Unit]) -> list[str]:
+    """The group's texts, the most central to the group first."""
+    profile = _profile(group)
+    return [u.text for u in sorted(group, key=lambda u: (-cosine(u.vector, profile), u.order()))]
+
+
+def _profile(group: Sequence[_Unit]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for unit in group:
+        total.update(unit.vector)
+    return normalise(total)
 
 
 def _context_similarity(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> list[list[float]]:
@@ -633,8 +639,11 @@ def _linkage(a: Sequence[int], b: Sequence[int], similar: list[list[float]]) -> 
     return sum(similar[x][y] for x in a for y in b) / (len(a) * len(b))
 
 
-def paragraphs(group: Sequence[_Unit], lede: _Unit | None = None) -> list[Paragraph]:
-    """Consecutive units of one article, a few to a paragraph; the lede stands alone."""
+def paragraphs(
+    group: Sequence[_Unit], lede: _Unit | None = None, claims: frozenset[int] = frozenset()
+) -> list[Paragraph]:
+    """Consecutive units of one article, a few to a paragraph; the lede stands alone. The first
+    unit of a paragraph in `claims` (ids of units) names the outlet whose claim it is."""
     out: list[list[_Unit]] = []
     for unit in group:
         last = out[-1] if out else None
@@ -649,232 +658,50 @@ def paragraphs(group: Sequence[_Unit], lede: _Unit | None = None) -> list[Paragr
             last.append(unit)
         else:
             out.append([unit])
-    return [Paragraph(" ".join(u.text for u in part), _cited(part)) for part in out]
+    return [Paragraph(_prose(part, claims), _cited(part)) for part in out]
+
+
+def _prose(part: Sequence[_Unit], claims: frozenset[int]) -> str:
+    texts = [u.text for u in part]
+    claim = next((i for i, u in enumerate(part) if id(u) in claims), None)
+    if claim is not None:
+        texts[claim] = attributed(texts[claim], part[claim].article.source)
+    return " ".join(texts)
+
+
+def _credit_claims(units: Sequence[_Unit]) -> None:
+    """Marks the units that make a claim (`aibot.write.attribution.is_claim`) no other outlet's
+    sentence repeats (cosine at least CORROBORATED) with the words crediting their outlet."""
+    for unit in units:
+        if any(is_claim(s) for s in sentences(unit.text)) and not any(
+            cosine(unit.vector, other.vector) >= CORROBORATED
+            for other in units
+            if other.article.source != unit.article.source
+        ):
+            unit.credit = len(in_prose(unit.article.source).split()) + 1
+
+
+def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> str:
+    """The dek (`aibot.write.headline.summary`): another outlet's opening sentence that the
+    draft does not use, the most central first, or else the lede's main clause."""
+    lede = chosen[0]
+    retellings = [
+        u.text
+        for u in sorted(units, key=lambda u: (-u.centrality, u.order()))
+        if u.position < LEDE_POSITIONS
+        and u.length == 1
+        and u.article.source != lede.article.source
+        and not any(u.overlaps(c) for c in chosen)
+    ]
+    sources = sorted({u.article.id: u.article for u in units}.values(), key=lambda a: a.when)
+    extras = [" ".join(t.split()) for a in sources for t in (a.summary, a.title) if t.strip()]
+    others = [u.text for u in chosen[1:] if u.length == 1]
+    return summary(lede.text, retellings, others, extras)
 
 
 def _cited(part: Sequence[_Unit]) -> list[str]:
     ordered = sorted({u.article.id: u.article for u in part}.values(), key=lambda a: (a.when, a.id))
     return [a.id for a in ordered]
-
-
-# --- headings ------------------------------------------------------------------------------
-
-
-def section_headings(
-    groups: Sequence[Sequence[_Unit]], units: Sequence[_Unit], chosen: Sequence[_Unit]
-) -> list[str]:
-    """A heading for every group from its most distinctive noun phrases, none used twice; a
-    group's best-ranked unit (the lede, in the first) counts double."""
-    rank = {id(u): i for i, u in enumerate(chosen)}
-    profiles = [_profile(g) for g in groups]
-    capitals = _capitalised_words(units)
-    usage = _phrase_usage(units, capitals)
-    people = _people(units)
-    headings: list[str] = []
-    for index, group in enumerate(groups):
-        others = [p for i, p in enumerate(profiles) if i != index]
-        weights = _distinctive(profiles[index], others)
-        top = min(group, key=lambda u: rank[id(u)])
-        phrases = _ranked_phrases(group, top, weights, capitals, usage, people)
-        headings.append(_heading(phrases, taken={h.lower() for h in headings}))
-    return headings
-
-
-def _people(units: Sequence[_Unit]) -> frozenset[str]:
-    """Surnames of people the sources quote or name with a courtesy title (lower case)."""
-    found: set[str] = set()
-    for unit in units:
-        for match in _SPEAKER.finditer(unit.text):
-            name = words(match.group(1) or match.group(2))
-            if name:
-                found.add(name[-1])
-    return frozenset(found)
-
-
-def _names_person(key: str, people: frozenset[str]) -> bool:
-    """A phrase naming a person ("Renata Szabo-Lind", "Transport Minister …") says who, not
-    what a section is about."""
-    parts = key.split()
-    return parts[-1] in people or bool(_TITLES & set(parts))
-
-
-def _phrase_usage(units: Sequence[_Unit], capitals: frozenset[str]) -> Counter[str]:
-    """How many units of the whole story use each phrase (each sentence counted once)."""
-    usage: Counter[str] = Counter()
-    for unit in units:
-        if unit.length == 1:
-            usage.update({" ".join(words(p)) for p in _phrases(unit.text, capitals)})
-    return usage
-
-
-def _profile(group: Sequence[_Unit]) -> dict[str, float]:
-    total: Counter[str] = Counter()
-    for unit in group:
-        total.update(unit.vector)
-    return normalise(total)
-
-
-def _distinctive(own: dict[str, float], others: Sequence[dict[str, float]]) -> dict[str, float]:
-    """How much more a group uses each term than the other groups do on average."""
-    if not others:
-        return dict(own)
-    return {t: w - sum(o.get(t, 0.0) for o in others) / len(others) for t, w in own.items()}
-
-
-def _capitalised_words(units: Sequence[_Unit]) -> frozenset[str]:
-    """Words the sources capitalise in mid-sentence: names, which keep their capitals."""
-    found: set[str] = set()
-    for unit in units:
-        for sentence in sentences(unit.text):
-            found.update(t for t in _TOKEN.findall(sentence)[1:] if t[0].isupper())
-    return frozenset(found)
-
-
-def _ranked_phrases(
-    group: Sequence[_Unit],
-    top: _Unit,
-    weights: dict[str, float],
-    capitals: frozenset[str],
-    usage: Counter[str],
-    people: frozenset[str],
-) -> list[tuple[str, float]]:
-    """Noun-phrase-like runs of words in the group, best first, with their scores, in their
-    usual spelling. A phrase scores the distinctive weight of its words, times the square root
-    of the group's units that use it, less for a phrase the story uses only once or twice (an
-    established phrase is a name for something) and for a single word (vague)."""
-    support: Counter[str] = Counter()
-    spelling: dict[str, Counter[str]] = {}
-    for unit in group:
-        for phrase in set(_phrases(unit.text, capitals)):
-            key = " ".join(words(phrase))
-            if key:
-                support[key] += 2 if unit is top else 1
-                spelling.setdefault(key, Counter())[phrase] += 1
-    score = {
-        key: sum(max(weights.get(t, 0.0), 0.0) for t in key.split())
-        * math.sqrt(n)
-        * min(usage[key], ESTABLISHED_USES)
-        / ESTABLISHED_USES
-        * (SINGLE_WORD_SHARE if " " not in key else 1.0)
-        * (PERSON_SHARE if _names_person(key, people) else 1.0)
-        for key, n in support.items()
-    }
-    ranked = sorted((k for k in score if score[k] > 0), key=lambda k: (-score[k], k))
-    return [(spelling[k].most_common(1)[0][0], score[k]) for k in ranked]
-
-
-def _phrases(text: str, capitals: frozenset[str]) -> Iterator[str]:
-    """Runs of content words within a clause, outside quotations, never splitting a name
-    ("Dock and Harbour Workers' Union" is whole or absent)."""
-    text = re.sub(r"[\"“][^\"”]*[\"”]", " , ", text)
-    for clause in _CLAUSE_BREAK.split(text):
-        tokens = [_as_written(t, i == 0, capitals) for i, t in enumerate(_TOKEN.findall(clause))]
-        chunks: list[list[str]] = []
-        for i, word in enumerate([*tokens, ""]):
-            named = word[:1].isupper() and chunks and chunks[-1][-1][:1].isupper()
-            if named:
-                chunks[-1].append(word)
-            elif word and _content_word(word):
-                chunks.append([word])
-            elif _joins_name(word, chunks, tokens[i + 1 : i + 2]):
-                chunks[-1].append(word)
-            else:
-                yield from _spans(chunks)
-                chunks = []
-
-
-def _joins_name(word: str, chunks: list[list[str]], following: list[str]) -> bool:
-    """ "of" or "and" between two capitalised words is part of a name: "Bank of Calder"."""
-    return (
-        word in ("of", "and", "for", "on")
-        and bool(chunks)
-        and chunks[-1][-1][:1].isupper()
-        and bool(following)
-        and following[0][:1].isupper()
-    )
-
-
-def _spans(chunks: list[list[str]]) -> Iterator[str]:
-    """The run's tails of up to MAX_HEADING_PHRASE words: English puts a phrase's head noun
-    last, so "consumer price inflation" is a phrase and "annual consumer price" is not."""
-    if not chunks or _verb_like(chunks[-1][-1]):
-        return
-    size = 0
-    for start in range(len(chunks) - 1, -1, -1):
-        size += len(chunks[start])
-        if size > MAX_HEADING_PHRASE:
-            break
-        yield " ".join(w for chunk in chunks[start:] for w in chunk)
-
-
-def _as_written(token: str, first: bool, capitals: frozenset[str]) -> str:
-    """The token, a sentence's first word in lower case unless the sources capitalise it
-    elsewhere; a possessive ends a phrase ("the board's monetary policy" gives "board" and
-    "monetary policy"), so it is returned empty, as a break."""
-    if re.search(r"['’]s?$", token):
-        return ""
-    if first and token[:1].isupper() and token not in capitals and not token.isupper():
-        return token.lower()
-    return token
-
-
-def _content_word(word: str) -> bool:
-    lower = word.lower()
-    if lower in STOPWORDS or len(lower) < 3 or not lower[0].isalpha():
-        return False
-    if word[0].isupper():
-        return True  # a name
-    if lower in _WEAK or lower in _NUMBER_WORDS or lower.split("-")[0] in _NUMBER_WORDS:
-        return False
-    return not (lower.endswith("ly") or _verb_like(word))
-
-
-def _verb_like(word: str) -> bool:
-    """A lower-case word that reads as a verb: the heading needs nouns (a guess, no tagger)."""
-    lower = word.lower()
-    if word[0].isupper():
-        return False
-    return lower in _VERBS or (lower.endswith("ed") and lower not in _ED_NOUNS)
-
-
-def _heading(phrases: Sequence[tuple[str, float]], taken: set[str]) -> str:
-    """The best phrase. A single word gives way to the best longer phrase holding it ("rate"
-    to "Interest Rate"), or else is joined by the next phrase ("Shares and Cash")."""
-    options = [(p, v) for p, v in phrases if _titled(p).lower() not in taken]
-    if not options:
-        return _fallback_heading(taken)
-    best = options[0][0]
-    if len(best.split()) == 1:
-        longer = [p for p, _ in options[1:] if len(p.split()) > 1 and _overlaps(p, best)]
-        partner = next((p for p, _ in options[1:6] if not _overlaps(p, best)), None)
-        if longer:
-            best = longer[0]
-        elif partner is not None and len(partner.split()) <= 3:
-            best = f"{best} and {partner}"
-    return _titled(best) if len(best.split()) > 1 else f"{_titled(best)} in Focus"
-
-
-def _fallback_heading(taken: set[str]) -> str:
-    for heading in ("More on the Story", "Further Details", "Other Developments"):
-        if heading.lower() not in taken:
-            return heading
-    return f"Part {len(taken) + 1}"
-
-
-def _overlaps(a: str, b: str) -> bool:
-    return bool(set(words(a)) & set(words(b)))
-
-
-def _titled(phrase: str) -> str:
-    out = []
-    for i, word in enumerate(phrase.split()):
-        if i and word.lower() in _SMALL_WORDS:
-            out.append(word.lower())
-        elif word[:1].islower():
-            out.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
-        else:
-            out.append(word)
-    return " ".join(out)
 
 
 def _fallback(sources: Sequence[Article]) -> Paragraph:
@@ -884,37 +711,10 @@ def _fallback(sources: Sequence[Article]) -> Paragraph:
 
 
 def _brief(sources: Sequence[Article]) -> list[Section]:
-    return [Section("In Brief", [_fallback(sources)])]
+    return [Section("", [_fallback(sources)])]  # no heading right under the headline
 
 
-# --- headline and tags ---------------------------------------------------------------------
-
-
-def _headline(sources: Sequence[Article], centroid: dict[str, float]) -> str:
-    def fit(article: Article) -> float:
-        return cosine(normalise(dict(Counter(words(article.title)))), centroid)
-
-    # A furniture headline ("Watch: …") only when no other is left; a junk one never.
-    titled = [a for a in sources if a.title.strip() and not is_furniture(a.title)] or [
-        a for a in sources if a.title.strip() and junk_kind(a.title) is None
-    ]
-    if not titled:
-        return "Untitled story"
-    best = max(titled, key=lambda a: (fit(a), -a.when.timestamp()))
-    return clean_headline(best.title, best.source)
-
-
-def clean_headline(title: str, outlet: str = "") -> str:
-    """A source headline without the outlet's suffix (" - Reuters", " | BBC News")."""
-    title = " ".join(title.split())
-    if outlet and title.lower().endswith(outlet.lower()):
-        trimmed = title[: -len(outlet)].rstrip(" -–—|:")
-        if trimmed:
-            return trimmed
-    match = _OUTLET_SUFFIX.search(title)
-    if match and outlet and outlet.lower() in match.group(0).lower():
-        return title[: match.start()]
-    return title
+# --- tags --------------------------------------------------------------------------------
 
 
 def _tags(sources: Sequence[Article], limit: int = 4) -> list[str]:
