@@ -226,9 +226,14 @@ def test_a_written_post_carries_evidence_and_an_edited_paragraph_loses_it(
             evidence = paragraph_evidence(post, paragraph)
             assert evidence, (post.slug, paragraph)
             assert {e.url for e in evidence} <= sources
-            plain = " ".join(re.sub(r"\\(.)", r"\1", paragraph).split())
+            # The offline writer keeps its sources' sentences, at most with a date resolved,
+            # an outlet named or a claim credited: nearly every word of the evidence is there.
+            plain = set(re.findall(r"\w+", re.sub(r"\\(.)", r"\1", paragraph).lower()))
             for e in evidence:
-                assert all(" ".join(s.split()) in plain for s in e.sentences), paragraph
+                for sentence in e.sentences:
+                    said = re.findall(r"\w+", sentence.lower())
+                    kept = sum(word in plain for word in said)
+                    assert kept >= 0.8 * len(said), (sentence, paragraph)
 
     post = posts[0]
     assert post.path is not None
