@@ -37,6 +37,12 @@ The method, step by step:
 5. Paragraphs are consecutive units of one article, up to MAX_PARAGRAPH_UNITS; the lede stands
    alone. Each paragraph cites the article its sentences come from, so a quotation is always
    credited to the outlet that reported it.
+6. Standing alone (`aibot.write.standalone`): units whose relative time words name no single
+   day are left out before selection, and every unit is sized as it will read. In the post, in
+   reading order, relative time words become the day they mean in the site's time zone
+   ("today" -> "on Monday 23 November"), an outlet's words for itself become its name, a person
+   is named in full once and by surname after, and a sentence is dropped when its connective or
+   "The plant…" refers to nothing kept before it, or it repeats an earlier one.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from aibot.collect.junk import is_furniture, junk_kind
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
+from aibot.write.standalone import posted_size, standalone
 
 TARGET_WORDS = (250, 400)
 MIN_UNIT_WORDS = 8
@@ -232,9 +239,11 @@ class ExtractiveWriter:
         target_words: int | Sequence[int] = TARGET_WORDS,
         *,
         word_budget: int | None = None,
+        timezone: str = "UTC",
     ) -> None:
         # word_budget: the earlier name of target_words, kept for callers that use it.
         self.target_words = word_range(word_budget if word_budget is not None else target_words)
+        self.timezone = timezone  # the site's: relative time words are resolved in it
 
     @property
     def word_budget(self) -> int:
@@ -245,15 +254,28 @@ class ExtractiveWriter:
         if not sources:
             raise ValueError(f"story {story.id} has no articles to write from")
         units, centroid = scored_units(sources)
-        chosen = select(units, self.target_words)
+        chosen = select(_timed(units, self.timezone), self.target_words)
+        body = standalone(sections(chosen, units), sources, self.timezone) if chosen else []
         return Draft(
             title=_headline(sources, centroid),
-            summary=chosen[0].text if chosen else _fallback(sources).text,
-            sections=sections(chosen, units) if chosen else _brief(sources),
+            summary=body[0].paragraphs[0].text if body else _fallback(sources).text,
+            sections=body or _brief(sources),
             tags=_tags(sources),
             writer=self.name,
             model=self.model,
         )
+
+
+def _timed(units: Sequence[_Unit], timezone: str) -> list[_Unit]:
+    """The units whose relative time words resolve (`aibot.write.standalone`), sized as they
+    will read."""
+    out = []
+    for unit in units:
+        size = posted_size(unit.text, unit.article, timezone)
+        if size is not None:
+            unit.size = size
+            out.append(unit)
+    return out
 
 
 def word_range(target: int | Sequence[int]) -> tuple[int, int]:

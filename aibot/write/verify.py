@@ -6,7 +6,8 @@ For every paragraph of a draft:
 - every quotation (12 characters or more between quotes) must be in a cited source, with curly
   and straight quotes and white space folded;
 - every month and weekday named must be in a cited source (a changed date changes one of them or
-  a number);
+  a number), or be the date a cited source's relative time word means ("today" in a source
+  published on Monday 23 November in the site's time zone: `aibot.write.standalone.dates_meant`);
 - every name (a capitalised word in mid-sentence) must be in a cited source or be the name of
   a cited outlet;
 - most of a paragraph's words (stemmed, stop words aside) must be in its cited sources: a
@@ -34,6 +35,7 @@ import snowballstemmer
 
 from aibot.models import Article, Draft
 from aibot.text import STOPWORDS, sentences
+from aibot.write.standalone import dates_meant
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
@@ -133,11 +135,12 @@ class Review:
     notes: list[str] = field(default_factory=list)
 
 
-def verify(draft: Draft, articles: Sequence[Article]) -> Review:
-    """Check `draft` against `articles`; a flagged review lists each unsupported claim."""
+def verify(draft: Draft, articles: Sequence[Article], *, timezone: str = "UTC") -> Review:
+    """Check `draft` against `articles`; a flagged review lists each unsupported claim. A date
+    a source's relative time word means in `timezone` (the site's) counts as that source's."""
     notes = [
         f"section {s + 1} ({draft.sections[s].heading}), paragraph {p + 1}: {note}"
-        for (s, p), found in paragraph_problems(draft, articles).items()
+        for (s, p), found in paragraph_problems(draft, articles, timezone=timezone).items()
         for note in found
     ]
     # Headline, summary and disagreements cite no source: checked against all of them, for
@@ -150,7 +153,7 @@ def verify(draft: Draft, articles: Sequence[Article]) -> Review:
 
 
 def paragraph_problems(
-    draft: Draft, articles: Sequence[Article]
+    draft: Draft, articles: Sequence[Article], *, timezone: str = "UTC"
 ) -> dict[tuple[int, int], list[str]]:
     """(section, paragraph) indexes, from 0, of every flagged paragraph -> its notes."""
     by_id = {a.id: a for a in articles}
@@ -165,16 +168,17 @@ def paragraph_problems(
                 notes.append(f"cites unknown source(s) {', '.join(unknown)}")
             cited = [by_id[i] for i in paragraph.sources if i in by_id]
             if cited:
-                notes += unsupported(paragraph.text, cited)
+                notes += unsupported(paragraph.text, cited, timezone=timezone)
             notes += planted_or_linked(paragraph.text, articles, links=False)
             if notes:
                 problems[(s_index, p_index)] = notes
     return problems
 
 
-def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
+def unsupported(text: str, cited: Sequence[Article], *, timezone: str = "UTC") -> list[str]:
     """What `text` states that the cited articles do not: one note per kind of claim."""
-    facts = _facts(_evidence(cited))
+    meant = [d for a in cited for d in dates_meant(a, timezone)]
+    facts = _facts(_evidence(cited) + ("\n" + ". ".join(meant) if meant else ""))
     notes = []
     links = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in facts.folded]
     if links:
