@@ -95,6 +95,7 @@ def test_a_relative_time_word_becomes_the_day_it_means(written: str, posted: str
         "The fair moves to Tollerby this weekend.",
         "The board meets next Friday to decide.",  # this coming Friday, or the one after?
         "Yesterday's vote was the closest in years.",  # a possessive: no place for a date
+        "The Sunday night vigil drew 300 people to the quay.",  # a modifier: no place either
         "Brackwater Rovers play Friday.",  # no tense to say which Friday
     ],
 )
@@ -124,6 +125,8 @@ def test_the_day_is_counted_in_the_sites_time_zone() -> None:
         "Shops in Brackwater stay shut on Good Friday every year.",  # a name
         "The Sunday Ledger reported the figures first.",  # a name
         "Ms Quennell-Barr told the Today programme that she would stand.",  # a programme
+        "A moody Saturday-matinee thriller opened in Brackwater.",  # a compound
+        "It was the busiest ferry crossing of the last week.",  # a span, not a calendar week
     ],
 )
 def test_a_day_that_is_no_relative_reference_is_left_alone(written: str) -> None:

@@ -11,9 +11,12 @@ reads right in the post:
   preposition the "on"/"in" goes: "until Monday 23 November"). A bare weekday is taken as the
   next one when the words before it speak of the future ("will", "is due to"), as the last one
   when they speak of the past ("said", "was"), and the same day of the week is the publication
-  day. The sentence is dropped when no single day or month can be named: no publication time,
-  "last week", "this weekend", "next Friday" (this one or the one after?), a day word in the
-  possessive ("yesterday's vote"), or a weekday with no tense to go by.
+  day. A day named again later in the post is given by its weekday alone ("on Monday"). The
+  sentence is dropped when no single day or month can be named: no publication time, "last
+  week", "this weekend", "next Friday" (this one or the one after?), a day word in the
+  possessive or before a noun ("yesterday's vote", "the Sunday night vigil"), or a weekday with
+  no tense to go by. "The last week" (a span up to the article's day) and weekdays that are
+  dated already or part of a name ("Good Friday", "Saturday-matinee") are left as they are.
 - Quotations are never changed. A quotation holding a relative time word ("Today we were three
   minutes from extra time") is kept only when the sentence outside the quotation names its day,
   so that the reader knows which day the speaker meant; otherwise the sentence is dropped.
@@ -66,14 +69,17 @@ _BARE_AFTER = frozenset(
     "of until till by since from before after for to through during into within late early".split()
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"  # a month name after
+# Not inside a compound ("Saturday-matinee"); "the last week" is a span of time up to the
+# article's day, not a calendar week, and is left alone.
 _RELATIVE = re.compile(
-    rf"\b(?P<spec>(?:earlier|later)\s+(?:on\s+)?)?(?:"
+    rf"(?<![-\w])(?P<spec>(?:earlier|later)\s+(?:on\s+)?)?(?:"
     rf"(?P<day>today|tonight|yesterday|tomorrow)(?:\s+(?P<daypart>{_PART}))?"
     rf"|(?P<this>this|last)\s+(?P<thispart>{_PART}|night)"
-    rf"|(?P<period_rel>this|last|next)\s+(?P<period>week|weekend|month|year)"
+    rf"|(?<!the\s)(?<!past\s)(?P<period_rel>this|last|next)\s+"
+    rf"(?P<period>week|weekend|month|year)"
     rf"|(?P<wrel>(?:on\s+)?(?:(?:this|last|next|on)\s+)?)(?P<weekday>{_WEEKDAY})"
     rf"(?:\s+(?P<wpart>{_PART}))?"
-    rf")(?P<possessive>['’]s)?\b",
+    rf")(?P<possessive>['’]s)?(?![-\w])",
     re.I,
 )
 # A weekday already given with its date ("Friday, 20 November", "Friday Nov. 20"), or part of
@@ -81,6 +87,7 @@ _RELATIVE = re.compile(
 _DATED_AFTER = re.compile(
     rf"^,?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d)", re.I
 )
+_ATTRIBUTIVE = re.compile(r"\b(?:the|a|an|its|his|her|their|our|this|that)\s+$", re.I)
 _NAMED_DAY = re.compile(r"(?:good|black|cyber|holy|ash|easter|super|palm)\s+$", re.I)
 _FUTURE = re.compile(
     r"\b(?:will|won['’]t|shall|would|['’]ll|(?:is|are|was|were)\s+(?:due|expected|set|"
@@ -260,8 +267,8 @@ def _explicit(
 ) -> str | None:
     """The explicit form of one relative time expression, None when it names no single day
     (or month, or year)."""
-    if match.group("possessive"):
-        return None
+    if match.group("possessive") or _ATTRIBUTIVE.search(segment[: match.start()]):
+        return None  # "yesterday's vote", "the Sunday night event": no place for a date
     spec = (match.group("spec") or "").split()
     earlier = spec[0].lower() + " " if spec else ""
     if match.group("day"):
