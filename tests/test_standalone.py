@@ -268,6 +268,29 @@ def test_a_person_is_introduced_once_and_named_by_surname_after() -> None:
     ]
 
 
+def test_a_surname_met_before_its_introduction_is_given_in_full_from_its_source() -> None:
+    gazette = _article(
+        "Transport Minister Felix Adebayo-Strand opened the bridge. "
+        "Adebayo-Strand said tolls were ruled out."
+    )
+    post = _article(
+        "Transport Minister Felix Adebayo-Strand said the bridge cost 30 million.",
+        "Saltmarsh Evening Post",
+    )
+    assert _post(
+        ("Adebayo-Strand said tolls were ruled out.", gazette),
+        ("Transport Minister Felix Adebayo-Strand said the bridge cost 30 million.", post),
+    ) == [
+        "Transport Minister Felix Adebayo-Strand said tolls were ruled out.",
+        "Adebayo-Strand said the bridge cost 30 million.",
+    ]
+    # Near miss: a source that never gives the full name has nothing to introduce it with.
+    bare = _article("Adebayo-Strand said tolls were ruled out.", "Saltmarsh Evening Post")
+    assert _post(("Adebayo-Strand said tolls were ruled out.", bare)) == [
+        "Adebayo-Strand said tolls were ruled out."
+    ]
+
+
 def test_another_person_with_the_same_surname_is_introduced_in_full() -> None:
     source = _article(
         "Felix Adebayo-Strand opened the bridge. Clara Adebayo-Strand cut the ribbon. "

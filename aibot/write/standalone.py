@@ -28,8 +28,11 @@ reads right in the post:
 - Self-references. An outlet's words for itself ("the Herald", "this newspaper", "told the
   Ledger") become its name ("The Harbour Herald"), outside quotations.
 - People. A person named in full ("Transport Minister Felix Adebayo-Strand") is named by surname
-  alone ("Adebayo-Strand") after the first time, title dropped. A name is a run of capitalised
-  words whose last word the sources also use alone.
+  alone ("Adebayo-Strand") after the first time, title dropped; a surname met as a speaker
+  before its person was introduced is given in full, as its own source names them. A surname is
+  a name the sources use alone as a speaker ("Adebayo-Strand said", "said Lund", "Ms Okafor");
+  a full name is a first name and that surname. A role in apposition ("Quillon's chief
+  executive, Renata Szabo-Lind,") is not recognised and stays.
 - Definite references. A sentence opening with "The" and a common noun that refers back ("The
   plant…", "The company…") is dropped when that noun has not been used earlier in the post. The
   limit: the check is on the word, so "the plant" after "Arvex's chip plant" passes, while "the
@@ -429,10 +432,11 @@ class People:
     surnames: frozenset[str]  # how the sources refer to people already named
     introduced: set[str] = field(default_factory=set)
 
-    def named(self, sentence: str) -> str:
+    def named(self, sentence: str, source: str = "") -> str:
         """`sentence` with every full name already introduced shortened to the surname, its
-        title before it dropped; quotations unchanged."""
-        return _outside_quotations(sentence, self._shortened)
+        title before it dropped, and a surname alone before its person was introduced given
+        in full as `source` (the sentence's article) gives it; quotations unchanged."""
+        return _outside_quotations(sentence, lambda s: self._introduced(self._shortened(s), source))
 
     def _shortened(self, segment: str) -> str:
         out, last = [], 0
@@ -452,6 +456,41 @@ class People:
             last = match.end()
         out.append(segment[last:])
         return "".join(out)
+
+    def _introduced(self, segment: str, source: str) -> str:
+        """A surname alone ("Adebayo-Strand said") whose person the post has not introduced
+        yet, given in full ("Transport Minister Felix Adebayo-Strand said") when `source`
+        names them so; one with no full form there is left as it is."""
+        for surname in sorted(self.surnames, key=len, reverse=True):
+            if any(k.endswith(f" {surname}") for k in self.introduced):
+                continue
+            for match in re.finditer(rf"(?<![\w'’-]){re.escape(surname)}(?![\w-])", segment):
+                before = segment[: match.start()].split()
+                if before and re.fullmatch(
+                    rf"{_NAME_WORD}|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?", before[-1]
+                ):
+                    continue  # a full name or "Ms Lund": not alone
+                speaking = re.match(rf"\s+{_SPEECH}\b", segment[match.end() :]) or re.search(
+                    rf"\b(?:{_SPEECH}|according to)\s+$", segment[: match.start()]
+                )
+                if not speaking:
+                    continue  # "the Adebayo-Strand plan": a name used as a word, left alone
+                full = _full_form(surname, source)
+                if full is None:
+                    break
+                self.introduced.add(" ".join(full.split()[-2:]))
+                return segment[: match.start()] + full + segment[match.end() :]
+        return segment
+
+
+def _full_form(surname: str, text: str) -> str | None:
+    """How `text` first names the person called `surname`, with a title before the name when
+    it gives one: "Transport Minister Felix Adebayo-Strand"."""
+    for match in _FULL_NAME.finditer(text):
+        if match.group(2) == surname and match.group(1) not in _NOT_FIRST_NAMES:
+            title = _TITLE_BEFORE.search(text[: match.start()])
+            return (title.group(0) if title else "") + f"{match.group(1)} {surname}"
+    return None
 
 
 def surnames_in(articles: Sequence[Article]) -> frozenset[str]:
@@ -537,7 +576,7 @@ class _Reading:
             current = self.standing(sentence, article, follows, dropped_last)
             dropped_last = current is None
             if current is not None:
-                current = self.people.named(current)
+                current = self.people.named(current, article.text if article else "")
                 self.said.append(set(words(sentence)))
                 self.words.update(words(current))
                 previous = sentence
