@@ -6,9 +6,11 @@ a hit and a near miss; the articles, outlets and people are invented."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
+from aibot.config import load_config
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.standalone import (
@@ -23,6 +25,7 @@ from aibot.write.standalone import (
     without_connective,
 )
 from aibot.write.verify import verify
+from aibot.write_stage import choose_writer
 
 MONDAY = datetime.fromisoformat("2026-11-23T08:20:00+00:00")  # a Monday morning in UTC
 GAZETTE = "The Fenmoor Gazette"
@@ -376,3 +379,13 @@ def test_the_offline_writer_resolves_times_and_names_the_outlet_in_a_draft() -> 
     assert "In a report seen by The Fenmoor Gazette, engineers said" in text
     assert " today" not in text and "the Gazette" not in text
     assert verify(draft, [gazette, post]).status == "passed", verify(draft, [gazette, post]).notes
+
+
+def test_the_site_time_zone_reaches_the_offline_writer(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    (tmp_path / "aibot.yaml").write_text(
+        'site: {title: Brackwater, base_url: "https://example.org/", timezone: Pacific/Auckland}\n'
+        'feeds:\n  - {url: "https://fenmoor.example/rss", name: The Fenmoor Gazette}\n'
+    )
+    writer = choose_writer(load_config(tmp_path / "aibot.yaml", environ={}))
+    assert isinstance(writer, ExtractiveWriter) and writer.timezone == "Pacific/Auckland"
