@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -71,7 +71,7 @@ _PART = "|".join(_PARTS)
 _BARE_AFTER = frozenset(
     "of until till by since from before after for to through during into within late early".split()
 )
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"  # a month name after
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"  # or abbreviated
 # Not inside a compound ("Saturday-matinee"); "the last week" is a span of time up to the
 # article's day, not a calendar week, and is left alone.
 _RELATIVE = re.compile(
@@ -149,10 +149,9 @@ _REFERRING = frozenset(
     club team side deal agreement bill law plan scheme project programme program report study
     survey project building station bridge road river dam mine airport port hospital school
     university village department jury case trial investigation inquiry vote election strike
-    storm fire flood crash attack
-    incident accident man woman boy girl victim suspect couple family driver pilot singer
-    actor actress player striker coach union museum library church event festival
-    tournament match final ship vessel aircraft plane train vehicle car""".split()
+    storm fire flood crash attack incident accident man woman boy girl victim suspect couple
+    family driver pilot singer actor actress player striker coach union museum library church
+    event festival tournament match final ship vessel aircraft plane train vehicle car""".split()
 )
 # "The plant will close", "The deal covers": the noun is the subject, with nothing after it
 # ("The team from the University of Reading", "The report, from iSight,") that says which.
@@ -196,7 +195,7 @@ def resolve_time(
     failed = False
     given = copy(named)  # `named` changes only on success
 
-    def replace(match: re.Match[str], segment: str) -> str:
+    def replace(match: re.Match[str], segment: str, opens: bool) -> str:
         nonlocal failed
         if _not_a_time_reference(match, segment):
             return match.group(0)
@@ -205,9 +204,13 @@ def resolve_time(
             failed = True
             return match.group(0)
         written.append(phrase)
-        return _joined(match, segment, phrase)
+        return _joined(match, segment, phrase, opens)
 
-    text = _outside_quotations(sentence, lambda s: _RELATIVE.sub(lambda m: replace(m, s), s))
+    def resolved(segment: str) -> str:
+        opens = sentence.startswith(segment)  # the first stretch: where the sentence starts
+        return _RELATIVE.sub(lambda m: replace(m, segment, opens), segment)
+
+    text = _outside_quotations(sentence, resolved)
     if failed:
         return Resolved(None)
     if any(_holds_relative(q) for q in _QUOTATION.findall(text)) and not _names_a_day(
@@ -341,13 +344,13 @@ def _on_day(day: date, part: str = "", named: set[date] | None = None) -> str:
     return f"on the {part} of {full}" if part else f"on {full}"
 
 
-def _joined(match: re.Match[str], segment: str, phrase: str) -> str:
+def _joined(match: re.Match[str], segment: str, phrase: str, opens: bool) -> str:
     """The phrase in place of the match: without its own "on"/"in" after a preposition, with
-    a capital at the start of a sentence."""
+    a capital where a sentence starts (`opens`: the segment starts the sentence)."""
     before = segment[: match.start()].split()
     if before and before[-1].lower() in _BARE_AFTER and phrase.split()[0] in ("on", "in"):
         phrase = phrase.split(" ", 1)[1]
-    if not segment[: match.start()].strip() or segment[: match.start()].rstrip()[-1] in ".!?":
+    if (opens and not before) or (before and before[-1][-1] in ".!?"):
         phrase = phrase[:1].upper() + phrase[1:]
     return phrase
 
@@ -362,7 +365,7 @@ def _names_a_day(text: str) -> bool:
     return bool(weekday or dated)
 
 
-def _outside_quotations(text: str, change) -> str:
+def _outside_quotations(text: str, change: Callable[[str], str]) -> str:
     """`text` with `change` applied to every stretch outside quotation marks."""
     out, last = [], 0
     for quote in _QUOTATION.finditer(text):
@@ -376,23 +379,32 @@ def _outside_quotations(text: str, change) -> str:
 
 
 def opening_connective(sentence: str) -> str | None:
-    """The connective that opens `sentence` and refers back, if any ("However")."""
-    match = _CONNECTIVE.match(sentence)
+    """The connective that opens `sentence` and refers back, if any: "However," or "But the
+    council…", and "Then" before a verb; not "So far", "Instead of", "Still more"."""
+    match = _back_reference(sentence)
     return match.group("word") if match else None
 
 
 def without_connective(sentence: str) -> str | None:
     """`sentence` without its opening connective, capitalised; None when what follows does not
     read as a sentence ("Then came the flood")."""
-    match = _CONNECTIVE.match(sentence)
-    if not match:
+    match = _back_reference(sentence)
+    if match is None:
         return sentence
     rest = sentence[match.end() :]
     if not match.group("comma") and not _SUBJECT.match(rest):
         return None
-    if not match.group("comma") and rest[:1].islower() and rest.split()[0].lower() in ("so",):
-        return None
     return rest[:1].upper() + rest[1:]
+
+
+def _back_reference(sentence: str) -> re.Match[str] | None:
+    match = _CONNECTIVE.match(sentence)
+    if match is None:
+        return None
+    then = match.group("word").lower() == "then"
+    if match.group("comma") or then or _SUBJECT.match(sentence[match.end() :]):
+        return match
+    return None
 
 
 def outlet_references(outlet: str) -> list[str]:
