@@ -56,7 +56,7 @@ def choose_writer(config: Config) -> Writer:
         from aibot.write.claude import ClaudeWriter
 
         return ClaudeWriter.from_config(config)
-    return ExtractiveWriter(target_words=config.writer.target_words)
+    return ExtractiveWriter(target_words=config.writer.target_words, timezone=config.site.timezone)
 
 
 @dataclass
@@ -83,7 +83,9 @@ def write_stage(
             writer = choose_writer(config)
         except WriterError as exc:
             report.problem(f"writer: {exc}; using the extractive writer")
-            writer = ExtractiveWriter(target_words=config.writer.target_words)
+            writer = ExtractiveWriter(
+                target_words=config.writer.target_words, timezone=config.site.timezone
+            )
     report.writer = writer.name
     stage = _Stage(config, store, report, writer, now)
     if config.writer.batch and _can_batch(writer):
@@ -426,7 +428,7 @@ class _Stage:
     def finish(self, job: Job, draft: Draft) -> bool:
         """Verify and save the post; False when it could not be saved (a full disk, say: the
         file as it was is kept, and the story is tried again next run)."""
-        review = verify(draft, job.articles)
+        review = verify(draft, job.articles, timezone=self.config.site.timezone)
         if review.status != "passed":
             draft, review = self._repaired(job, draft, review)
         post = self._post(job, draft, review)
@@ -478,11 +480,15 @@ class _Stage:
             return draft, review
         self.story_id = job.story.id
         try:
-            fixed = repair(draft, paragraph_problems(draft, job.articles), job.articles)
+            fixed = repair(
+                draft,
+                paragraph_problems(draft, job.articles, timezone=self.config.site.timezone),
+                job.articles,
+            )
         except Exception as exc:  # noqa: BLE001 - the unrepaired draft is still held for review
             self.report.notes.append(f"story {job.story.id}: repair failed: {exc}")
             return draft, review
-        fixed_review = verify(fixed, job.articles)
+        fixed_review = verify(fixed, job.articles, timezone=self.config.site.timezone)
         if fixed_review.status != "passed":
             return draft, review
         self.report.posts_repaired += 1
@@ -556,7 +562,7 @@ def regenerated_post(
     fresh = [a for a in articles if a.canonical_url not in post.source_urls]
     sources = _union(post, articles, store)
     draft = writer.write(story, sources)
-    review = verify(draft, sources)
+    review = verify(draft, sources, timezone=config.site.timezone)
     new = draft_to_post(
         draft, story, sources, review, author=config.author.name, previous=post, now=now
     )

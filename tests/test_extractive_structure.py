@@ -293,7 +293,7 @@ def test_an_uncorroborated_claim_names_the_outlet_once() -> None:
     text = draft.text()
     claim = "The spill could cost the mussel farms of the estuary more than $3m this season"
     assert claim in text
-    assert f"{claim}, the Fenmoor Gazette reported." in text
+    assert f"{claim}, The Fenmoor Gazette reported." in text
     for paragraph in (p for s in draft.sections for p in s.paragraphs):
         assert paragraph.text.count(" reported.") <= 1, paragraph.text
         # already attributed: not credited again
@@ -323,7 +323,7 @@ def test_claims_are_told_from_facts_and_from_attributed_sentences(sentence, clai
 def test_attribution_is_added_before_the_full_stop_and_not_to_quotations() -> None:
     assert (
         attributed("The spill could cost the farms $3m.", "The Fenmoor Gazette")
-        == "The spill could cost the farms $3m, the Fenmoor Gazette reported."
+        == "The spill could cost the farms $3m, The Fenmoor Gazette reported."
     )
     assert attributed("Crews may stay for a week.", "Estuary Radio") == (
         "Crews may stay for a week, Estuary Radio reported."

@@ -38,17 +38,12 @@ def is_claim(sentence: str) -> bool:
 
 
 def attributed(text: str, outlet: str) -> str:
-    """`text` with its first claim credited to `outlet` ("…, the Ledger Daily reported."); the
+    """`text` with its first claim credited to `outlet` ("…, The Ledger Daily reported."); the
     text unchanged when it makes no claim or its claim ends in a quotation or question."""
     parts = sentences(text)
+    name = " ".join(outlet.split())
     for index, sentence in enumerate(parts):
         if is_claim(sentence) and sentence.endswith(".") and not sentence.endswith(".."):
-            parts[index] = f"{sentence[:-1].rstrip(' ,;:')}, {in_prose(outlet)} reported."
+            parts[index] = f"{sentence[:-1].rstrip(' ,;:')}, {name} reported."
             return " ".join(parts)
     return text
-
-
-def in_prose(outlet: str) -> str:
-    """An outlet's name inside a sentence: "The Ledger Daily" is "the Ledger Daily"."""
-    outlet = " ".join(outlet.split())
-    return "the" + outlet[3:] if outlet.startswith("The ") else outlet

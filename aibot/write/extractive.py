@@ -40,11 +40,17 @@ The method, step by step:
 5. Paragraphs are consecutive units of one article, up to MAX_PARAGRAPH_UNITS; the lede stands
    alone. Each paragraph cites the article its sentences come from, so a quotation is always
    credited to the outlet that reported it, and a claim no other outlet corroborates names that
-   outlet ("…, the Ledger Daily reported"; `aibot.write.attribution`), its words counted in the
+   outlet ("…, The Ledger Daily reported"; `aibot.write.attribution`), its words counted in the
    length.
 6. Headline and summary (`aibot.write.headline`): the most central source headline that speaks
    for the whole story, or else the lede's main clause; the summary is another outlet's opening
    sentence that the draft does not use, or else the lede's main clause - never the lede again.
+7. Standing alone (`aibot.write.standalone`): units whose relative time words name no single
+   day are left out before selection, and every unit is sized as it will read. In the post, in
+   reading order, relative time words become the day they mean in the site's time zone
+   ("today" -> "on Monday 23 November"), an outlet's words for itself become its name, a person
+   is named in full once and by surname after, and a sentence is dropped when its connective or
+   "The plant…" refers to nothing kept before it, or it repeats an earlier one.
 """
 
 from __future__ import annotations
@@ -59,10 +65,11 @@ from aibot.collect.junk import is_furniture
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
-from aibot.write.attribution import attributed, in_prose, is_claim
+from aibot.write.attribution import attributed, is_claim
 from aibot.write.headings import heading
 from aibot.write.headline import clean_headline, headline, summary
 from aibot.write.order import EVENT, event_time, kind
+from aibot.write.standalone import named_outlet, posted_size, resolve_time, standalone
 
 __all__ = ["ExtractiveWriter", "clean_headline", "scored_units", "select", "sections"]
 
@@ -190,9 +197,11 @@ class ExtractiveWriter:
         target_words: int | Sequence[int] = TARGET_WORDS,
         *,
         word_budget: int | None = None,
+        timezone: str = "UTC",
     ) -> None:
         # word_budget: the earlier name of target_words, kept for callers that use it.
         self.target_words = word_range(word_budget if word_budget is not None else target_words)
+        self.timezone = timezone  # the site's: relative time words are resolved in it
 
     @property
     def word_budget(self) -> int:
@@ -203,15 +212,29 @@ class ExtractiveWriter:
         if not sources:
             raise ValueError(f"story {story.id} has no articles to write from")
         units, centroid = scored_units(sources)
-        chosen = select(units, self.target_words)
+        chosen = select(_timed(units, self.timezone), self.target_words)
+        body = standalone(sections(chosen, units), sources, self.timezone) if chosen else []
+        lede = body[0].paragraphs[0].text if body else _fallback(sources).text
         return Draft(
-            title=headline(sources, centroid, chosen[0].text if chosen else ""),
-            summary=_summary(chosen, units) if chosen else _fallback(sources).text,
-            sections=sections(chosen, units) if chosen else _brief(sources),
+            title=headline(sources, centroid, lede),
+            summary=_summary(chosen, units, lede, self.timezone) if chosen else lede,
+            sections=body or _brief(sources),
             tags=_tags(sources),
             writer=self.name,
             model=self.model,
         )
+
+
+def _timed(units: Sequence[_Unit], timezone: str) -> list[_Unit]:
+    """The units whose relative time words resolve (`aibot.write.standalone`), sized as they
+    will read."""
+    out = []
+    for unit in units:
+        size = posted_size(unit.text, unit.article, timezone)
+        if size is not None:
+            unit.size = size
+            out.append(unit)
+    return out
 
 
 def word_range(target: int | Sequence[int]) -> tuple[int, int]:
@@ -678,25 +701,41 @@ def _credit_claims(units: Sequence[_Unit]) -> None:
             for other in units
             if other.article.source != unit.article.source
         ):
-            unit.credit = len(in_prose(unit.article.source).split()) + 1
+            unit.credit = len(unit.article.source.split()) + 1
 
 
-def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit]) -> str:
+def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit], lede: str, timezone: str) -> str:
     """The dek (`aibot.write.headline.summary`): another outlet's opening sentence that the
-    draft does not use, the most central first, or else the lede's main clause."""
-    lede = chosen[0]
+    draft does not use, the most central first, or else the main clause of the lede as the post
+    gives it. Candidates read as the post would give them (`_posted`)."""
+    first = chosen[0]
     retellings = [
-        u.text
+        _posted(u.text, u.article, timezone)
         for u in sorted(units, key=lambda u: (-u.centrality, u.order()))
         if u.position < LEDE_POSITIONS
         and u.length == 1
-        and u.article.source != lede.article.source
+        and u.article.source != first.article.source
         and not any(u.overlaps(c) for c in chosen)
     ]
     sources = sorted({u.article.id: u.article for u in units}.values(), key=lambda a: a.when)
-    extras = [" ".join(t.split()) for a in sources for t in (a.summary, a.title) if t.strip()]
-    others = [u.text for u in chosen[1:] if u.length == 1]
-    return summary(lede.text, retellings, others, extras)
+    extras = [
+        _posted(" ".join(t.split()), a, timezone) for a in sources for t in (a.summary, a.title)
+    ]
+    others = [_posted(u.text, u.article, timezone) for u in chosen[1:] if u.length == 1]
+    return summary(lede, _present(retellings), _present(others), _present(extras))
+
+
+def _present(texts: Sequence[str | None]) -> list[str]:
+    return [t for t in texts if t]
+
+
+def _posted(text: str, article: Article, timezone: str) -> str | None:
+    """`text` with its time words resolved and its outlet named, as the post would give it;
+    None when a time word names no single day."""
+    resolved = resolve_time(text, article.published, timezone).text
+    if resolved is None or not resolved.strip():
+        return None
+    return named_outlet(resolved, article.source)
 
 
 def _cited(part: Sequence[_Unit]) -> list[str]:

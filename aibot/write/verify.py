@@ -7,7 +7,9 @@ For every paragraph of a draft:
   and straight quotes and white space folded;
 - every month and weekday named must be in a cited source, and every date with all the numbers it
   holds (day, and year when written), in any notation: "July 31, 2014" = "31 July 2014" =
-  "2014-07-31"; "July 31" is supported by "31 July 2014" (see aibot.write.dates);
+  "2014-07-31"; "July 31" is supported by "31 July 2014" (see aibot.write.dates); a date a cited
+  source's relative time word means counts as that source's ("today" in a source published on
+  Monday 23 November in the site's time zone: `aibot.write.standalone.dates_meant`);
 - a date that cannot exist ("July 100", "31 April", "29 February 2015", "13/13/2014") is
   flagged as such;
 - every name (a capitalised word in mid-sentence) must be in a cited source or be the name of
@@ -42,6 +44,7 @@ from aibot.models import Article, Draft, Evidence
 from aibot.text import STOPWORDS, sentences
 from aibot.write.dates import MONTH_NAMES, Reading, WrittenDate, dates_in, why_impossible
 from aibot.write.evidence import supporting_sentences
+from aibot.write.standalone import dates_meant
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(billion|bn|million|mn|m|thousand|k|trillion|tn)\b)?",
@@ -132,12 +135,13 @@ class Review:
     notes: list[str] = field(default_factory=list)
 
 
-def verify(draft: Draft, articles: Sequence[Article]) -> Review:
-    """Check `draft` against `articles`; a flagged review lists each unsupported claim. Each
-    paragraph's `evidence` is set on the way (see add_evidence)."""
+def verify(draft: Draft, articles: Sequence[Article], *, timezone: str = "UTC") -> Review:
+    """Check `draft` against `articles`; a flagged review lists each unsupported claim. A date
+    a source's relative time word means in `timezone` (the site's) counts as that source's.
+    Each paragraph's `evidence` is set on the way (see add_evidence)."""
     notes = [
         f"section {s + 1} ({draft.sections[s].heading}), paragraph {p + 1}: {note}"
-        for (s, p), found in paragraph_problems(draft, articles).items()
+        for (s, p), found in paragraph_problems(draft, articles, timezone=timezone).items()
         for note in found
     ]
     # Headline, summary and disagreements cite no source: checked against all of them, for
@@ -165,7 +169,7 @@ def add_evidence(draft: Draft, articles: Sequence[Article]) -> None:
 
 
 def paragraph_problems(
-    draft: Draft, articles: Sequence[Article]
+    draft: Draft, articles: Sequence[Article], *, timezone: str = "UTC"
 ) -> dict[tuple[int, int], list[str]]:
     """(section, paragraph) indexes, from 0, of every flagged paragraph -> its notes."""
     by_id = {a.id: a for a in articles}
@@ -180,16 +184,17 @@ def paragraph_problems(
                 notes.append(f"cites unknown source(s) {', '.join(unknown)}")
             cited = [by_id[i] for i in paragraph.sources if i in by_id]
             if cited:
-                notes += unsupported(paragraph.text, cited)
+                notes += unsupported(paragraph.text, cited, timezone=timezone)
             notes += planted_or_linked(paragraph.text, articles, links=False)
             if notes:
                 problems[(s_index, p_index)] = notes
     return problems
 
 
-def unsupported(text: str, cited: Sequence[Article]) -> list[str]:
+def unsupported(text: str, cited: Sequence[Article], *, timezone: str = "UTC") -> list[str]:
     """What `text` states that the cited articles do not: one note per kind of claim."""
-    facts = _facts(_evidence(cited))
+    meant = [d for a in cited for d in dates_meant(a, timezone)]
+    facts = _facts(_evidence(cited) + ("\n" + ". ".join(meant) if meant else ""))
     notes = []
     links = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in facts.folded]
     if links:
