@@ -290,8 +290,11 @@ _DATE_BEFORE = re.compile(rf"(?:\d{{1,2}} (?:{_MONTHS})|(?:{_MONTHS}) \d{{1,2}})
 
 
 def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
-    """Time words that only the source's publication time could resolve, outside quotes."""
+    """Time words that only the source's publication time could resolve, outside quotes. A
+    weekday the post gave with its date before ("on Monday 23 November", later "on Monday")
+    is resolved for the reader."""
     hits = []
+    dated: set[str] = set()
     for sentence in sentences_:
         text = sentence.text
         for match in _unquoted(text, _RELATIVE):
@@ -299,10 +302,14 @@ def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
                 continue
             hits.append(Hit(RELATIVE_TIME, sentence.line, match.group(0).lower(), text))
         for match in _unquoted(text, _WEEKDAY):
+            day = match.group(0).split()[-1]
             if _DATE_AFTER.match(text[match.end() :]) or _DATE_BEFORE.search(text[: match.start()]):
+                dated.add(day)
                 continue
             if re.match(r"(?:last|next) ", match.group(0)):
                 continue  # already counted by _RELATIVE
+            if day in dated:
+                continue
             hits.append(Hit(RELATIVE_TIME, sentence.line, match.group(0), text))
     return hits
 

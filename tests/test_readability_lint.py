@@ -166,6 +166,14 @@ def test_dated_weekdays_quotes_and_named_days_do_not_count(tmp_path):
     assert _hits(tmp_path, body, lint.RELATIVE_TIME) == []
 
 
+def test_a_weekday_dated_earlier_in_the_post_is_resolved_and_another_is_not(tmp_path):
+    body = (
+        "The ferry was cancelled on Friday 4 December. [[1]](#source-1)\n\n"
+        "Repairs began on Friday afternoon, and divers go down on Sunday. [[2]](#source-2)"
+    )
+    assert [t for t, _ in _hits(tmp_path, body, lint.RELATIVE_TIME)] == ["on Sunday"]
+
+
 # Summary and lede
 
 

@@ -12,9 +12,10 @@ becomes the headline, cut the same way.
 
 Summary. The page shows the summary right under the headline and above the lede, so it must
 say the story in other words: another outlet's opening sentence (they retell the event), the
-most central one that is not one of the draft's paragraphs and shares less than DEK_MAX_OVERLAP
-of its words with the lede; failing that, the lede's main clause when it is short enough to
-differ, and otherwise another central sentence of the draft.
+most central one that is not one of the draft's paragraphs and has less than DEK_MAX_OVERLAP
+of its content words in the lede; failing that, another opening sentence, a source's own
+summary or headline, or a central sentence of the draft with less than NEAR_EQUAL of its words
+in the lede; the lede's main clause only when none is left.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from aibot.vectors import cosine, normalise
 HEADLINE_MAX_CHARS = 90
 HEADLINE_MIN_WORDS = 4
 HEADLINE_MIN_SUPPORT = 0.5  # share of a headline's content words another source uses
-DEK_MAX_OVERLAP = 0.5  # word-set overlap (Jaccard) with the lede above which a dek repeats it
+DEK_MAX_OVERLAP = 0.6  # share of its content words in the lede above which a dek repeats it
 NEAR_EQUAL = 0.8  # above this, a summary is the lede again
 DEK_WORDS = (12, 45)
 
@@ -171,26 +172,25 @@ def summary(
 ) -> str:
     """The dek: a retelling of the event in other words than the lede's (see the module
     docstring). `retellings` are other outlets' opening sentences, `others` the draft's other
-    sentences, each best first; `extras` (the sources' own summaries and headlines) are the
-    last resort before the lede's main clause."""
+    sentences, each best first; `extras` (the sources' own summaries and headlines) come after
+    them, and the lede's main clause is the last resort."""
     for text in retellings:
         if _dek_like(text) and overlap(text, lede) < DEK_MAX_OVERLAP:
             return text
-    clause = main_clause(lede)
-    if len(clause.split()) >= HEADLINE_MIN_WORDS and overlap(clause, lede) < NEAR_EQUAL:
-        return clause + "."
-    for text in [*others, *retellings, *extras]:
+    for text in [*retellings, *extras, *others]:
         if len(text.split()) >= HEADLINE_MIN_WORDS and overlap(text, lede) < NEAR_EQUAL:
             return text
+    clause = main_clause(lede)
     return clause + "." if clause and clause + "." != lede else lede
 
 
 def overlap(a: str, b: str) -> float:
-    """Jaccard overlap of the two texts' content-word sets."""
+    """The share of the shorter text's content words that the other one holds: a clause cut
+    from the lede overlaps it fully, as a reader sees it."""
     first, second = set(words(a)), set(words(b))
     if not first or not second:
         return 1.0 if first == second else 0.0
-    return len(first & second) / len(first | second)
+    return len(first & second) / min(len(first), len(second))
 
 
 def _dek_like(text: str) -> bool:
