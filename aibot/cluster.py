@@ -149,9 +149,10 @@ def cluster(
     known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
+    # With embeddings the join is decided by the same-story probability, not a threshold.
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
-        join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
+        merge = settings.embedding_merge_threshold
     learned = bool(signals.embeddings)
 
     given = set(known) if known else set()

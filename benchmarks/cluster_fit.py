@@ -59,11 +59,14 @@ def clustered(data: DataSet, model: Model, meanings, pairs: Pairs | None = None)
     original = clustering._Group.join_evidence
 
     def recorded(group, article_id, *args, terms):
-        evidence = original(group, article_id, *args, terms=terms)
-        if pairs is not None and terms is group.summary:  # not the bound
+        # The join step first asks for a bound (terms: all the story's terms) for every story
+        # in reach, then for the evidence itself only where the bound can win: the pair is
+        # kept at the first call, with the evidence itself, so every story in reach counts.
+        if pairs is not None and terms is not group.summary:
+            evidence = original(group, article_id, *args, terms=group.summary)
             label = Counter(data.labels.get(i) for i in group.story.article_ids).most_common(1)
             pairs.append((tuple(evidence), int(label[0][0] == data.labels.get(article_id))))
-        return evidence
+        return original(group, article_id, *args, terms=terms)
 
     saved = shipped()
     clustering._Group.join_evidence = recorded
