@@ -8,18 +8,23 @@ The rule (docs/stories.md, "How stories are formed"):
    capital letter mid-sentence (taken from sentence-case text only, so Title Case headlines do
    not make every word a name). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
    strong). IDF comes from the articles in play, which the pipeline limits to the live window.
-2. With sentence embeddings (aibot.embeddings, on by default), the similarity of an article to
-   a story is a weighted mean of the TF-IDF cosine and the sentence-embedding cosine with the
-   story's centroid; otherwise the TF-IDF cosine alone.
-3. Articles are taken in time order. Each joins the live story with the highest similarity if it
-   reaches the threshold and the two share more than a name (JOIN_SHARED terms, or embeddings
-   that agree SAME_MEANING), else it starts a new story. Time is a prior: the similarity
-   needed grows with the gap to the story's last article, by up to TIME_PENALTY of the
-   threshold at the end of the window, and a story stops taking articles `window_hours` after
-   its last one.
+2. Articles are taken in time order; each is scored against the live stories that share its
+   heaviest terms, and a story stops taking articles `window_hours` after its last one.
+3. With sentence embeddings (aibot.embeddings, on by default), the score is a learned
+   same-story probability (see `JoinEvidence`): a logistic regression over evidence that
+   means the same on headlines and on full text (the embedding cosine with the story's
+   centroid, shared names, shared numbers, the time gap, text length, story size). The
+   article joins the story with the highest probability if it reaches JOIN_PROBABILITY,
+   unless its own leading name is missing from the story and the two share no name (then the
+   embeddings must agree SAME_MEANING). Without embeddings the score is the TF-IDF cosine with
+   the story's centroid, needed at `threshold`, growing with the gap to the story's last
+   article by up to TIME_PENALTY of the threshold at the end of the window. Either way the two
+   must share more than a name (JOIN_SHARED terms, or embeddings that agree SAME_MEANING),
+   else the article starts a new story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
    new or made in an earlier call, whose centroid is at least `merge_threshold` similar to its
-   own (with the same time prior), if the two share MERGE_SHARED of their filed terms,
+   own (the TF-IDF cosine blended half and half with the embedding cosine, when given, and the
+   same time prior), if the two share MERGE_SHARED of their filed terms,
    repeated until nothing moves. Single headlines judged against a young story miss it when
    the story's words have not settled yet; whole stories do not. The earlier story absorbs the
    later, so ids stay stable; an absorbed story made in an earlier call is listed in the
@@ -41,7 +46,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import snowballstemmer
 
@@ -61,8 +66,27 @@ ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.0
 # A word counts as a name when at least this share of its mid-sentence uses are capitalised.
 NAME_SHARE = 0.5
-# Embedding share of the similarity when embeddings are given.
+# Embedding share of the story-to-story similarity of the merge pass when embeddings are given.
 EMBEDDING_WEIGHT = 0.5
+# The same-story probability an article needs to join a story (with embeddings).
+JOIN_PROBABILITY = 0.5
+# The logistic regression behind that probability, one coefficient per field of JoinEvidence.
+# Fitted by benchmarks/cluster_fit.py on every labelled dev set (each set weighing the same),
+# from the article-story pairs the hourly runs score, with the evidence of sameness kept
+# non-negative and the time gap non-positive; leave-one-set-out figures in benchmarks/README.md.
+JOIN_INTERCEPT = -0.80
+JOIN_COEFFICIENTS = {
+    "semantic": 4.10,
+    "shared_numbers": 1.17,
+    "gap": -13.77,
+    "full_text": 0.44,
+    "story_size": -0.45,
+    "shared_names": 0.92,
+    "lead_name_found": 0.57,
+}
+# A text of at least this many words is full text, not a headline (embeddings of long texts
+# are closer to each other).
+FULL_TEXT_WORDS = 50
 # The similarity needed at the end of the window, as a share of the threshold, on top of it.
 TIME_PENALTY = 0.5
 MAX_MERGE_PASSES = 5
@@ -122,12 +146,14 @@ def cluster(
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    known, vectors = vectors, article_vectors(pool.values(), vectors)
+    known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
+    # With embeddings the join is decided by the same-story probability, not a threshold.
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
-        join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
+        merge = settings.embedding_merge_threshold
+    learned = bool(signals.embeddings)
 
     given = set(known) if known else set()
     groups = [
@@ -143,6 +169,11 @@ def cluster(
     newcomers = sorted(
         (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
     )
+    # Names as the vectors learn them: from the texts of the articles whose vectors are made
+    # now or, when all were given, from the newcomers' (not from every live article each run).
+    names = frozenset()
+    if learned:
+        names = fresh_names if fresh_names is not None else _name_terms(newcomers)
     for article in newcomers:
         vector = vectors[article.id]
         when = article.when.timestamp()
@@ -151,10 +182,26 @@ def cluster(
             if partial < JOIN_SCREEN * settings.threshold:
                 continue
             group = groups[number]
-            needed = _needed(join, group, when, when, window)
-            if needed is None:
-                continue
-            score = group.similarity(article.id)
+            if learned:
+                gap = _gap(group, when, when)
+                if gap > window:
+                    continue
+                facts = (article.id, gap / window, _is_full(article), names)
+                # Looked up among all the story's terms, not its summary's, the evidence can
+                # only be stronger (its coefficients are not negative): a bound that spares
+                # making the summary of a story the article cannot join.
+                bound = same_story_probability(group.join_evidence(*facts, terms=group.total))
+                if bound < JOIN_PROBABILITY or bound < best_score:
+                    continue
+                evidence = group.join_evidence(*facts, terms=group.summary)
+                if evidence.names_disagree():
+                    continue
+                needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
+            else:
+                needed = _needed(join, group, when, when, window)
+                if needed is None:
+                    continue
+                score = group.similarity(article.id)
             if score >= needed and score >= best_score and group.corroborates(article.id):
                 best, best_score = number, score
         if best is None:
@@ -193,12 +240,20 @@ def article_vectors(
     Vectors in `known` are reused as they are. The others get IDF from every article given
     (a known vector counts with the terms it kept) and names from their own texts: adding a
     few articles to many costs the few."""
+    return _vectors_and_names(articles, known)[0]
+
+
+def _vectors_and_names(
+    articles: Iterable[Article], known: Mapping[str, Vector] | None
+) -> tuple[dict[str, Vector], frozenset[str] | None]:
+    """`article_vectors`, and the stems of the names found in the texts of the vectors made
+    now (None when none was made)."""
     known = known or {}
     articles = list(articles)
     fresh = [a for a in articles if a.id not in known]
     reused = {a.id: known[a.id] for a in articles if a.id in known}
     if not fresh:
-        return reused
+        return reused, None
     names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
     terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
     bags = {a.id: _bag(a, names, terms) for a in fresh}
@@ -219,7 +274,8 @@ def article_vectors(
                 scale = tf[count] = 1 + math.log(count) if count >= 1 else count
             weights[term] = scale * idf[term]
         made[article_id] = _heaviest(weights)
-    return {**reused, **made}
+    stems = frozenset(term for token, (term, kind) in terms.items() if kind == ENTITY_WEIGHT)
+    return {**reused, **made}, stems
 
 
 def name_words(texts: Iterable[str]) -> frozenset[str]:
@@ -297,10 +353,50 @@ def _heaviest(weights: Mapping[str, float]) -> Vector:
     return {t: w / norm for t, w in ranked} if norm else {}
 
 
+class JoinEvidence(NamedTuple):
+    """What the same-story probability of an article and a story is made from: each field
+    means the same whatever the outlets, the language of the headlines or the text length."""
+
+    semantic: float  # embedding cosine of the article and the story's centroid
+    shared_numbers: float  # numbers among the story's summary terms the article has (0, 1, 2+)
+    gap: float  # time from the story to the article, as a share of the window
+    full_text: float  # 1 for a full text, 0 for a headline (or a short summary)
+    story_size: float  # log of the story's article count
+    shared_names: float  # log(1 + names among the story's summary terms the article has)
+    lead_name_found: float  # the article's heaviest name is among them: 1, it is not: 0, none: 0.5
+
+    def names_disagree(self) -> bool:
+        """The article's leading name is missing from the story, they share no name and their
+        embeddings do not agree SAME_MEANING: two events of two companies on one day."""
+        unnamed = self.lead_name_found == 0.0 and not self.shared_names
+        return unnamed and self.semantic < SAME_MEANING
+
+
+def same_story_probability(evidence: JoinEvidence) -> float:
+    """The logistic regression of JOIN_COEFFICIENTS over the evidence."""
+    z = JOIN_INTERCEPT + sum(JOIN_COEFFICIENTS[k] * v for k, v in evidence._asdict().items())
+    return 1 / (1 + math.exp(-z))
+
+
+def _is_full(article: Article) -> float:
+    return float(len((article.text or article.summary).split()) >= FULL_TEXT_WORDS)
+
+
+def _name_terms(articles: Sequence[Article]) -> frozenset[str]:
+    """The stems of the names (see `name_words`) in the articles' titles and leads."""
+    found = name_words(t for a in articles for t in (a.title, _lead(a, NAME_WORDS)))
+    return frozenset(_term(word)[1] for word in found)
+
+
+def _gap(group: _Group, start: float, end: float) -> float:
+    """Seconds between something seen from `start` to `end` and the story (0 if they overlap)."""
+    return max(start - group.end, group.start - end, 0.0)
+
+
 def _needed(threshold: float, group: _Group, start: float, end: float, window: float):
     """The similarity something seen from `start` to `end` (POSIX seconds) needs to join the
     story, or None when the two are further apart than the window (the module's time prior)."""
-    gap = max(start - group.end, group.start - end, 0.0)
+    gap = _gap(group, start, end)
     if gap > window:
         return None
     return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
@@ -487,6 +583,36 @@ class _Group:
         """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
         lexical = _dot(other.summary, self.summary)
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
+
+    def join_evidence(
+        self,
+        article_id: str,
+        gap: float,
+        full_text: float,
+        names: Set[str],
+        terms: Mapping[str, float],
+    ) -> JoinEvidence:
+        """The evidence that the article belongs to this story (`gap` as a share of the
+        window, `names` the stems that are names), its terms looked up among `terms`: the
+        story's `summary` (as fitted), or any that hold it."""
+        vector = self.signals.vectors.get(article_id, {})
+        meaning = self.signals.embeddings.get(article_id)
+        if meaning is not None and self.meaning is not None:
+            semantic = float(meaning @ _unit(self.meaning))
+        else:  # an article or story without an embedding: the TF-IDF cosine stands in
+            semantic = _dot(vector, self.total) / math.sqrt(self.norm2) if self.norm2 else 0.0
+        shared = vector.keys() & terms.keys()
+        numbers = sum(1 for t in shared if any(c.isdigit() for c in t))
+        lead_name = next((t for t in vector if t in names), None)
+        return JoinEvidence(
+            semantic=semantic,
+            shared_numbers=min(numbers, 2),
+            gap=gap,
+            full_text=full_text,
+            story_size=math.log(max(len(self.story.article_ids), 1)),
+            shared_names=math.log1p(len(shared & names)),
+            lead_name_found=0.5 if lead_name is None else float(lead_name in terms),
+        )
 
     def corroborates(self, article_id: str) -> bool:
         """Whether the article shares more than one telling term with the story, or means the

@@ -140,10 +140,11 @@ class ClusterConfig:
     min_sources: int = 2
     """Distinct outlets a story needs before it is written."""
     embeddings: str = "auto"
-    """`auto`: blend in sentence embeddings from the packaged model (aibot/embeddings.py);
+    """`auto`: use sentence embeddings from the packaged model (aibot/embeddings.py);
     `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
-    """`threshold` when embeddings are used (the blend is on another scale)."""
+    """Not used: with embeddings an article joins a story by a learned same-story probability
+    (docs/stories.md); kept so that configs setting it still load."""
     embedding_merge_threshold: float = 0.35
     """`merge_threshold` when embeddings are used."""
 

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from aibot import embeddings
-from aibot.cluster import cluster
+from aibot.cluster import (
+    JOIN_COEFFICIENTS,
+    SAME_MEANING,
+    JoinEvidence,
+    cluster,
+    same_story_probability,
+)
 from aibot.config import ClusterConfig, load_config
 from aibot.models import Article
 from aibot.pipeline import RunReport, cluster_stage, collect_stage
@@ -112,6 +118,75 @@ def test_embeddings_join_paraphrases_that_share_only_a_name() -> None:
 
     unlike = {one.id: [1.0, 0.0], two.id: [0.0, 1.0]}
     assert len(cluster([one, two], embeddings=unlike)) == 2
+
+
+CORVANE = (
+    "Corvane Motors lifts yearly outlook after strong quarter",
+    "Carmaker Corvane Motors said on Tuesday that profit rose in the third quarter as sales of "
+    "its small vans grew in every region. The company now expects revenue to rise faster this "
+    "year than it had forecast in the spring. Corvane said costs for steel and batteries eased, "
+    "and its chief executive told analysts that the new plant at Harlow Point would open early.",
+)
+BRIGHTWELL = (
+    "Brightwell Foods lifts yearly outlook after strong quarter",
+    "Snack maker Brightwell Foods said on Tuesday that profit rose in the third quarter as sales "
+    "of its oat biscuits grew in every region. The company now expects revenue to rise faster "
+    "this year than it had forecast in the spring. Brightwell said costs for cocoa and sugar "
+    "eased, and its chief executive told analysts that a new bakery at Fenwick Cross would open.",
+)
+CORVANE_LATER = (
+    "Corvane shares jump as carmaker raises guidance",
+    "Shares in Corvane Motors rose sharply after the carmaker raised its guidance for the year "
+    "on the back of a strong third quarter. Investors welcomed the news that Corvane expects "
+    "the Harlow Point plant to open early, and several analysts lifted their price targets "
+    "for the company, citing van sales and easing costs for steel and batteries.",
+)
+
+
+def test_a_report_that_lacks_the_storys_names_needs_the_same_meaning_to_join() -> None:
+    """Two companies' results on one day, in the same words, read alike to the embeddings too
+    (cosine 0.6 here): the other company's report stays apart, the same company's later report
+    joins."""
+    corvane = _article(1, *CORVANE)
+    brightwell = _article(2, *BRIGHTWELL, minutes=30)
+    later = _article(3, *CORVANE_LATER, minutes=60)
+    meanings = {corvane.id: [1.0, 0.0], brightwell.id: [0.6, 0.8], later.id: [0.6, -0.8]}
+    stories = cluster([corvane, brightwell, later], embeddings=meanings)
+    assert sorted(sorted(s.article_ids) for s in stories) == sorted(
+        [sorted([corvane.id, later.id]), [brightwell.id]]
+    )
+
+
+def test_names_disagree_only_without_a_shared_name_and_the_same_meaning() -> None:
+    other = JoinEvidence(0.6, 0, 0.0, 1.0, 0.0, shared_names=0.0, lead_name_found=0.0)
+    assert other.names_disagree()
+    assert not other._replace(semantic=SAME_MEANING).names_disagree()  # a paraphrase
+    assert not other._replace(shared_names=math.log(2)).names_disagree()
+    assert not other._replace(lead_name_found=1.0).names_disagree()
+    assert not other._replace(lead_name_found=0.5).names_disagree()  # the article names no one
+
+
+def test_the_same_story_probability_grows_with_evidence_and_shrinks_with_time() -> None:
+    assert set(JOIN_COEFFICIENTS) == set(JoinEvidence._fields)
+    base = JoinEvidence(
+        semantic=0.5,
+        shared_numbers=0,
+        gap=0.1,
+        full_text=0,
+        story_size=1.0,
+        shared_names=0.0,
+        lead_name_found=0.5,
+    )
+    p = same_story_probability(base)
+    assert 0 < p < 1
+    for stronger in (
+        base._replace(semantic=0.7),
+        base._replace(shared_numbers=1),
+        base._replace(shared_names=math.log(2)),
+        base._replace(lead_name_found=1.0),
+    ):
+        assert same_story_probability(stronger) > p
+    assert same_story_probability(base._replace(gap=0.5)) < p
 
 
 def test_the_labelled_fixture_meets_the_bar_with_the_real_model() -> None:
