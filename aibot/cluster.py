@@ -10,17 +10,19 @@ The rule (docs/stories.md, "How stories are formed"):
    strong). IDF comes from the articles in play, which the pipeline limits to the live window.
 2. Articles are taken in time order; each is scored against the live stories that share its
    heaviest terms, and a story stops taking articles `window_hours` after its last one.
-3. With sentence embeddings (aibot.embeddings, on by default), the score is a learned
-   same-story probability (see `JoinEvidence`): a logistic regression over evidence that
-   means the same on headlines and on full text (the embedding cosine with the story's
-   centroid, shared names, shared numbers, the time gap, text length, story size). The
-   article joins the story with the highest probability if it reaches JOIN_PROBABILITY,
-   unless its own leading name is missing from the story and the two share no name (then the
-   embeddings must agree SAME_MEANING). Without embeddings the score is the TF-IDF cosine with
-   the story's centroid, needed at `threshold`, growing with the gap to the story's last
-   article by up to TIME_PENALTY of the threshold at the end of the window. Either way the two
-   must share more than a name (JOIN_SHARED terms, or embeddings that agree SAME_MEANING),
-   else the article starts a new story.
+3. With sentence embeddings (aibot.embeddings, on by default), a headline or short summary is
+   scored by a learned same-story probability (see `JoinEvidence`): a logistic regression
+   over the embedding cosine with the story's centroid, shared names, shared numbers, the time
+   gap and the story's size. The article joins the story with the highest probability if it
+   reaches JOIN_PROBABILITY, unless its own leading name is missing from the story and the two
+   share no name (then the embeddings must agree SAME_MEANING). A full text (FULL_TEXT_WORDS
+   or more), where the fit had few examples and mixed stories end to end, is scored by the
+   TF-IDF cosine blended with the embedding cosine (EMBEDDING_WEIGHT) against
+   `embedding_threshold`; without embeddings, by the TF-IDF cosine against `threshold`. Those
+   two thresholds grow with the gap to the story's last article by up to TIME_PENALTY of
+   themselves at the end of the window. Either way the two must share more than a name
+   (JOIN_SHARED terms, or embeddings that agree SAME_MEANING), else the article starts a new
+   story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
    new or made in an earlier call, whose centroid is at least `merge_threshold` similar to its
    own (the TF-IDF cosine blended half and half with the embedding cosine, when given, and the
@@ -149,10 +151,9 @@ def cluster(
     known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
     window = settings.window_hours * 3600.0
-    # With embeddings the join is decided by the same-story probability, not a threshold.
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
-        merge = settings.embedding_merge_threshold
+        join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
     learned = bool(signals.embeddings)
 
     given = set(known) if known else set()
@@ -178,15 +179,18 @@ def cluster(
         vector = vectors[article.id]
         when = article.when.timestamp()
         best, best_score = None, 0.0
+        # Headlines join by the same-story probability; full texts, where the fit has few
+        # examples and mixes stories, by the blended similarity and its threshold.
+        by_probability = learned and not _is_full(article)
         for number, partial in sorted(index.partials(vector).items()):
             if partial < JOIN_SCREEN * settings.threshold:
                 continue
             group = groups[number]
-            if learned:
+            if by_probability:
                 gap = _gap(group, when, when)
                 if gap > window:
                     continue
-                facts = (article.id, gap / window, _is_full(article), names)
+                facts = (article.id, gap / window, 0.0, names)
                 # Looked up among all the story's terms, not its summary's, the evidence can
                 # only be stronger (its coefficients are not negative): a bound that spares
                 # making the summary of a story the article cannot join.

@@ -143,8 +143,9 @@ class ClusterConfig:
     """`auto`: use sentence embeddings from the packaged model (aibot/embeddings.py);
     `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
-    """Not used: with embeddings an article joins a story by a learned same-story probability
-    (docs/stories.md); kept so that configs setting it still load."""
+    """`threshold` for a full text when embeddings are used (the TF-IDF and embedding cosines
+    blended); a headline or short summary joins by a learned same-story probability instead
+    (docs/stories.md)."""
     embedding_merge_threshold: float = 0.35
     """`merge_threshold` when embeddings are used."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import aibot.cluster
 from aibot import embeddings
 from aibot.cluster import (
     JOIN_COEFFICIENTS,
@@ -147,9 +148,15 @@ def test_a_report_that_lacks_the_storys_names_needs_the_same_meaning_to_join() -
     """Two companies' results on one day, in the same words, read alike to the embeddings too
     (cosine 0.6 here): the other company's report stays apart, the same company's later report
     joins."""
-    corvane = _article(1, *CORVANE)
-    brightwell = _article(2, *BRIGHTWELL, minutes=30)
-    later = _article(3, *CORVANE_LATER, minutes=60)
+    # As feed summaries (under FULL_TEXT_WORDS): the join the probability decides.
+    corvane, brightwell, later = (
+        _article(n, title, " ".join(text.split()[:45]), minutes=minutes)
+        for n, (title, text), minutes in (
+            (1, CORVANE, 0),
+            (2, BRIGHTWELL, 30),
+            (3, CORVANE_LATER, 60),
+        )
+    )
     meanings = {corvane.id: [1.0, 0.0], brightwell.id: [0.6, 0.8], later.id: [0.6, -0.8]}
     stories = cluster([corvane, brightwell, later], embeddings=meanings)
     assert sorted(sorted(s.article_ids) for s in stories) == sorted(
@@ -325,3 +332,25 @@ def test_loading_the_model_leaves_the_root_logger_as_it_was() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout == "WARNING 0\n"
+
+
+def test_full_texts_join_by_the_blend_and_headlines_by_the_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fit has few full-text examples and mixed stories there: a full text is judged by
+    the blended similarity and its threshold, a headline or short summary by the probability."""
+    asked: list[JoinEvidence] = []
+    real = aibot.cluster.same_story_probability
+    monkeypatch.setattr(
+        aibot.cluster, "same_story_probability", lambda e: asked.append(e) or real(e)
+    )
+    full = [_article(1, *CORVANE), _article(3, *CORVANE_LATER, minutes=60)]
+    meanings = {full[0].id: [1.0, 0.0], full[1].id: [0.9, 0.1]}
+    assert len(cluster(full, embeddings=meanings)) == 1
+    assert asked == []
+    short = [
+        _article(4, "Corvane Motors lifts yearly outlook after strong quarter", ""),
+        _article(5, "Corvane Motors lifts its outlook for the year", "", minutes=60),
+    ]
+    cluster(short, embeddings={short[0].id: [1.0, 0.0], short[1].id: [0.9, 0.1]})
+    assert asked
