@@ -44,7 +44,9 @@ Overfitting: the writer's constants were tuned by looking mostly at the first --
 (default 50); the second half was also scored while choosing between a few variants, so it is a
 check rather than a strictly held-out set. The table shows all stories and both halves. Most
 constants changed ROUGE by less than the half-to-half noise (about 0.3 points); the changes
-that mattered were structural (joined units, source agreement, concept weights, MMR). All
+that mattered were structural (joined units, source agreement, concept weights, MMR). Later
+changes to content selection are chosen leave-one-half-out: picked on one half and scored on the
+other, in both directions (benchmarks/README.md, "Writing"). All
 figures are for orientation: a small dev set and one machine. Not run by CI. Each table ends
 with AiBot's margin over LexRank, the figure the writer's target is set on (+1.5 on ROUGE-1 and
 ROUGE-2, on each half).

@@ -14,7 +14,9 @@ The method, step by step:
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
    sources' own centroids, each weighted by how much it agrees with the other sources, so a long
    article does not outvote a short one and a stray page counts little - plus a bonus for an
-   article's first sentences, where news puts its facts. Its relevance adds the weight per word
+   article's first sentences, where news puts its facts, and one that falls off over the whole
+   article (the share of the article after the sentence), so the first third of a long report
+   counts more than its last paragraphs. Its relevance adds the weight per word
    of the story's concepts it holds: content words and pairs of them, each weighing the number of
    sources that use it, so a fact several outlets report counts more.
 3. Selection. The lede is the most central opening sentence. The rest are picked greedily by
@@ -86,6 +88,8 @@ SAME_FIGURE = 0.1  # relative difference within which two figures tell the same 
 CONCEPT_WEIGHT = 1.0
 BIGRAM_WEIGHT = 2.0
 LEAD_BONUS = (0.35, 0.35, 0.1, 0.1, 0.1)  # by sentence position in the article
+# Times the share of its article that follows a sentence: news tells the main facts first.
+POSITION_WEIGHT = 0.2
 LEDE_POSITIONS = 2  # the lede is one of each article's first sentences
 LEDE_MIN_WORDS = 15
 # A source agreeing with the others at least this share of the best one gets the full bonus.
@@ -340,13 +344,30 @@ def scored_units(sources: Sequence[Article]) -> tuple[list[_Unit], dict[str, flo
     centroid = _centroid(own, agreement)
     trust = _trust(sources, agreement)
     weights = concept_weights(units)
+    lengths = _article_lengths(units)
     for unit in units:
-        lead = LEAD_BONUS[unit.position] if unit.position < len(LEAD_BONUS) else 0.0
+        lead = _lead_value(unit.position, lengths[unit.article.id])
         unit.centrality = cosine(unit.vector, centroid)
         unit.prior = unit.centrality + trust[unit.article.id] * lead
         unit.relevance = unit.prior + CONCEPT_WEIGHT * _density(unit, weights, set())
     _credit_claims(units)
     return units, centroid
+
+
+def _lead_value(position: int, length: int) -> float:
+    """The bonus of the sentence at `position` of an article of `length` sentences: a step for
+    the opening sentences, and a slope over the whole article, so that the first third of a long
+    article counts more than its last third however many sentences it has."""
+    step = LEAD_BONUS[position] if position < len(LEAD_BONUS) else 0.0
+    return step + POSITION_WEIGHT * (1 - position / length)
+
+
+def _article_lengths(units: Sequence[_Unit]) -> dict[str, int]:
+    """Per article id, its number of sentences (up to its last usable one)."""
+    out: dict[str, int] = {}
+    for unit in units:
+        out[unit.article.id] = max(out.get(unit.article.id, 1), unit.position + unit.length)
+    return out
 
 
 def _concepts(text: str) -> Iterator[str]:
