@@ -8,8 +8,8 @@ the shipped coefficients, and every article-story pair the join step scores is k
 `JoinEvidence` and whether the article's label is the story's most common label. So the pairs
 are the decisions the pipeline makes, not all pairs of the set. Only headlines and short
 summaries are judged by the probability (full texts join by the blended similarity), so the
-full-text sets give few pairs or none; a set with none is left out of the fit. `--rounds N`
-collects the pairs again with the coefficients fitted in the round before.
+full-text sets give few pairs or none; a set with none is left out of the fit. `--rounds N` collects the pairs
+again with the coefficients fitted in the round before.
 
 Fit: a logistic regression (Newton's method, written here with numpy: a dozen lines, where
 scikit-learn would be a dependency for one call), the features standardised, an L2 penalty of 1,
