@@ -81,6 +81,7 @@ JOIN_COEFFICIENTS = {
     "semantic": 4.10,
     "shared_numbers": 1.17,
     "gap": -13.77,
+    "full_text": 0.44,
     "story_size": -0.45,
     "shared_names": 0.92,
     "lead_name_found": 0.57,
@@ -189,7 +190,7 @@ def cluster(
                 gap = _gap(group, when, when)
                 if gap > window:
                     continue
-                facts = (article.id, gap / window, names)
+                facts = (article.id, gap / window, 0.0, names)
                 # Looked up among all the story's terms, not its summary's, the evidence can
                 # only be stronger (its coefficients are not negative): a bound that spares
                 # making the summary of a story the article cannot join.
@@ -358,11 +359,12 @@ def _heaviest(weights: Mapping[str, float]) -> Vector:
 
 class JoinEvidence(NamedTuple):
     """What the same-story probability of an article and a story is made from: each field
-    means the same whatever the outlets or the wording of the headlines."""
+    means the same whatever the outlets, the language of the headlines or the text length."""
 
     semantic: float  # embedding cosine of the article and the story's centroid
     shared_numbers: float  # numbers among the story's summary terms the article has (0, 1, 2+)
     gap: float  # time from the story to the article, as a share of the window
+    full_text: float  # 1 for a full text, 0 for a headline (or a short summary)
     story_size: float  # log of the story's article count
     shared_names: float  # log(1 + names among the story's summary terms the article has)
     lead_name_found: float  # the article's heaviest name is among them: 1, it is not: 0, none: 0.5
@@ -590,6 +592,7 @@ class _Group:
         self,
         article_id: str,
         gap: float,
+        full_text: float,
         names: Set[str],
         terms: Mapping[str, float],
     ) -> JoinEvidence:
@@ -609,6 +612,7 @@ class _Group:
             semantic=semantic,
             shared_numbers=min(numbers, 2),
             gap=gap,
+            full_text=full_text,
             story_size=math.log(max(len(self.story.article_ids), 1)),
             shared_names=math.log1p(len(shared & names)),
             lead_name_found=0.5 if lead_name is None else float(lead_name in terms),

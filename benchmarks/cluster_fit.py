@@ -6,9 +6,7 @@ check that it holds on a dev set it was not fitted on.
 Pairs: every dev set of benchmarks/devsets.py is fed as hourly runs (as the pipeline does) with
 the shipped coefficients, and every article-story pair the join step scores is kept with its
 `JoinEvidence` and whether the article's label is the story's most common label. So the pairs
-are the decisions the pipeline makes, not all pairs of the set. Only headlines and short
-summaries are judged by the probability (full texts join by the blended similarity), so the
-full-text sets give few pairs or none; a set with none is left out of the fit. `--rounds N` collects the pairs
+are the decisions the pipeline makes, not all pairs of the set. `--rounds N` collects the pairs
 again with the coefficients fitted in the round before.
 
 Fit: a logistic regression (Newton's method, written here with numpy: a dozen lines, where
@@ -41,6 +39,7 @@ SIGNS = {
     "semantic": 1,
     "shared_numbers": 1,
     "gap": -1,
+    "full_text": 0,
     "story_size": 0,
     "shared_names": 1,
     "lead_name_found": 1,
@@ -82,7 +81,6 @@ def clustered(data: DataSet, model: Model, meanings, pairs: Pairs | None = None)
 def fit(pair_sets: list[Pairs]) -> Model:
     """Logistic regression over the pairs of every set given, each set weighing the same, with
     the signs of SIGNS kept."""
-    pair_sets = [pairs for pairs in pair_sets if pairs]  # full texts give none
     x = numpy.vstack([numpy.array([p[0] for p in pairs]) for pairs in pair_sets])
     y = numpy.concatenate([numpy.array([p[1] for p in pairs]) for pairs in pair_sets])
     weight = numpy.concatenate([numpy.full(len(p), 1 / len(p)) for p in pair_sets])

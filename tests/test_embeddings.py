@@ -165,7 +165,7 @@ def test_a_report_that_lacks_the_storys_names_needs_the_same_meaning_to_join() -
 
 
 def test_names_disagree_only_without_a_shared_name_and_the_same_meaning() -> None:
-    other = JoinEvidence(0.6, 0, 0.0, 0.0, shared_names=0.0, lead_name_found=0.0)
+    other = JoinEvidence(0.6, 0, 0.0, 1.0, 0.0, shared_names=0.0, lead_name_found=0.0)
     assert other.names_disagree()
     assert not other._replace(semantic=SAME_MEANING).names_disagree()  # a paraphrase
     assert not other._replace(shared_names=math.log(2)).names_disagree()
@@ -179,6 +179,7 @@ def test_the_same_story_probability_grows_with_evidence_and_shrinks_with_time() 
         semantic=0.5,
         shared_numbers=0,
         gap=0.1,
+        full_text=0,
         story_size=1.0,
         shared_names=0.0,
         lead_name_found=0.5,
