@@ -86,6 +86,9 @@ JOIN_COEFFICIENTS = {
     "shared_names": 0.92,
     "lead_name_found": 0.57,
 }
+# True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
+# texts too, as when the shipped coefficients were fitted (full texts are few but anchor them).
+FIT_ON_FULL_TEXTS = False
 # A text of at least this many words is full text, not a headline (embeddings of long texts
 # are closer to each other).
 FULL_TEXT_WORDS = 50
@@ -181,7 +184,7 @@ def cluster(
         best, best_score = None, 0.0
         # Headlines join by the same-story probability; full texts, where the fit has few
         # examples and mixes stories, by the blended similarity and its threshold.
-        by_probability = learned and not _is_full(article)
+        by_probability = learned and (FIT_ON_FULL_TEXTS or not _is_full(article))
         for number, partial in sorted(index.partials(vector).items()):
             if partial < JOIN_SCREEN * settings.threshold:
                 continue
@@ -190,7 +193,7 @@ def cluster(
                 gap = _gap(group, when, when)
                 if gap > window:
                     continue
-                facts = (article.id, gap / window, 0.0, names)
+                facts = (article.id, gap / window, _is_full(article), names)
                 # Looked up among all the story's terms, not its summary's, the evidence can
                 # only be stronger (its coefficients are not negative): a bound that spares
                 # making the summary of a story the article cannot join.
