@@ -15,7 +15,7 @@ import pytest
 from aibot.cluster import cluster
 from aibot.models import Article, Draft, Story
 from aibot.text import sentences, words
-from aibot.write.extractive import ExtractiveWriter, clean_headline
+from aibot.write.extractive import ExtractiveWriter, clean_headline, units_of
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify
 
@@ -320,3 +320,21 @@ def test_a_story_without_usable_sentences_still_gets_a_grounded_draft() -> None:
     assert draft.sections[0].heading == ""
     assert draft.sections[0].paragraphs[0].sources == [stub.id]
     assert verify(draft, [stub]).status == "passed"
+
+
+def test_a_sentence_referring_back_or_cut_short_is_no_unit_alone() -> None:
+    text = (
+        "Hauliers from Tollerby will drive slowly round the Brackwater ring road on Friday. "
+        "Additionally, they are unhappy with the new weigh stations on the coast road. "
+        "The move by the hauliers' union came as diesel prices rose for a third month. "
+        "The decision to close the weigh stations at night was taken by the county council. "
+        "A convoy of lorries was seen on the ring road near the docks on Thursday..."
+    )
+    article = Article("https://fenmoor.example/haul", "The Fenmoor Gazette", "Go-slow", text,
+                      datetime.fromisoformat("2026-11-23T08:20:00+00:00"))  # fmt: skip
+    alone = {u.text for u in units_of(article) if u.length == 1}
+    assert not any(u.startswith(("Additionally", "The move")) for u in alone)
+    assert not any(u.endswith("...") for u in alone)  # a teaser, not a sentence
+    # Near misses: "The decision to …" says which decision; a whole sentence stands.
+    assert any(u.startswith("The decision to close") for u in alone)
+    assert any(u.startswith("Hauliers from Tollerby") for u in alone)

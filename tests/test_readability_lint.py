@@ -166,6 +166,16 @@ def test_dated_weekdays_quotes_and_named_days_do_not_count(tmp_path):
     assert _hits(tmp_path, body, lint.RELATIVE_TIME) == []
 
 
+def test_a_name_in_capitals_and_a_newspapers_edition_are_no_time_words(tmp_path):
+    body = (
+        "Her lawyers did not answer calls from FENMOOR TODAY or the Brackwater Today "
+        "desk. [[1]](#source-1)\n\n"
+        "According to sources in Wednesday's Post, the ferry was sold. [[2]](#source-2)\n\n"
+        "Today the quay reopened, and Friday's sailing is full. [[2]](#source-2)"
+    )
+    assert [t for t, _ in _hits(tmp_path, body, lint.RELATIVE_TIME)] == ["today", "Friday"]
+
+
 def test_a_weekday_dated_earlier_in_the_post_is_resolved_and_another_is_not(tmp_path):
     body = (
         "The ferry was cancelled on Friday 4 December. [[1]](#source-1)\n\n"

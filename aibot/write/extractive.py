@@ -61,7 +61,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from aibot.collect.junk import is_furniture
+from aibot.collect.junk import is_furniture, without_widget
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
@@ -107,6 +107,10 @@ _LEANS = re.compile(
     r"however|also|meanwhile|still|yet|so|then|there|here|such|instead|otherwise|too|"
     r"moreover|furthermore|besides|nevertheless|nonetheless|thus|hence|therefore|likewise|"
     r"similarly|indeed|again|later|afterwards|the former|the latter|both|neither|either|others|"
+    r"additionally|in addition|as a result(?! of)|in response(?! to)|"
+    r"earlier(?:,| in the day| that day| on\b)|"
+    r"the (?:move|decision|announcement|incident|development|step|measure|ruling|findings?|"
+    r"revelations?|comments|remarks)(?!\s+(?:to|of)\b)|"
     r"another|the other|the same|(?:two|three|four|five|six|seven|eight|nine|ten) (?:of them|"
     r"\w+ed)|the (?:company|firm|spokesman|spokeswoman|official|couple|man|woman|boy|girl|"
     r"victim|suspect|striker|player|pair|duo|actor|actress|singer|star))\b",
@@ -137,6 +141,7 @@ _JUNK = re.compile(
     r"facebook twitter)\b",
     re.I,
 )
+_CUT = ("...", "…")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
 _FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(billion|bn|million|mn|m|thousand|k|trillion)?\b", re.I
@@ -277,7 +282,7 @@ def _sentences_of(article: Article) -> Iterator[str]:
     body = article.text or article.summary
     for paragraph in body.split("\n"):
         found = sentences(_DATELINE.sub("", " ".join(paragraph.split()), count=1))
-        yield from (s for s in found if not is_furniture(s))
+        yield from (s for s in map(without_widget, found) if s and not is_furniture(s))
 
 
 def _leans_on_previous(sentence: str, previous: list[str]) -> bool:
@@ -301,6 +306,8 @@ def _stands_alone(text: str, first: str) -> bool:
     size = len(text.split())
     if not MIN_UNIT_WORDS <= size <= MAX_UNIT_WORDS or not text.endswith(_TERMINAL):
         return False
+    if text.endswith(_CUT):
+        return False  # a teaser cut short ("A lion was shot dead in Kenya on Wednesday...")
     if _LEANS.match(first) or _PRONOUN_SPEAKER.search(first) or _JUNK.search(text):
         return False
     if text.count('"') % 2 or text.count("“") != text.count("”"):
@@ -726,7 +733,9 @@ def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit], lede: str, timezon
 
 
 def _present(texts: Sequence[str | None]) -> list[str]:
-    return [t for t in texts if t]
+    """The texts that exist and are news ("Click to email this to a friend" is a summary some
+    feeds give)."""
+    return [t for t in texts if t and not is_furniture(t)]
 
 
 def _posted(text: str, article: Article, timezone: str) -> str | None:

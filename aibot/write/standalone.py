@@ -56,11 +56,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import snowballstemmer
+
 from aibot.models import Article, Paragraph, Section
 from aibot.text import sentences, words
 
+_STEMMER = snowballstemmer.stemmer("english")
 NEAR_DUPLICATE = 0.8  # share of a sentence's words found in an earlier one
-MIN_REPEAT_WORDS = 6  # distinct words a sentence needs to count as a repeat
+MIN_REPEAT_WORDS = 5  # distinct content words a sentence needs to count as a repeat
 
 _WEEKDAYS = [d.lower() for d in calendar.day_name]  # monday … sunday
 _PARTS = ("morning", "afternoon", "evening", "night")
@@ -80,6 +83,10 @@ _RELATIVE = re.compile(
     rf"|(?P<this>this|last)\s+(?P<thispart>{_PART}|night)"
     rf"|(?<!the\s)(?<!past\s)(?P<period_rel>this|last|next)\s+"
     rf"(?P<period>week|weekend|month|year)"
+    rf"|(?P<ago>(?:about\s+|some\s+|nearly\s+|almost\s+|roughly\s+)?(?P<count>an?|one|two|three|"
+    rf"four|five|six|seven|eight|nine|ten|\d{{1,2}}|a\s+few|a\s+couple\s+of|several|few)\s+"
+    rf"(?P<unit>minutes?|hours?|days?|weeks?|months?)\s+ago)"
+    rf"|(?P<span>the\s+(?:last|past)\s+(?:week|weekend|month|few\s+days|couple\s+of\s+days))"
     rf"|(?P<wrel>(?:on\s+)?(?:(?:this|last|next|on)\s+)?)(?P<weekday>{_WEEKDAY})"
     rf"(?:\s+(?P<wpart>{_PART}))?"
     rf")(?P<possessive>['’]s)?(?![-\w])",
@@ -89,6 +96,11 @@ _RELATIVE = re.compile(
 # a name ("Good Friday", "Black Friday").
 _DATED_AFTER = re.compile(
     rf"^,?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d)", re.I
+)
+# Verbs of reporting after which a weekday is when it was said ("said Tuesday").
+_REPORTING = (
+    r"(?:said|says|told|announced|confirmed|reported|added|wrote|warned|stated|declared|"
+    r"revealed|disclosed|insisted|denied|tweeted|posted)"
 )
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an|its|his|her|their|our|this|that)\s+$", re.I)
 _NAMED_DAY = re.compile(r"(?:good|black|cyber|holy|ash|easter|super|palm)\s+$", re.I)
@@ -101,7 +113,8 @@ _PAST = re.compile(
     r"\b(?:said|told|was|were|had|did|announced|went|came|took|made|gave|saw|met|won|lost|"
     r"died|began|left|held|ran|struck|fell|rose|fled|caught|brought|found|sent|spoke|wrote|"
     r"broke|led|shot|sank|stood|kept|paid|sold|drove|flew|grew|threw|chose|bought|fought|"
-    r"sought|felt|built|spent|became|got|knew|heard|stole|withdrew|[a-z]{3,}ed)\b",
+    r"sought|felt|built|spent|became|got|knew|heard|stole|withdrew|hit|struck|drew|wore|"
+    r"bit|ate|swam|rang|sang|began|hid|woke|froze|spread|[a-z]{3,}ed)\b",
     re.I,
 )
 _QUOTATION = re.compile(r"[\"“][^\"“”]*[\"”]")
@@ -113,6 +126,16 @@ _CONNECTIVE = re.compile(
 )
 # What can open a sentence once the connective is gone: a determiner, a pronoun, a name, a
 # number, a quotation.
+# An opening that dates a sentence by the one before it: "Earlier in the day,", "Later that
+# week,", "Hours later,", "The next day,".
+_TIMED_AFTER = re.compile(
+    r"^(?:(?:earlier|later)\s+(?:in\s+the|that|the\s+same)\s+(?:day|morning|afternoon|evening|"
+    r"night|week|month)|(?:hours|minutes|days|moments|weeks)\s+(?:later|earlier)|"
+    r"(?:the\s+)?(?:next|following|previous)\s+(?:day|morning|evening|night)|"
+    r"(?:shortly|soon|just|days|hours)\s+(?:before|after|afterwards?)(?=\s*,)|"
+    r"(?:earlier|later|afterwards?)(?=\s*,))\b",
+    re.I,
+)
 _SUBJECT = re.compile(
     r"^(?:the|a|an|this|that|these|those|some|many|most|several|all|no|his|her|its|their|our|"
     r"he|she|they|it|we|i|there|[A-Z][\w'’-]*|\d|[\"“])\b",
@@ -124,6 +147,11 @@ _SELF = re.compile(
     r"\b(?:this|our)\s+(?:newspaper|paper|publication|news\s+site|website|site|outlet|"
     r"news\s+organisation|news\s+organization)\b",
     re.I,
+)
+# An outlet's "we" reporting: "As we reported earlier", "we have learned".
+_WE_REPORTED = re.compile(
+    r"\b(?P<we>[Ww]e)\s+(?P<have>have\s+|had\s+)?(?P<verb>reported|revealed|learned|learnt|"
+    r"disclosed|noted|wrote)\b"
 )
 _GENERIC_SHORT = frozenset("the daily weekly online news sunday evening morning".split())
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
@@ -162,6 +190,14 @@ _DEFINITE_OPENING = re.compile(
     r"may|might|must|should|said|says|also|now|then|(?!(?:news|business|press|gas|bus)\b)"
     r"[a-z]+(?:ed|es|s))\b"
 )
+
+
+# Nouns for an event told before: "The move by…" refers to a sentence, not to a thing named.
+_EVENTS = frozenset(
+    """move decision announcement incident development step measure ruling finding findings
+    revelation revelations comments remarks statement news episode verdict""".split()
+)
+_EVENT_OPENING = re.compile(rf"^[\"“]?The\s+({'|'.join(sorted(_EVENTS))})\b(?!\s+[A-Z])")
 
 
 def zone_of(timezone: str | tzinfo) -> tzinfo:
@@ -265,7 +301,12 @@ def _not_a_time_reference(match: re.Match[str], segment: str) -> bool:
     if match.group("day") and match.group("day")[0].isupper() and mid_sentence:
         return True
     if match.group("weekday"):
-        named = re.match(r"\s+[A-Z]", after) and not _DATED_AFTER.match(after)
+        named = (
+            re.match(r"\s+[A-Z]", after)
+            and not _DATED_AFTER.match(after)
+            and not match.group("wrel")  # "on Tuesday President Lund…": a day
+            and not re.search(rf"\b{_REPORTING}\s+$", before)  # "said Tuesday Lund…"
+        )
         return bool(_DATED_AFTER.match(after) or _NAMED_DAY.search(before) or named)
     return False
 
@@ -291,6 +332,11 @@ def _explicit(
             return None  # "last morning" says nothing
         shift = -1 if which == "last" else 0
         return earlier + _on_day(today + timedelta(days=shift), part, named)
+    if match.group("span"):
+        return None  # "in the last week": a span up to a day the post does not give
+    if match.group("ago"):
+        back = _days_ago(match.group("count"), match.group("unit"))
+        return None if back is None else earlier + _on_day(today - timedelta(days=back), "", named)
     if match.group("period"):
         return _in_period(match.group("period_rel").lower(), match.group("period").lower(),
                           today, earlier)  # fmt: skip
@@ -300,6 +346,20 @@ def _explicit(
     if day is None:
         return None
     return earlier + _on_day(day, (match.group("wpart") or "").lower(), named)
+
+
+_NUMBERS = "one two three four five six seven eight nine ten".split()
+_COUNTS = {w: n for n, w in enumerate(_NUMBERS, 1)}
+_COUNTS.update(a=1, an=1)
+
+
+def _days_ago(count: str, unit: str) -> int | None:
+    """How many days back "three days ago" is; None for hours (which day?), weeks and months
+    (which day of them?) and vague counts ("a few days ago")."""
+    if not unit.lower().startswith("day"):
+        return None
+    count = count.lower()
+    return int(count) if count.isdigit() else _COUNTS.get(count)
 
 
 def _in_period(relation: str, period: str, today: date, earlier: str) -> str | None:
@@ -350,7 +410,9 @@ def _joined(match: re.Match[str], segment: str, phrase: str, opens: bool) -> str
     """The phrase in place of the match: without its own "on"/"in" after a preposition, with
     a capital where a sentence starts (`opens`: the segment starts the sentence)."""
     before = segment[: match.start()].split()
-    if before and before[-1].lower() in _BARE_AFTER and phrase.split()[0] in ("on", "in"):
+    last = before[-1].lower() if before else ""
+    late = last in ("late", "early") and phrase.startswith("on the ")  # "late on the night of"
+    if last in _BARE_AFTER and phrase.split()[0] in ("on", "in") and not late:
         phrase = phrase.split(" ", 1)[1]
     if (opens and not before) or (before and before[-1][-1] in ".!?"):
         phrase = phrase[:1].upper() + phrase[1:]
@@ -378,6 +440,17 @@ def _outside_quotations(text: str, change: Callable[[str], str]) -> str:
 
 
 # --- connectives, self-references, people, definite references, repeats ----------------------
+
+
+_TIME_GLUE = re.compile(r"\b(?:late|early|by|until|from|since|at|around|about|and|then)\b", re.I)
+
+
+def only_a_time(sentence: str) -> bool:
+    """Whether `sentence` is a time phrase and nothing else ("On Friday.", "Late last night."):
+    a fragment cut from the sentence it belonged to."""
+    rest = _RELATIVE.sub(" ", sentence)
+    rest = _TIME_GLUE.sub(" ", rest)
+    return rest != sentence and not re.search(r"\w", rest)
 
 
 def opening_connective(sentence: str) -> str | None:
@@ -433,9 +506,16 @@ def named_outlet(sentence: str, outlet: str) -> str:
 
     def change(segment: str) -> str:
         segment = _SELF.sub(outlet, segment)
+        segment = _WE_REPORTED.sub(lambda m: _reported_by(outlet, m), segment)
         return short.sub(outlet, segment) if names else segment
 
     return _outside_quotations(sentence, change)
+
+
+def _reported_by(outlet: str, match: re.Match[str]) -> str:
+    """ "we reported" -> "The Harbour Herald reported", "we have learned" -> "… has learned"."""
+    have = {"have": "has ", "had": "had "}.get((match.group("have") or "").strip(), "")
+    return f"{outlet} {have}{match.group('verb')}"
 
 
 @dataclass
@@ -525,24 +605,30 @@ def surnames_in(articles: Sequence[Article]) -> frozenset[str]:
 
 def unintroduced_reference(sentence: str, earlier: set[str]) -> str | None:
     """The noun of an opening "The plant…" that refers back to something not yet named in
-    `earlier` (the words of the post before this sentence), else None."""
-    match = _DEFINITE_OPENING.match(sentence)
+    `earlier` (the words of the post before this sentence), else None. An event's noun ("The
+    move by…", "The decision came…") refers back whatever follows it."""
+    match = _DEFINITE_OPENING.match(sentence) or _EVENT_OPENING.match(sentence)
     if not match:
         return None
     noun = match.group(1).lower()
-    if noun not in _REFERRING:
+    if noun not in _REFERRING and noun not in _EVENTS:
         return None
     forms = {noun, noun + "s", noun + "es"}
     return None if forms & earlier else noun
 
 
 def repeats(sentence: str, earlier: Sequence[set[str]]) -> bool:
-    """`sentence` says again what an earlier sentence (given by its set of words) said: at least
-    NEAR_DUPLICATE of its words are in that one."""
+    """`sentence` says again what an earlier sentence (given by its set of content words)
+    said: at least NEAR_DUPLICATE of the content words of the shorter of the two are in the
+    other, so that a longer retelling ("…, near the quay at Tollerby") and a teaser both count."""
     own = set(words(sentence))
     if len(own) < MIN_REPEAT_WORDS:
         return False  # "Will rates fall again?" shares its few words with many a sentence
-    return any(len(own & other) >= NEAR_DUPLICATE * len(own) for other in earlier)
+    return any(
+        len(other) >= MIN_REPEAT_WORDS
+        and len(own & other) >= NEAR_DUPLICATE * min(len(own), len(other))
+        for other in earlier
+    )
 
 
 # --- the draft -----------------------------------------------------------------------------
@@ -563,9 +649,24 @@ def standalone(
             kept = list(reading.paragraph(paragraph.text, article))
             if kept:
                 kept_paragraphs.append(Paragraph(" ".join(kept), list(paragraph.sources)))
-        if kept_paragraphs:
+        if not kept_paragraphs:
+            continue
+        if out and not _describes(section.heading, kept_paragraphs):
+            out[-1].paragraphs.extend(kept_paragraphs)  # its words went with dropped sentences
+        else:
             out.append(Section(section.heading, kept_paragraphs))
     return out
+
+
+def _describes(heading: str, paragraphs: Sequence[Paragraph]) -> bool:
+    """Whether a heading shares a content word with its section (in any form: "flooding" over
+    "floods")."""
+    stems = {_stem(w) for p in paragraphs for w in words(p.text)}
+    return not heading or any(_stem(w) in stems for w in words(heading))
+
+
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
 
 
 @dataclass
@@ -600,15 +701,17 @@ class _Reading:
         self, sentence: str, article: Article | None, follows: bool, dropped_last: bool
     ) -> str | None:
         """One sentence rewritten to stand in the post, or None when it is dropped."""
-        if repeats(sentence, self.said):
+        if repeats(sentence, self.said) or only_a_time(sentence):
             return None
         if dropped_last and _LEANING.match(sentence):
             return None  # what "He" or "This" pointed to is gone
+        if not follows and _TIMED_AFTER.match(sentence):
+            return None  # "Earlier in the day, …": the day of a sentence not kept before it
         current: str | None = sentence
         if opening_connective(sentence) and not follows:
             current = without_connective(sentence)
-            if current is None:
-                return None
+            if current is None or _LEANING.match(current):
+                return None  # "Additionally, they…": "They" still refers back
         if self.said and not follows and unintroduced_reference(current, self.words):
             return None  # (the lede, and a sentence after its source's own, are let be)
         if article is None:
