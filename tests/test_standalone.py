@@ -23,8 +23,10 @@ from aibot.write.standalone import (
     repeats,
     resolve_time,
     standalone,
+    teaser,
     unintroduced_reference,
     without_connective,
+    without_timing,
 )
 from aibot.write.verify import verify
 from aibot.write_stage import choose_writer
@@ -96,6 +98,21 @@ def _post(*paragraphs: tuple[str, Article]) -> list[str]:
         # A past tense without "-ed" still tells which Friday.
         ("The tanker ran aground on Friday.", "The tanker ran aground on Friday 20 November."),
         ("The ferry sank three days ago.", "The ferry sank on Friday 20 November."),
+        ("The ferry left two hours ago.", "The ferry left on Monday 23 November."),  # 08:20
+        # No single day: counted from the publication day.
+        (
+            "The ordeal began about a month ago in Tollerby.",
+            "The ordeal began about a month before Monday 23 November in Tollerby.",
+        ),
+        ("The pier shut a few days ago.", "The pier shut a few days before Monday 23 November."),
+        (
+            "In the past week alone, the ferry ran late nine times.",
+            "In the week to Monday 23 November alone, the ferry ran late nine times.",
+        ),
+        (
+            "It was the busiest crossing of the last few days.",
+            "It was the busiest crossing of the days to Monday 23 November.",
+        ),
         ("The pier shut 2 days ago.", "The pier shut on Saturday 21 November."),
         # "late"/"early" with a day: "late on the night of …", "early Sunday 22 November".
         (
@@ -134,11 +151,7 @@ def test_a_relative_time_word_becomes_the_day_it_means(written: str, posted: str
         "Yesterday's vote was the closest in years.",  # a possessive: no place for a date
         "The Sunday night vigil drew 300 people to the quay.",  # a modifier: no place either
         "Brackwater Rovers play Friday.",  # no tense to say which Friday
-        "It was the busiest ferry crossing of the last week.",  # a span up to an unknown day
-        "In the past week alone, the ferry ran late nine times.",
-        "The ordeal began about a month ago in Tollerby.",  # which day of that month?
-        "The ferry left Brackwater two hours ago.",  # Monday, or late on Sunday?
-        "The pier was shut a few days ago.",
+        "The ferry left Brackwater ten hours ago.",  # Monday, or late on Sunday?
     ],
 )
 def test_a_time_word_with_no_single_day_drops_the_sentence(written: str) -> None:
@@ -178,6 +191,7 @@ def test_the_day_is_counted_in_the_sites_time_zone() -> None:
         "Shops in Brackwater stay shut on Good Friday every year.",  # a name
         "The Sunday Ledger reported the figures first.",  # a name
         "Sources quoted in Wednesday's Post said the ferry was sold.",  # an edition's name
+        "It was the last week of the Brackwater regatta.",  # a week of something, not of now
         "Ms Quennell-Barr told the Today programme that she would stand.",  # a programme
         "A moody Saturday-matinee thriller opened in Brackwater.",  # a compound
     ],
@@ -292,6 +306,14 @@ def test_a_time_given_by_the_sentence_before_needs_that_sentence() -> None:
     assert _post((f"Its shares fell 9 percent. {timed}", source)) == [
         f"Its shares fell 9 percent. {timed}"
     ]
+    # Away from it, the opening goes when the rest stands: here "the company" is introduced.
+    lede = "The food company Arvane cut its forecast on Monday."
+    assert _post((lede, _article(lede)), (timed, source)) == [
+        "The food company Arvane cut its forecast on Monday 23 November.",
+        "The company also closed a depot in Tollerby.",
+    ]
+    assert without_timing("Hours later, he resigned.") is None  # "he" still leans
+    assert without_timing("Later that week the depot shut.") is None  # no comma: no clean cut
 
 
 def test_a_pronoun_whose_sentence_was_dropped_goes_too() -> None:
@@ -453,6 +475,18 @@ def test_a_longer_retelling_and_a_teaser_count_as_repeats_and_another_fact_does_
     assert not repeats(other, earlier)
     one, two = _article(said), _article(longer, "Saltmarsh Evening Post")
     assert _post((said, one), (longer, two)) == [said]
+
+
+def test_a_teaser_cut_short_goes_when_its_source_gives_the_whole_sentence() -> None:
+    whole = "A ferry ran aground off Brackwater on Sunday after its engine failed in a gale."
+    source = _article(f"A ferry ran aground off Brackwater on Sunday... {whole}")
+    assert teaser("A ferry ran aground off Brackwater on Sunday...", source.text)
+    assert _post((f"A ferry ran aground off Brackwater on Sunday... {whole}", source)) == [
+        whole.replace("on Sunday", "on Sunday 22 November")
+    ]
+    # Near misses: an ellipsis that ends what the source says, and a whole sentence.
+    assert not teaser("The harbour master said only: we wait...", source.text)
+    assert not teaser(whole, source.text)
 
 
 def test_a_sentence_or_a_near_copy_appears_once() -> None:

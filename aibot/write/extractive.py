@@ -3,12 +3,13 @@
 The method, step by step:
 
 1. Units. Each source is split into sentences (`aibot.text.sentences`), datelines ("LIMA (Reuters)
-   -") dropped. A sentence that leans on the one before - it opens with a pronoun or connective
-   ("He said…", "But…", "Others…"), names its speaker only as "he"/"she", or carries on a
-   quotation - is joined to it, so that no pronoun loses its antecedent and no quotation is cut.
-   A unit is a sentence alone or with the sentences that lean on it; units with an unbalanced or
-   unattributed quotation, links or share buttons, or no closing punctuation are left out, as
-   is every sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
+   -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
+   leans on the one before - it opens with a pronoun or connective ("He said…", "But…",
+   "Others…"), names its speaker only as "he"/"she", or carries on a quotation - is joined to
+   it, so that no pronoun loses its antecedent and no quotation is cut. A unit is a sentence
+   alone or with the sentences that lean on it; units with an unbalanced or unattributed
+   quotation, links or share buttons, or no closing punctuation are left out, as is every
+   sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
    "Image caption …", "Add X as an interest…", a cookie notice); a source headline that is one
    is passed over for another.
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
@@ -49,8 +50,9 @@ The method, step by step:
    day are left out before selection, and every unit is sized as it will read. In the post, in
    reading order, relative time words become the day they mean in the site's time zone
    ("today" -> "on Monday 23 November"), an outlet's words for itself become its name, a person
-   is named in full once and by surname after, and a sentence is dropped when its connective or
-   "The plant…" refers to nothing kept before it, or it repeats an earlier one.
+   is named in full once and by surname after, and a sentence is dropped when its connective,
+   "The plant…" or "The move…" refers to nothing kept before it, or it repeats an earlier one;
+   a heading whose words went with dropped sentences goes. The summary is never furniture.
 """
 
 from __future__ import annotations
@@ -107,10 +109,6 @@ _LEANS = re.compile(
     r"however|also|meanwhile|still|yet|so|then|there|here|such|instead|otherwise|too|"
     r"moreover|furthermore|besides|nevertheless|nonetheless|thus|hence|therefore|likewise|"
     r"similarly|indeed|again|later|afterwards|the former|the latter|both|neither|either|others|"
-    r"additionally|in addition|as a result(?! of)|in response(?! to)|"
-    r"earlier(?:,| in the day| that day| on\b)|"
-    r"the (?:move|decision|announcement|incident|development|step|measure|ruling|findings?|"
-    r"revelations?|comments|remarks)(?!\s+(?:to|of)\b)|"
     r"another|the other|the same|(?:two|three|four|five|six|seven|eight|nine|ten) (?:of them|"
     r"\w+ed)|the (?:company|firm|spokesman|spokeswoman|official|couple|man|woman|boy|girl|"
     r"victim|suspect|striker|player|pair|duo|actor|actress|singer|star))\b",
@@ -141,7 +139,6 @@ _JUNK = re.compile(
     r"facebook twitter)\b",
     re.I,
 )
-_CUT = ("...", "…")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
 _FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(billion|bn|million|mn|m|thousand|k|trillion)?\b", re.I
@@ -306,8 +303,6 @@ def _stands_alone(text: str, first: str) -> bool:
     size = len(text.split())
     if not MIN_UNIT_WORDS <= size <= MAX_UNIT_WORDS or not text.endswith(_TERMINAL):
         return False
-    if text.endswith(_CUT):
-        return False  # a teaser cut short ("A lion was shot dead in Kenya on Wednesday...")
     if _LEANS.match(first) or _PRONOUN_SPEAKER.search(first) or _JUNK.search(text):
         return False
     if text.count('"') % 2 or text.count("“") != text.count("”"):
