@@ -132,9 +132,12 @@ def test_openers_that_refer_to_nothing_before_are_not_dangling(tmp_path):
         f"{LEDE}\n\nIt is unclear whether the winter timetable will hold. [[1]](#source-1)\n\n"
         "This week the crossing takes 40 minutes. [[2]](#source-2)\n\n"
         "Then-mayor Bram Tolliver opened the route in 1998. [[1]](#source-1)\n\n"
+        "Earlier in 2026, the operator sold two of its boats. [[2]](#source-2)\n\n"
         "The ferry sailed at 6am. However, the crossing was rough. [[1]](#source-1)"
     )
     assert _hits(tmp_path, body, lint.DANGLING) == []
+    dated = f"{LEDE}\n\nEarlier in 2026, the operator sold two of its boats. [[2]](#source-2)"
+    assert _hits(tmp_path, dated, lint.RELATIVE_TIME) == []  # "earlier in 2026" is a date
 
 
 # Relative time words
