@@ -19,8 +19,9 @@ Kinds (each hit is one sentence, heading or summary; see the functions of the sa
 - relative time: "today", "tonight", "yesterday", "tomorrow", "this morning/afternoon/evening/
   week/weekend/month", "last/next night/week/month/Friday", "earlier this week", "three days
   ago", and a weekday with no date next to it ("on Friday", "Friday's vote"). A resolved form
-  ("on Monday 23 November", "Monday, Nov. 23") and words inside quotation marks (a speaker's own
-  words) do not count. Year-level words ("last year") are left out.
+  ("on Monday 23 November", "Monday, Nov. 23"), words inside quotation marks (a speaker's own
+  words), a time word capitalised in mid-sentence (a name: "USA TODAY") and a newspaper's
+  edition ("Wednesday's Post") do not count. Year-level words ("last year") are left out.
 - summary = lede: the front matter `summary` and the first paragraph share at least
   LEDE_OVERLAP of the words of the shorter of the two.
 - repeated sentence: a sentence whose words (at least REPEAT_MIN_WORDS distinct ones) are, to at
@@ -289,6 +290,21 @@ _DATE_IN_BRACKETS = re.compile(
 _DATE_BEFORE = re.compile(rf"(?:\d{{1,2}} (?:{_MONTHS})|(?:{_MONTHS}) \d{{1,2}}),? $")
 
 
+# "Wednesday's Post", "Sunday's edition": a newspaper's edition of that day.
+_EDITION = re.compile(
+    r"^['’]s (?:(?:[A-Z]\w+ )?(?:Post|Times|Herald|Journal|Telegraph|Mail|Globe|Star|Tribune|"
+    r"Guardian|Observer|Express|Mirror|Sun|Gazette|Courier|Chronicle|Independent|News)\b|"
+    r"(?:edition|issue|paper|newspaper|print edition|front page)\b)"
+)
+
+
+def _a_name(match: re.Match[str], text: str) -> bool:
+    """A time word capitalised in mid-sentence is part of a name: "USA TODAY", "the Today
+    programme"."""
+    before = text[: match.start()].rstrip(" \"“‘'(")
+    return match.group(0)[0].isupper() and bool(before) and before[-1] not in ".!?:"
+
+
 def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
     """Time words that only the source's publication time could resolve, outside quotes. A
     weekday the post gave with its date before ("on Monday 23 November", later "on Monday")
@@ -298,7 +314,7 @@ def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
     for sentence in sentences_:
         text = sentence.text
         for match in _unquoted(text, _RELATIVE):
-            if _DATE_IN_BRACKETS.match(text[match.end() :]):
+            if _DATE_IN_BRACKETS.match(text[match.end() :]) or _a_name(match, text):
                 continue
             hits.append(Hit(RELATIVE_TIME, sentence.line, match.group(0).lower(), text))
         for match in _unquoted(text, _WEEKDAY):
@@ -306,6 +322,8 @@ def relative_times(sentences_: Sequence[Sentence]) -> list[Hit]:
             if _DATE_AFTER.match(text[match.end() :]) or _DATE_BEFORE.search(text[: match.start()]):
                 dated.add(day)
                 continue
+            if _EDITION.match(text[match.end() :]):
+                continue  # "Wednesday's Post": a newspaper's edition
             if re.match(r"(?:last|next) ", match.group(0)):
                 continue  # already counted by _RELATIVE
             if day in dated:

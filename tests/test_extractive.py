@@ -15,7 +15,7 @@ import pytest
 from aibot.cluster import cluster
 from aibot.models import Article, Draft, Story
 from aibot.text import sentences, words
-from aibot.write.extractive import ExtractiveWriter, clean_headline, scored_units
+from aibot.write.extractive import ExtractiveWriter, clean_headline, scored_units, units_of
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify
 
@@ -389,3 +389,15 @@ def test_position_counts_relative_to_the_length_of_its_article() -> None:
     in_short, in_long = _unit(units, EARLY_FARES, short), _unit(units, EARLY_FARES, long)
     assert in_short.centrality == pytest.approx(in_long.centrality)
     assert in_long.prior > in_short.prior and in_long.prior != pytest.approx(in_short.prior)
+
+
+def test_a_gallerys_controls_never_reach_a_unit() -> None:
+    text = (
+        "1 of 12 Full Screen Autoplay Close Skip Ad × The Saltmarsh Star aground View Photos "
+        "Coastguard crews towed the Saltmarsh Star back to Brackwater harbour on Sunday night."
+    )
+    article = Article("https://fenmoor.example/star", "The Fenmoor Gazette", "Ferry towed", text,
+                      datetime.fromisoformat("2026-11-23T08:20:00+00:00"))  # fmt: skip
+    assert [u.text for u in units_of(article)] == [
+        "Coastguard crews towed the Saltmarsh Star back to Brackwater harbour on Sunday night."
+    ]

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aibot.collect.junk import KINDS, is_furniture, junk_kind, junk_reason, without_furniture
+from aibot.collect.junk import (
+    KINDS,
+    is_furniture,
+    junk_kind,
+    junk_reason,
+    without_furniture,
+    without_widget,
+)
 from aibot.collect.shared import boilerplate_copy, paragraph_hash, shared_paragraphs
 from aibot.models import Article
 
@@ -102,6 +109,21 @@ def test_without_furniture_takes_lines_and_sentences_and_keeps_the_rest() -> Non
         "The council approved the budget on Monday.\n\n"
         "Council tax will rise by 4.9 percent. More than 2,000 people signed up to speak."
     )
+
+
+def test_a_galleries_controls_and_title_go_and_the_news_run_into_them_stays() -> None:
+    widget = (
+        "1 of 10 Full Screen Autoplay Close Skip Ad × The moment the Saltmarsh Star ran aground"
+    )
+    news = "Coastguard crews towed the ferry back to Brackwater, said harbour master Ines Valcourt."
+    assert without_widget(f"{widget} View Photos {news}") == news
+    assert without_widget(f"{widget} View Photos") == ""
+    assert without_furniture(f"The pier shut. {widget} View Photos {news}") == (
+        f"The pier shut. {news}"
+    )
+    # Near misses: controls' words at the start of news, and no gallery control among them.
+    for sentence in ("Close to 300 cars were towed.", "Next Previous Close the gate, he said."):
+        assert without_widget(sentence) == sentence
 
 
 def test_junk_kind_needs_the_reader_addressed() -> None:

@@ -132,9 +132,12 @@ def test_openers_that_refer_to_nothing_before_are_not_dangling(tmp_path):
         f"{LEDE}\n\nIt is unclear whether the winter timetable will hold. [[1]](#source-1)\n\n"
         "This week the crossing takes 40 minutes. [[2]](#source-2)\n\n"
         "Then-mayor Bram Tolliver opened the route in 1998. [[1]](#source-1)\n\n"
+        "Earlier in 2026, the operator sold two of its boats. [[2]](#source-2)\n\n"
         "The ferry sailed at 6am. However, the crossing was rough. [[1]](#source-1)"
     )
     assert _hits(tmp_path, body, lint.DANGLING) == []
+    dated = f"{LEDE}\n\nEarlier in 2026, the operator sold two of its boats. [[2]](#source-2)"
+    assert _hits(tmp_path, dated, lint.RELATIVE_TIME) == []  # "earlier in 2026" is a date
 
 
 # Relative time words
@@ -164,6 +167,16 @@ def test_dated_weekdays_quotes_and_named_days_do_not_count(tmp_path):
         "Night Live show on board are planned. [[2]](#source-2)"
     )
     assert _hits(tmp_path, body, lint.RELATIVE_TIME) == []
+
+
+def test_a_name_in_capitals_and_a_newspapers_edition_are_no_time_words(tmp_path):
+    body = (
+        "Her lawyers did not answer calls from FENMOOR TODAY or the Brackwater Today "
+        "desk. [[1]](#source-1)\n\n"
+        "According to sources in Wednesday's Post, the ferry was sold. [[2]](#source-2)\n\n"
+        "Today the quay reopened, and Friday's sailing is full. [[2]](#source-2)"
+    )
+    assert [t for t, _ in _hits(tmp_path, body, lint.RELATIVE_TIME)] == ["today", "Friday"]
 
 
 def test_a_weekday_dated_earlier_in_the_post_is_resolved_and_another_is_not(tmp_path):

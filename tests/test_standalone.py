@@ -12,17 +12,21 @@ import pytest
 
 from aibot.config import load_config
 from aibot.models import Article, Draft, Paragraph, Section, Story
+from aibot.text import words
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.standalone import (
     dates_meant,
     named_outlet,
+    only_a_time,
     opening_connective,
     outlet_references,
     repeats,
     resolve_time,
     standalone,
+    teaser,
     unintroduced_reference,
     without_connective,
+    without_timing,
 )
 from aibot.write.verify import verify
 from aibot.write_stage import choose_writer
@@ -93,6 +97,41 @@ def _post(*paragraphs: tuple[str, Article]) -> list[str]:
         ("Brackwater Rovers play on Monday.", "Brackwater Rovers play on Monday 23 November."),
         # A past tense without "-ed" still tells which Friday.
         ("The tanker ran aground on Friday.", "The tanker ran aground on Friday 20 November."),
+        ("The ferry sank three days ago.", "The ferry sank on Friday 20 November."),
+        ("The ferry left two hours ago.", "The ferry left on Monday 23 November."),  # 08:20
+        # No single day: counted from the publication day.
+        (
+            "The ordeal began about a month ago in Tollerby.",
+            "The ordeal began about a month before Monday 23 November in Tollerby.",
+        ),
+        ("The pier shut a few days ago.", "The pier shut a few days before Monday 23 November."),
+        (
+            "In the past week alone, the ferry ran late nine times.",
+            "In the week to Monday 23 November alone, the ferry ran late nine times.",
+        ),
+        (
+            "It was the busiest crossing of the last few days.",
+            "It was the busiest crossing of the days to Monday 23 November.",
+        ),
+        ("The pier shut 2 days ago.", "The pier shut on Saturday 21 November."),
+        # "late"/"early" with a day: "late on the night of …", "early Sunday 22 November".
+        (
+            "The storm hit the quay late Sunday evening.",
+            "The storm hit the quay late on the evening of Sunday 22 November.",
+        ),
+        (
+            "As of late Sunday morning, 30 people were missing.",
+            "As of late on the morning of Sunday 22 November, 30 people were missing.",
+        ),
+        (
+            "Crews had cleared the road by late Saturday.",
+            "Crews had cleared the road by late Saturday 21 November.",
+        ),
+        # A weekday after a verb of reporting is a day, even before a name.
+        (
+            "Harbour officials said Tuesday Mayor Ines Valcourt would resign.",
+            "Harbour officials said on Tuesday 17 November Mayor Ines Valcourt would resign.",
+        ),
         (
             '"Never again" yesterday became a slogan.',
             '"Never again" on Sunday 22 November became a slogan.',
@@ -112,10 +151,22 @@ def test_a_relative_time_word_becomes_the_day_it_means(written: str, posted: str
         "Yesterday's vote was the closest in years.",  # a possessive: no place for a date
         "The Sunday night vigil drew 300 people to the quay.",  # a modifier: no place either
         "Brackwater Rovers play Friday.",  # no tense to say which Friday
+        "The ferry left Brackwater ten hours ago.",  # Monday, or late on Sunday?
     ],
 )
 def test_a_time_word_with_no_single_day_drops_the_sentence(written: str) -> None:
     assert _text(written) is None
+
+
+def test_a_sentence_that_is_only_a_time_phrase_goes() -> None:
+    for fragment in ("On Friday.", "Late last night.", "Yesterday.", "Early on Sunday."):
+        assert only_a_time(fragment)
+    for sentence in ("On Friday the pier shut.", "Friday was calm.", "The pier shut."):
+        assert not only_a_time(sentence)
+    source = _article("The ferry sank in the estuary last Friday. On Friday. Crews searched.")
+    assert _post(("The ferry sank in the estuary last Friday. On Friday.", source)) == [
+        "The ferry sank in the estuary on Friday 20 November."
+    ]
 
 
 def test_without_a_publication_time_a_relative_time_word_drops_the_sentence() -> None:
@@ -139,9 +190,10 @@ def test_the_day_is_counted_in_the_sites_time_zone() -> None:
         "The count ended on Friday, 20 November, after a recount.",  # dated already
         "Shops in Brackwater stay shut on Good Friday every year.",  # a name
         "The Sunday Ledger reported the figures first.",  # a name
+        "Sources quoted in Wednesday's Post said the ferry was sold.",  # an edition's name
+        "It was the last week of the Brackwater regatta.",  # a week of something, not of now
         "Ms Quennell-Barr told the Today programme that she would stand.",  # a programme
         "A moody Saturday-matinee thriller opened in Brackwater.",  # a compound
-        "It was the busiest ferry crossing of the last week.",  # a span, not a calendar week
     ],
 )
 def test_a_day_that_is_no_relative_reference_is_left_alone(written: str) -> None:
@@ -225,6 +277,43 @@ def test_a_connective_survives_only_after_the_sentence_it_follows_in_its_source(
     assert _post((apart, source)) == [
         "Repairs will cost 2 million. Residents raised 40,000 signatures."
     ]
+
+
+def test_a_pronoun_left_bare_by_a_connective_going_drops_the_sentence() -> None:
+    source = _article(
+        "Hauliers plan a go-slow on the ring road. Tolls rose in March. "
+        "Additionally, they are unhappy with the new weigh stations."
+    )
+    assert _post(
+        ("Hauliers plan a go-slow on the ring road.", source),
+        ("Additionally, they are unhappy with the new weigh stations.", source),
+    ) == ["Hauliers plan a go-slow on the ring road."]
+    # Near miss: right after the sentence it follows in its source, it stays.
+    assert _post(
+        ("Tolls rose in March. Additionally, they are unhappy with the new weigh stations.", source)
+    ) == ["Tolls rose in March. Additionally, they are unhappy with the new weigh stations."]
+
+
+def test_a_time_given_by_the_sentence_before_needs_that_sentence() -> None:
+    source = _article(
+        "Arvane Foods cut its forecast on Monday. Its shares fell 9 percent. "
+        "Earlier in the day, the company also closed a depot in Tollerby."
+    )
+    timed = "Earlier in the day, the company also closed a depot in Tollerby."
+    assert _post(("Arvane Foods cut its forecast on Monday.", source), (timed, source)) == [
+        "Arvane Foods cut its forecast on Monday 23 November."
+    ]
+    assert _post((f"Its shares fell 9 percent. {timed}", source)) == [
+        f"Its shares fell 9 percent. {timed}"
+    ]
+    # Away from it, the opening goes when the rest stands: here "the company" is introduced.
+    lede = "The food company Arvane cut its forecast on Monday."
+    assert _post((lede, _article(lede)), (timed, source)) == [
+        "The food company Arvane cut its forecast on Monday 23 November.",
+        "The company also closed a depot in Tollerby.",
+    ]
+    assert without_timing("Hours later, he resigned.") is None  # "he" still leans
+    assert without_timing("Later that week the depot shut.") is None  # no comma: no clean cut
 
 
 def test_a_pronoun_whose_sentence_was_dropped_goes_too() -> None:
@@ -322,12 +411,34 @@ def test_another_person_with_the_same_surname_is_introduced_in_full() -> None:
 # --- definite references -------------------------------------------------------------------
 
 
+def test_an_outlets_we_becomes_its_name() -> None:
+    assert named_outlet("As we reported earlier, the pier shut.", GAZETTE) == (
+        "As The Fenmoor Gazette reported earlier, the pier shut."
+    )
+    assert named_outlet("We have learned that the pier shut.", GAZETTE) == (
+        "The Fenmoor Gazette has learned that the pier shut."
+    )
+    # Near miss: a speaker's "we", inside a quotation, stays.
+    quoted = '"We reported the leak in May," said harbour master Ines Valcourt.'
+    assert named_outlet(quoted, GAZETTE) == quoted
+
+
 def test_the_plant_before_any_plant_is_dropped_after_one_it_is_kept() -> None:
     assert unintroduced_reference("The plant will close in March.", set()) == "plant"
     assert unintroduced_reference("The plant will close in March.", {"chip", "plant"}) is None
     # Near misses: the noun phrase says which ("from …", an apposition), or is no subject.
     assert unintroduced_reference("The team from Brackwater University found it.", set()) is None
     assert unintroduced_reference("The report, from Fenmoor Analytics, says so.", set()) is None
+
+
+def test_an_event_named_by_the_move_or_the_decision_must_have_been_told() -> None:
+    assert unintroduced_reference("The move by Arvane Foods came as prices rose.", set()) == "move"
+    assert unintroduced_reference("The decision came after a vote.", set()) == "decision"
+    assert unintroduced_reference("The decision came after a vote.", {"decision"}) is None
+    # Near misses: a plural, a name, and a noun the sentence does not open with.
+    assert unintroduced_reference("The moves were fast.", set()) is None
+    assert unintroduced_reference("The Move Ahead party won.", set()) is None
+    assert unintroduced_reference("Arvane Foods said the move was final.", set()) is None
 
 
 def test_an_unintroduced_reference_may_open_the_lede_but_not_a_later_paragraph() -> None:
@@ -349,6 +460,33 @@ def test_an_unintroduced_reference_may_open_the_lede_but_not_a_later_paragraph()
 
 
 # --- repeats -------------------------------------------------------------------------------
+
+
+def test_a_longer_retelling_and_a_teaser_count_as_repeats_and_another_fact_does_not() -> None:
+    said = "Witnesses said both had been drinking cider with friends before the crash."
+    longer = (
+        "Witnesses said both had been drinking cider with friends before the crash, "
+        "near the Tollerby quay."
+    )
+    teaser = "Both drivers had been drinking cider with friends before the crash."
+    other = "Witnesses said the driver had been speeding along the quay before the crash."
+    earlier = [set(words(said))]
+    assert repeats(longer, earlier) and repeats(teaser, earlier)
+    assert not repeats(other, earlier)
+    one, two = _article(said), _article(longer, "Saltmarsh Evening Post")
+    assert _post((said, one), (longer, two)) == [said]
+
+
+def test_a_teaser_cut_short_goes_when_its_source_gives_the_whole_sentence() -> None:
+    whole = "A ferry ran aground off Brackwater on Sunday after its engine failed in a gale."
+    source = _article(f"A ferry ran aground off Brackwater on Sunday... {whole}")
+    assert teaser("A ferry ran aground off Brackwater on Sunday...", source.text)
+    assert _post((f"A ferry ran aground off Brackwater on Sunday... {whole}", source)) == [
+        whole.replace("on Sunday", "on Sunday 22 November")
+    ]
+    # Near misses: an ellipsis that ends what the source says, and a whole sentence.
+    assert not teaser("The harbour master said only: we wait...", source.text)
+    assert not teaser(whole, source.text)
 
 
 def test_a_sentence_or_a_near_copy_appears_once() -> None:
@@ -405,3 +543,29 @@ def test_the_site_time_zone_reaches_the_offline_writer(tmp_path: Path, monkeypat
     )
     writer = choose_writer(load_config(tmp_path / "aibot.yaml", environ={}))
     assert isinstance(writer, ExtractiveWriter) and writer.timezone == "Pacific/Auckland"
+
+
+def test_a_heading_whose_words_went_with_dropped_sentences_goes_with_them() -> None:
+    source = _article(
+        "Arvane Foods will shut its Brackwater site. Regulators demand tougher checks. "
+        "The board met staff on Monday."
+    )
+    sections = [
+        Section("", [Paragraph("Arvane Foods will shut its Brackwater site.", [source.id])]),
+        Section(
+            "Regulators demand tougher checks",
+            [
+                Paragraph("Arvane Foods will shut its Brackwater site.", [source.id]),  # a repeat
+                Paragraph("The board met staff on Monday.", [source.id]),
+            ],
+        ),
+    ]
+    merged = standalone(sections, [source], "UTC")
+    assert [s.heading for s in merged] == [""]
+    assert [p.text for p in merged[0].paragraphs] == [
+        "Arvane Foods will shut its Brackwater site.",
+        "The board met staff on Monday 23 November.",
+    ]
+    # Near miss: a heading that still shares a word (in another form) with its section stays.
+    sections[1].heading = "Board meeting"
+    assert [s.heading for s in standalone(sections, [source], "UTC")] == ["", "Board meeting"]

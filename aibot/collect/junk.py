@@ -108,6 +108,19 @@ _MEDIA_CREDIT = re.compile(
 # "CLOSE Firefighters battled…", "Caption Wildlife officials said…". Case matters: "Close
 # to 300 cars" is news.
 _PLAYER_LABEL = re.compile(r"^\W*(?:CLOSE|Caption)\s+[\"'“‘(]?[A-Z0-9]")
+# A video or photo gallery's controls run into the text after them ("1 of 10 Full Screen
+# Autoplay Close Skip Ad × The moment … View Photos Wildlife officials said…"): two controls or
+# more, one of them a gallery's own (a counter, "Full Screen", "Autoplay", "Skip Ad"), then
+# optionally the gallery's title up to "View Photos". Case matters: "Play resumed…" is news.
+_CONTROL = (
+    r"\d{1,3}\s+of\s+\d{1,3}|Full\s?[Ss]creen|FULL\s?SCREEN|Autoplay|AUTOPLAY|Skip\s+Ad|SKIP\s+AD|"
+    r"Close|CLOSE|Replay|Play|Pause|Mute|Unmute|Next|Previous|Prev|[×✕]"
+)
+_GALLERY_CONTROL = re.compile(r"\d\s+of\s+\d|screen|autoplay|skip\s+ad", _I)
+_WIDGET = re.compile(
+    rf"^\W*(?:(?:{_CONTROL})(?:\s+|$)){{2,}}"
+    r"(?:[^.!?]{1,200}?\s(?:View|See)\s+(?:All\s+)?(?:Photos|Gallery|Images|Video)(?:\s+|$))?"
+)
 # An imperative addressed to the reader at the start of a sentence.
 _CALL_TO_ACTION = re.compile(
     r"^\W*(?:please\s+|don'?t forget to\s+|be sure to\s+|why not\s+)?(?:"
@@ -213,7 +226,7 @@ def _furniture(line: str) -> bool:
     size = len(line.split())
     if _LABEL_LINE.match(line) or _MEDIA_CREDIT.match(line) or _STAMP.match(line):
         return True
-    if _PLAYER_LABEL.match(line):
+    if _PLAYER_LABEL.match(line) or not without_widget(line):
         return True
     tokens = [t.lower() for t in _WORD.findall(line)]
     if tokens and all(t in _SHARE_WORDS for t in tokens):
@@ -234,6 +247,15 @@ def _furniture(line: str) -> bool:
     return size <= NOTICE_MAX_WORDS and bool(_READER.search(line) and _SITE_NOTICE.search(line))
 
 
+def without_widget(sentence: str) -> str:
+    """`sentence` without a video or photo gallery's controls at its start ("1 of 10 Full
+    Screen Autoplay Close Skip Ad × … View Photos"); "" when they are all there is."""
+    match = _WIDGET.match(sentence)
+    if match is None or not _GALLERY_CONTROL.search(match.group(0)):
+        return sentence
+    return sentence[match.end() :].strip()
+
+
 def without_furniture(text: str) -> str:
     """`text` without its furniture: whole lines, and furniture sentences inside paragraphs."""
     kept, removed = [], False
@@ -245,8 +267,8 @@ def without_furniture(text: str) -> str:
         # A caption goes whole ("Image caption The mayor … . She cut the ribbon."); anything
         # else sentence by sentence, so that one junk phrase never takes a paragraph with it.
         parts = [line] if _MEDIA_CREDIT.match(line) else sentences(line)
-        news = [s for s in parts if not is_furniture(s)]
-        if len(news) == len(parts):
+        news = [without_widget(s) for s in parts if not is_furniture(s)]
+        if news == parts:
             kept.append(raw)
         else:
             removed = True

@@ -3,12 +3,13 @@
 The method, step by step:
 
 1. Units. Each source is split into sentences (`aibot.text.sentences`), datelines ("LIMA (Reuters)
-   -") dropped. A sentence that leans on the one before - it opens with a pronoun or connective
-   ("He said…", "But…", "Others…"), names its speaker only as "he"/"she", or carries on a
-   quotation - is joined to it, so that no pronoun loses its antecedent and no quotation is cut.
-   A unit is a sentence alone or with the sentences that lean on it; units with an unbalanced or
-   unattributed quotation, links or share buttons, or no closing punctuation are left out, as
-   is every sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
+   -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
+   leans on the one before - it opens with a pronoun or connective ("He said…", "But…",
+   "Others…"), names its speaker only as "he"/"she", or carries on a quotation - is joined to
+   it, so that no pronoun loses its antecedent and no quotation is cut. A unit is a sentence
+   alone or with the sentences that lean on it; units with an unbalanced or unattributed
+   quotation, links or share buttons, or no closing punctuation are left out, as is every
+   sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
    "Image caption …", "Add X as an interest…", a cookie notice); a source headline that is one
    is passed over for another.
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
@@ -51,8 +52,9 @@ The method, step by step:
    day are left out before selection, and every unit is sized as it will read. In the post, in
    reading order, relative time words become the day they mean in the site's time zone
    ("today" -> "on Monday 23 November"), an outlet's words for itself become its name, a person
-   is named in full once and by surname after, and a sentence is dropped when its connective or
-   "The plant…" refers to nothing kept before it, or it repeats an earlier one.
+   is named in full once and by surname after, and a sentence is dropped when its connective,
+   "The plant…" or "The move…" refers to nothing kept before it, or it repeats an earlier one;
+   a heading whose words went with dropped sentences goes. The summary is never furniture.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from aibot.collect.junk import is_furniture
+from aibot.collect.junk import is_furniture, without_widget
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.text import STOPWORDS, sentences, words
 from aibot.vectors import cosine, normalise, tfidf
@@ -281,7 +283,7 @@ def _sentences_of(article: Article) -> Iterator[str]:
     body = article.text or article.summary
     for paragraph in body.split("\n"):
         found = sentences(_DATELINE.sub("", " ".join(paragraph.split()), count=1))
-        yield from (s for s in found if not is_furniture(s))
+        yield from (s for s in map(without_widget, found) if s and not is_furniture(s))
 
 
 def _leans_on_previous(sentence: str, previous: list[str]) -> bool:
@@ -747,7 +749,9 @@ def _summary(chosen: Sequence[_Unit], units: Sequence[_Unit], lede: str, timezon
 
 
 def _present(texts: Sequence[str | None]) -> list[str]:
-    return [t for t in texts if t]
+    """The texts that exist and are news ("Click to email this to a friend" is a summary some
+    feeds give)."""
+    return [t for t in texts if t and not is_furniture(t)]
 
 
 def _posted(text: str, article: Article, timezone: str) -> str | None:

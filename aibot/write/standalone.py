@@ -7,26 +7,36 @@ reads right in the post:
 - Time. A relative time word is resolved against the publication time of the sentence's source,
   in the site's time zone: "today" and "on Friday" become "on Monday 23 November", "this
   afternoon" and "last night" become "on the afternoon of Monday 23 November" and "on the night
-  of Sunday 22 November", "last month" becomes "in October", "next year" "in 2027" (after a
-  preposition the "on"/"in" goes: "until Monday 23 November"). A bare weekday is taken as the
-  next one when the words before it speak of the future ("will", "is due to"), as the last one
-  when they speak of the past ("said", "was"), and the same day of the week is the publication
-  day. A day named again later in the post is given by its weekday alone ("on Monday"). The
-  sentence is dropped when no single day or month can be named: no publication time, "last
-  week", "this weekend", "next Friday" (this one or the one after?), a day word in the
-  possessive or before a noun ("yesterday's vote", "the Sunday night vigil"), or a weekday with
-  no tense to go by. "The last week" (a span up to the article's day) and weekdays that are
-  dated already or part of a name ("Good Friday", "Saturday-matinee") are left as they are.
+  of Sunday 22 November", "three days ago" "on Friday 20 November", "last month" "in October",
+  "next year" "in 2027". A span up to the publication day is counted from it: "in the past
+  week" becomes "in the week to Monday 23 November", "nearly a month ago" "nearly a month
+  before Monday 23 November". After a preposition the "on"/"in" goes ("until Monday 23
+  November"); after "late"/"early" a part of a day keeps it ("late on the evening of Sunday 22
+  November"). A bare weekday is taken as the next one when the words before it speak of the
+  future ("will", "is due to"), as the last one when they speak of the past ("said", "was"),
+  and the same day of the week is the publication day; after a verb of reporting it is a day
+  even before a name ("said Tuesday Mayor Lund…"). A day named again later in the post is given
+  by its weekday alone ("on Monday"). The sentence is dropped when no single day or month can
+  be named: no publication time, "last week", "this weekend", "next Friday" (this one or the
+  one after?), "ten hours ago" in a morning's article (today, or last night?), a day word in
+  the possessive or before a noun ("yesterday's vote", "the Sunday night vigil"), or a weekday
+  with no tense to go by. Weekdays that are dated already or part of a name ("Good Friday",
+  "Saturday-matinee", "Wednesday's Post") are left as they are. A sentence that is only a time
+  phrase ("On Friday."), a fragment of the one before it, goes.
 - Quotations are never changed. A quotation holding a relative time word ("Today we were three
   minutes from extra time") is kept only when the sentence outside the quotation names its day,
   so that the reader knows which day the speaker meant; otherwise the sentence is dropped.
 - Connectives. A sentence opening with a connective that refers back ("However,", "Then",
   "Meanwhile") keeps it only when the sentence before it in the paragraph is the one before it
   in the source; otherwise the connective goes when what follows reads as a sentence ("However,
-  the council…" -> "The council…"), and the sentence is dropped when not. A sentence opening
-  with a pronoun ("He said…") is dropped when the sentence it leaned on was.
+  the council…" -> "The council…"), and the sentence is dropped when not, or when what is left
+  opens with a pronoun ("Additionally, they are…"). An opening that dates a sentence by the
+  one before it ("Earlier in the day,", "Hours later,", "The next day,") goes, on the same
+  terms, unless that one is kept right before it. A
+  sentence opening with a pronoun ("He said…") is dropped when the sentence it leaned on was.
 - Self-references. An outlet's words for itself ("the Herald", "this newspaper", "told the
-  Ledger") become its name ("The Harbour Herald"), outside quotations.
+  Ledger", "as we reported") become its name ("The Harbour Herald", "as The Harbour Herald
+  reported"), outside quotations.
 - People. A person named in full ("Transport Minister Felix Adebayo-Strand") is named by surname
   alone ("Adebayo-Strand") after the first time, title dropped; a surname met as a speaker
   before its person was introduced is given in full, as its own source names them. A surname is
@@ -36,11 +46,18 @@ reads right in the post:
 - Definite references. A sentence opening with "The" and a common noun that refers back ("The
   plant…", "The company…") is dropped when that noun has not been used earlier in the post. The
   limit: the check is on the word, so "the plant" after "Arvex's chip plant" passes, while "the
-  company" after "Arvex" alone (no word "company") is dropped.
-- Repeats. A sentence that repeats an earlier one of the post, word for word or nearly
-  (NEAR_DUPLICATE of its words in the earlier one), is dropped.
+  company" after "Arvex" alone (no word "company") is dropped. A noun for an event told
+  before ("The move by…", "The decision came…", "The incident…") refers back whatever follows
+  it, and is dropped on the same terms.
+- Repeats. A source's teaser cut short with "..." goes when the source gives the whole
+  sentence too. A sentence that repeats an earlier one of the post, word for word or nearly, is
+  dropped: NEAR_DUPLICATE of the content words of the shorter of the two are in the other, so
+  that one outlet's longer retelling and another's teaser count; two facts that share a few
+  words ("Witnesses said the driver…", "Witnesses said both…") do not.
 
-A paragraph left without sentences goes, and so does a section left without paragraphs. Every
+A paragraph left without sentences goes, and so does a section left without paragraphs. A
+section whose heading shares no content word (stemmed) with what is left of it, the sentences it
+was made from having gone, carries on the section before it. Every
 date written here is one that `dates_meant` lists for the source, which is what lets the
 grounding check (`aibot.write.verify`) accept it.
 """
@@ -56,11 +73,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import snowballstemmer
+
 from aibot.models import Article, Paragraph, Section
 from aibot.text import sentences, words
 
+_STEMMER = snowballstemmer.stemmer("english")
 NEAR_DUPLICATE = 0.8  # share of a sentence's words found in an earlier one
-MIN_REPEAT_WORDS = 6  # distinct words a sentence needs to count as a repeat
+MIN_REPEAT_WORDS = 5  # distinct content words a sentence needs to count as a repeat
 
 _WEEKDAYS = [d.lower() for d in calendar.day_name]  # monday … sunday
 _PARTS = ("morning", "afternoon", "evening", "night")
@@ -80,6 +100,11 @@ _RELATIVE = re.compile(
     rf"|(?P<this>this|last)\s+(?P<thispart>{_PART}|night)"
     rf"|(?<!the\s)(?<!past\s)(?P<period_rel>this|last|next)\s+"
     rf"(?P<period>week|weekend|month|year)"
+    rf"|(?P<ago>(?:about\s+|some\s+|nearly\s+|almost\s+|roughly\s+)?(?P<count>an?|one|two|three|"
+    rf"four|five|six|seven|eight|nine|ten|\d{{1,2}}|a\s+few|a\s+couple\s+of|several|few)\s+"
+    rf"(?P<unit>minutes?|hours?|days?|weeks?|months?)\s+ago)"
+    rf"|(?P<span>the\s+(?:last|past)\s+(?P<spanned>week|month|few\s+days|couple\s+of\s+days|"
+    rf"\d{{1,2}}\s+days|(?:two|three|four|five|six|seven|eight|nine|ten)\s+days)(?!\s+of\b))"
     rf"|(?P<wrel>(?:on\s+)?(?:(?:this|last|next|on)\s+)?)(?P<weekday>{_WEEKDAY})"
     rf"(?:\s+(?P<wpart>{_PART}))?"
     rf")(?P<possessive>['’]s)?(?![-\w])",
@@ -89,6 +114,11 @@ _RELATIVE = re.compile(
 # a name ("Good Friday", "Black Friday").
 _DATED_AFTER = re.compile(
     rf"^,?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d)", re.I
+)
+# Verbs of reporting after which a weekday is when it was said ("said Tuesday").
+_REPORTING = (
+    r"(?:said|says|told|announced|confirmed|reported|added|wrote|warned|stated|declared|"
+    r"revealed|disclosed|insisted|denied|tweeted|posted)"
 )
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an|its|his|her|their|our|this|that)\s+$", re.I)
 _NAMED_DAY = re.compile(r"(?:good|black|cyber|holy|ash|easter|super|palm)\s+$", re.I)
@@ -101,7 +131,8 @@ _PAST = re.compile(
     r"\b(?:said|told|was|were|had|did|announced|went|came|took|made|gave|saw|met|won|lost|"
     r"died|began|left|held|ran|struck|fell|rose|fled|caught|brought|found|sent|spoke|wrote|"
     r"broke|led|shot|sank|stood|kept|paid|sold|drove|flew|grew|threw|chose|bought|fought|"
-    r"sought|felt|built|spent|became|got|knew|heard|stole|withdrew|[a-z]{3,}ed)\b",
+    r"sought|felt|built|spent|became|got|knew|heard|stole|withdrew|hit|struck|drew|wore|"
+    r"bit|ate|swam|rang|sang|began|hid|woke|froze|spread|[a-z]{3,}ed)\b",
     re.I,
 )
 _QUOTATION = re.compile(r"[\"“][^\"“”]*[\"”]")
@@ -113,6 +144,16 @@ _CONNECTIVE = re.compile(
 )
 # What can open a sentence once the connective is gone: a determiner, a pronoun, a name, a
 # number, a quotation.
+# An opening that dates a sentence by the one before it: "Earlier in the day,", "Later that
+# week,", "Hours later,", "The next day,".
+_TIMED_AFTER = re.compile(
+    r"^(?:(?:earlier|later)\s+(?:in\s+the|that|the\s+same)\s+(?:day|morning|afternoon|evening|"
+    r"night|week|month)|(?:hours|minutes|days|moments|weeks)\s+(?:later|earlier)|"
+    r"(?:the\s+)?(?:next|following|previous)\s+(?:day|morning|evening|night)|"
+    r"(?:shortly|soon|just|days|hours)\s+(?:before|after|afterwards?)(?=\s*,)|"
+    r"(?:earlier|later|afterwards?)(?=\s*,))\b",
+    re.I,
+)
 _SUBJECT = re.compile(
     r"^(?:the|a|an|this|that|these|those|some|many|most|several|all|no|his|her|its|their|our|"
     r"he|she|they|it|we|i|there|[A-Z][\w'’-]*|\d|[\"“])\b",
@@ -124,6 +165,11 @@ _SELF = re.compile(
     r"\b(?:this|our)\s+(?:newspaper|paper|publication|news\s+site|website|site|outlet|"
     r"news\s+organisation|news\s+organization)\b",
     re.I,
+)
+# An outlet's "we" reporting: "As we reported earlier", "we have learned".
+_WE_REPORTED = re.compile(
+    r"\b(?P<we>[Ww]e)\s+(?P<have>have\s+|had\s+)?(?P<verb>reported|revealed|learned|learnt|"
+    r"disclosed|noted|wrote)\b"
 )
 _GENERIC_SHORT = frozenset("the daily weekly online news sunday evening morning".split())
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
@@ -164,6 +210,14 @@ _DEFINITE_OPENING = re.compile(
 )
 
 
+# Nouns for an event told before: "The move by…" refers to a sentence, not to a thing named.
+_EVENTS = frozenset(
+    """move decision announcement incident development step measure ruling finding findings
+    revelation revelations comments remarks statement news episode verdict""".split()
+)
+_EVENT_OPENING = re.compile(rf"^[\"“]?The\s+({'|'.join(sorted(_EVENTS))})\b(?!\s+[A-Z])")
+
+
 def zone_of(timezone: str | tzinfo) -> tzinfo:
     """A time zone from its name ("Europe/London") or as it is."""
     return ZoneInfo(timezone) if isinstance(timezone, str) else timezone
@@ -192,7 +246,7 @@ def resolve_time(
     resolved or a quotation holds one and the sentence does not name its day. A day in `named`
     (the days the post has given in full so far; updated) is given by its weekday alone."""
     zone = zone_of(timezone)
-    today = published.astimezone(zone).date() if published is not None else None
+    now = published.astimezone(zone) if published is not None else None
     written: list[str] = []
     failed = False
     given = copy(named)  # `named` changes only on success
@@ -201,7 +255,7 @@ def resolve_time(
         nonlocal failed
         if _not_a_time_reference(match, segment):
             return match.group(0)
-        phrase = None if today is None else _explicit(match, segment, today, given)
+        phrase = None if now is None else _explicit(match, segment, now, given)
         if phrase is None:
             failed = True
             return match.group(0)
@@ -265,16 +319,22 @@ def _not_a_time_reference(match: re.Match[str], segment: str) -> bool:
     if match.group("day") and match.group("day")[0].isupper() and mid_sentence:
         return True
     if match.group("weekday"):
-        named = re.match(r"\s+[A-Z]", after) and not _DATED_AFTER.match(after)
+        named = (
+            re.match(r"\s+[A-Z]", after)
+            and not _DATED_AFTER.match(after)
+            and not match.group("wrel")  # "on Tuesday President Lund…": a day
+            and not re.search(rf"\b{_REPORTING}\s+$", before)  # "said Tuesday Lund…"
+        )
         return bool(_DATED_AFTER.match(after) or _NAMED_DAY.search(before) or named)
     return False
 
 
 def _explicit(
-    match: re.Match[str], segment: str, today: date, named: set[date] | None = None
+    match: re.Match[str], segment: str, now: datetime, named: set[date] | None = None
 ) -> str | None:
     """The explicit form of one relative time expression, None when it names no single day
-    (or month, or year)."""
+    (or month, or year); `now` is the publication time in the site's time zone."""
+    today = now.date()
     if match.group("possessive") or _ATTRIBUTIVE.search(segment[: match.start()]):
         return None  # "yesterday's vote", "the Sunday night event": no place for a date
     spec = (match.group("spec") or "").split()
@@ -291,6 +351,12 @@ def _explicit(
             return None  # "last morning" says nothing
         shift = -1 if which == "last" else 0
         return earlier + _on_day(today + timedelta(days=shift), part, named)
+    if match.group("span"):  # "in the last week" -> "in the week to Monday 23 November"
+        spanned = " ".join(match.group("spanned").split()).lower()
+        spanned = "days" if spanned.endswith("few days") else spanned  # "the days to Monday …"
+        return f"the {spanned} to " + _on_day(today, "", named).removeprefix("on ")
+    if match.group("ago"):
+        return _ago(match, now, named)
     if match.group("period"):
         return _in_period(match.group("period_rel").lower(), match.group("period").lower(),
                           today, earlier)  # fmt: skip
@@ -300,6 +366,28 @@ def _explicit(
     if day is None:
         return None
     return earlier + _on_day(day, (match.group("wpart") or "").lower(), named)
+
+
+_NUMBERS = "one two three four five six seven eight nine ten".split()
+_COUNTS = {w: n for n, w in enumerate(_NUMBERS, 1)}
+_COUNTS.update(a=1, an=1)
+
+
+def _ago(match: re.Match[str], now: datetime, named: set[date] | None) -> str | None:
+    """ "three days ago" -> "on Friday 20 November"; "two hours ago" -> the publication day
+    when that many hours fit in it, else None (today, or last night?); weeks, months and vague
+    counts are counted from the publication day: "nearly a month before Monday 23 November"."""
+    count, unit = match.group("count").lower(), match.group("unit").lower()
+    number = int(count) if count.isdigit() else _COUNTS.get(count)
+    exact = number is not None and match.group("ago").split()[0].lower() == count.split()[0]
+    if unit.startswith("day") and exact:
+        return _on_day(now.date() - timedelta(days=number), "", named)
+    if unit.startswith(("hour", "minute")):
+        elapsed = now.hour * 60 + now.minute  # since midnight
+        fits = exact and number * (60 if unit.startswith("hour") else 1) <= elapsed
+        return _on_day(now.date(), "", named) if fits else None
+    span = " ".join(match.group("ago").split()[:-1])  # "nearly a month"
+    return f"{span} before " + _on_day(now.date(), "", named).removeprefix("on ")
 
 
 def _in_period(relation: str, period: str, today: date, earlier: str) -> str | None:
@@ -350,7 +438,9 @@ def _joined(match: re.Match[str], segment: str, phrase: str, opens: bool) -> str
     """The phrase in place of the match: without its own "on"/"in" after a preposition, with
     a capital where a sentence starts (`opens`: the segment starts the sentence)."""
     before = segment[: match.start()].split()
-    if before and before[-1].lower() in _BARE_AFTER and phrase.split()[0] in ("on", "in"):
+    last = before[-1].lower() if before else ""
+    late = last in ("late", "early") and phrase.startswith("on the ")  # "late on the night of"
+    if last in _BARE_AFTER and phrase.split()[0] in ("on", "in") and not late:
         phrase = phrase.split(" ", 1)[1]
     if (opens and not before) or (before and before[-1][-1] in ".!?"):
         phrase = phrase[:1].upper() + phrase[1:]
@@ -378,6 +468,30 @@ def _outside_quotations(text: str, change: Callable[[str], str]) -> str:
 
 
 # --- connectives, self-references, people, definite references, repeats ----------------------
+
+
+_TIME_GLUE = re.compile(r"\b(?:late|early|by|until|from|since|at|around|about|and|then)\b", re.I)
+
+
+def only_a_time(sentence: str) -> bool:
+    """Whether `sentence` is a time phrase and nothing else ("On Friday.", "Late last night."):
+    a fragment cut from the sentence it belonged to."""
+    rest = _RELATIVE.sub(" ", sentence)
+    rest = _TIME_GLUE.sub(" ", rest)
+    return rest != sentence and not re.search(r"\w", rest)
+
+
+def without_timing(sentence: str) -> str | None:
+    """`sentence` without an opening that dates it by the sentence before ("Earlier in the day,
+    the company…" -> "The company…"); None when no comma closes the opening or what is left
+    leans on something else ("Hours later, he…")."""
+    match = re.match(rf"{_TIMED_AFTER.pattern}\s*,\s*", sentence, re.I)
+    if match is None:
+        return None
+    rest = sentence[match.end() :]
+    if not _SUBJECT.match(rest) or _LEANING.match(rest):
+        return None
+    return rest[:1].upper() + rest[1:]
 
 
 def opening_connective(sentence: str) -> str | None:
@@ -433,9 +547,16 @@ def named_outlet(sentence: str, outlet: str) -> str:
 
     def change(segment: str) -> str:
         segment = _SELF.sub(outlet, segment)
+        segment = _WE_REPORTED.sub(lambda m: _reported_by(outlet, m), segment)
         return short.sub(outlet, segment) if names else segment
 
     return _outside_quotations(sentence, change)
+
+
+def _reported_by(outlet: str, match: re.Match[str]) -> str:
+    """ "we reported" -> "The Harbour Herald reported", "we have learned" -> "… has learned"."""
+    have = {"have": "has ", "had": "had "}.get((match.group("have") or "").strip(), "")
+    return f"{outlet} {have}{match.group('verb')}"
 
 
 @dataclass
@@ -525,24 +646,39 @@ def surnames_in(articles: Sequence[Article]) -> frozenset[str]:
 
 def unintroduced_reference(sentence: str, earlier: set[str]) -> str | None:
     """The noun of an opening "The plant…" that refers back to something not yet named in
-    `earlier` (the words of the post before this sentence), else None."""
-    match = _DEFINITE_OPENING.match(sentence)
+    `earlier` (the words of the post before this sentence), else None. An event's noun ("The
+    move by…", "The decision came…") refers back whatever follows it."""
+    match = _DEFINITE_OPENING.match(sentence) or _EVENT_OPENING.match(sentence)
     if not match:
         return None
     noun = match.group(1).lower()
-    if noun not in _REFERRING:
+    if noun not in _REFERRING and noun not in _EVENTS:
         return None
     forms = {noun, noun + "s", noun + "es"}
     return None if forms & earlier else noun
 
 
+def teaser(sentence: str, text: str) -> bool:
+    """Whether `sentence` is a teaser cut short ("A lion was shot dead on Wednesday...") of a
+    longer sentence that `text`, its source, gives too."""
+    if not sentence.endswith(("...", "…")):
+        return False
+    opening = sentence.rstrip(".… ")
+    return len(opening.split()) >= 3 and bool(re.search(rf"{re.escape(opening)}\s+\w", text))
+
+
 def repeats(sentence: str, earlier: Sequence[set[str]]) -> bool:
-    """`sentence` says again what an earlier sentence (given by its set of words) said: at least
-    NEAR_DUPLICATE of its words are in that one."""
+    """`sentence` says again what an earlier sentence (given by its set of content words)
+    said: at least NEAR_DUPLICATE of the content words of the shorter of the two are in the
+    other, so that a longer retelling ("…, near the quay at Tollerby") and a teaser both count."""
     own = set(words(sentence))
     if len(own) < MIN_REPEAT_WORDS:
         return False  # "Will rates fall again?" shares its few words with many a sentence
-    return any(len(own & other) >= NEAR_DUPLICATE * len(own) for other in earlier)
+    return any(
+        len(other) >= MIN_REPEAT_WORDS
+        and len(own & other) >= NEAR_DUPLICATE * min(len(own), len(other))
+        for other in earlier
+    )
 
 
 # --- the draft -----------------------------------------------------------------------------
@@ -563,9 +699,24 @@ def standalone(
             kept = list(reading.paragraph(paragraph.text, article))
             if kept:
                 kept_paragraphs.append(Paragraph(" ".join(kept), list(paragraph.sources)))
-        if kept_paragraphs:
+        if not kept_paragraphs:
+            continue
+        if out and not _describes(section.heading, kept_paragraphs):
+            out[-1].paragraphs.extend(kept_paragraphs)  # its words went with dropped sentences
+        else:
             out.append(Section(section.heading, kept_paragraphs))
     return out
+
+
+def _describes(heading: str, paragraphs: Sequence[Paragraph]) -> bool:
+    """Whether a heading shares a content word with its section (in any form: "flooding" over
+    "floods")."""
+    stems = {_stem(w) for p in paragraphs for w in words(p.text)}
+    return not heading or any(_stem(w) in stems for w in words(heading))
+
+
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
 
 
 @dataclass
@@ -600,15 +751,21 @@ class _Reading:
         self, sentence: str, article: Article | None, follows: bool, dropped_last: bool
     ) -> str | None:
         """One sentence rewritten to stand in the post, or None when it is dropped."""
-        if repeats(sentence, self.said):
+        if repeats(sentence, self.said) or only_a_time(sentence):
+            return None
+        if article is not None and teaser(sentence, article.text):
             return None
         if dropped_last and _LEANING.match(sentence):
             return None  # what "He" or "This" pointed to is gone
         current: str | None = sentence
-        if opening_connective(sentence) and not follows:
-            current = without_connective(sentence)
+        if not follows and _TIMED_AFTER.match(sentence):
+            current = without_timing(sentence)  # "Earlier in the day," of a sentence not kept
             if current is None:
                 return None
+        if opening_connective(current) and not follows:
+            current = without_connective(current)
+            if current is None or _LEANING.match(current):
+                return None  # "Additionally, they…": "They" still refers back
         if self.said and not follows and unintroduced_reference(current, self.words):
             return None  # (the lede, and a sentence after its source's own, are let be)
         if article is None:
