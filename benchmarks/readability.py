@@ -382,7 +382,9 @@ _OWN_VOICE = re.compile(
     r"\bthis (?:newspaper|publication|newsroom|magazine|news organi[sz]ation|website)\b|"
     r"\bour (?:reporters?|correspondents?|journalists?|staff|newspaper|newsroom|readers|website|"
     r"reporting|investigation|analysis|poll|survey|sources)\b|"
-    r"\b(?:told|contacted|reached|seen by|obtained by|shared with|provided to|confirmed to) us\b|"
+    # "us" in lower case: "told US Weekly" names a magazine.
+    r"\b(?:told|contacted|reached|seen by|obtained by|shared with|provided to|confirmed to) "
+    r"(?-i:us)\b|"
     r"\bwe (?:have )?(?:reported|revealed|learned|learnt|asked|contacted|spoke to|obtained)\b",
     re.IGNORECASE,
 )

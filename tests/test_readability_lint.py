@@ -239,12 +239,13 @@ def test_an_outlet_speaking_of_itself_counts(tmp_path):
         f"{LEDE}\n\nIn a letter seen by the Herald, the operator apologised. [[1]](#source-1)\n\n"
         "The timetable was shared with this newspaper on Sunday 22 November. [[1]](#source-1)\n\n"
         "Our reporters crossed on the first sailing. [[2]](#source-2)\n\n"
-        "A spokesman declined to comment (Gazette). [[2]](#source-2)"
+        "A spokesman declined to comment (Gazette), he told us. [[2]](#source-2)"
     )
     assert [t for t, _ in _hits(tmp_path, body, lint.SELF_REFERENCE)] == [
         "the Herald",
         "this newspaper",
         "Our reporters",
+        "told us",
         "(Gazette)",
     ]
 
@@ -254,7 +255,7 @@ def test_full_names_other_outlets_and_quotes_are_not_self_references(tmp_path):
         f"{LEDE}\n\nIn a letter seen by The Harbour Herald, the operator apologised. "
         "[[1]](#source-1)\n\nThe timetable was printed in the Herald Tribune. [[1]](#source-1)\n\n"
         '"Our reporters sail every week," said Skerne Gazette editor Juno Vey. [[2]](#source-2)'
-        "\n\nThe Times said nothing. [[2]](#source-2)"
+        "\n\nThe Times said nothing, and the skipper told US Weekly little more. [[2]](#source-2)"
     )
     assert _hits(tmp_path, body, lint.SELF_REFERENCE) == []
 
