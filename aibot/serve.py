@@ -349,16 +349,18 @@ class Preview:
             self.announce("error: the first build failed and there is no site to serve")
             self.close()
             return
-        url = self.start(port)
-        self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
-        watched = ", ".join(str(p) for p in self.watched())
         # Ctrl+C and a service manager's SIGTERM end the watch loop between two checks (a
-        # KeyboardInterrupt raised inside the file watch's native code may not surface).
+        # KeyboardInterrupt raised inside the file watch's native code may not surface). The
+        # handlers are in place before the address is announced: a Ctrl+C right after it
+        # must still close the server and the build workers.
         previous = {}
         if threading.current_thread() is threading.main_thread():
             for number in (signal.SIGINT, signal.SIGTERM):
                 previous[number] = signal.signal(number, lambda *_: self.stop.set())
         try:
+            url = self.start(port)
+            self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
+            watched = ", ".join(str(p) for p in self.watched())
             self.watch(ready=lambda: self.announce(f"watching {watched} for changes"))
         except KeyboardInterrupt:
             pass

@@ -251,9 +251,12 @@ def test_a_1_mb_headline_is_clipped_and_no_page_blows_up(served, tmp_path: Path)
     started = time.monotonic()
     run(config)
     seconds = time.monotonic() - started
-    titles = [p.title for p in posts_of(tmp_path)]
+    posts = posts_of(tmp_path)
+    titles = [p.title for p in posts] + [s["title"] for p in posts for s in p.meta["sources"]]
     assert titles and all(len(t) <= 300 for t in titles), [len(t) for t in titles]
+    # Clipped where it is shown (the sources list); a clipped run of words is no post headline.
     assert any(t.startswith("Ferry fares rise word0 word1") and t.endswith("…") for t in titles)
+    assert not any(p.title.startswith("Ferry fares rise word0") for p in posts)
     site = tmp_path / "site"
     made = [p for p in site.rglob("*.*") if p.suffix in (".html", ".xml", ".json")
             and "pagefind" not in p.parts]  # fmt: skip

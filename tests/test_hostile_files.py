@@ -379,8 +379,10 @@ def test_hostile_story_titles_and_categories_make_only_safe_paths(
     for path in posts:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*\.md", path.name), path.name
         assert len(path.stem) <= 80 and re.fullmatch(r"\d{4}", path.parent.name)
-    titles = {load_post(p).title for p in posts}
-    # Kept as text, not paths (a headline over MAX_TITLE cut the way the collector cuts it).
+    loaded = [load_post(p) for p in posts]
+    titles = {p.title for p in loaded} | {s["title"] for p in loaded for s in p.meta["sources"]}
+    # Kept as text, not paths (a headline over MAX_TITLE cut the way the collector cuts it): in
+    # the sources list, and as the post's headline where one reads as a headline at all.
     assert {clip_title(" ".join(t.split())) for t in HOSTILE_TITLES} <= titles
     for root in ("content", "site"):
         _assert_safe_tree(folder / root, folder / root)
