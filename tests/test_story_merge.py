@@ -119,10 +119,10 @@ def _config(tmp_path: Path) -> Config:
     return load_config(config_file)
 
 
-def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = _config(tmp_path)
+def _two_stories_and_a_newcomer(
+    config: Config, *, post_slug: str | None = None, title: str = "Boats pass the bridge"
+) -> tuple[list[Article], list[Article], Article]:
+    """Stories "a" (with the post `post_slug`) and "b" saved, and a fifth article stored."""
     first = [_article(1, "Herald", 0), _article(2, "Ledger", 1)]
     second = [_article(3, "Courier", 2), _article(4, "Bulletin", 3)]
     newcomer = _article(5, "Gazette", 4)
@@ -130,9 +130,18 @@ def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
         for article in first + second + [newcomer]:
             store.add_article(article)
         store.save_stories([
-            _story("a", first, post_slug="bridge-reopens"),
-            replace(_story("b", second), title="Boats pass the bridge"),
+            _story("a", first, post_slug=post_slug),
+            replace(_story("b", second), title=title),
         ])  # fmt: skip
+    return first, second, newcomer
+
+
+def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path)
+    first, second, newcomer = _two_stories_and_a_newcomer(config, post_slug="bridge-reopens")
+    with Store(config.cache_file) as store:
         merged = replace(
             _story("a", first + second + [newcomer], post_slug="bridge-reopens"),
             title="Bridge reopens",
@@ -155,13 +164,7 @@ def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
 
 def test_aibot_cluster_names_each_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _config(tmp_path)
-    first = [_article(1, "Herald", 0), _article(2, "Ledger", 1)]
-    second = [_article(3, "Courier", 2), _article(4, "Bulletin", 3)]
-    newcomer = _article(5, "Gazette", 4)
-    with Store(config.cache_file) as store:
-        for article in first + second + [newcomer]:
-            store.add_article(article)
-        store.save_stories([_story("a", first), replace(_story("b", second), title="Boats")])
+    first, second, newcomer = _two_stories_and_a_newcomer(config, title="Boats")
     merged = replace(
         _story("a", first + second + [newcomer]), title="Bridge reopens", absorbed=["b"]
     )
