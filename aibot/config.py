@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aibot.yamlio import YamlError, key_lines, load_yaml
+from aibot.support.yamlio import YamlError, key_lines, load_yaml
 
 
 class ConfigError(ValueError):
@@ -264,7 +264,7 @@ class Config:
 
     @property
     def posts_index(self) -> Path:
-        """Parsed posts, reused while their files are unchanged (aibot.post_index)."""
+        """Parsed posts, reused while their files are unchanged (aibot.posts.index)."""
         return self.paths.cache / "posts-index.json"
 
 

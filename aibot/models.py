@@ -79,8 +79,8 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     post_slug: str | None = None
-    # The sum of its articles' clustering vectors (aibot.cluster), kept so that a later run need
-    # not add them up again; None when not known.
+    # The sum of its articles' clustering vectors (aibot.cluster.stories), kept so that a later
+    # run need not add them up again; None when not known.
     centroid: dict[str, float] | None = field(default=None, compare=False, repr=False)
     # Ids of earlier stories this one took in during the last clustering call (their articles are
     # now its own): a story already written may turn out to be part of another one.
@@ -143,7 +143,7 @@ class Post:
     meta: dict[str, Any]
     body: str
     path: Path | None = None
-    # BLAKE2 of the file's bytes when read through the posts index (aibot.post_index), else "".
+    # BLAKE2 of the file's bytes when read through the posts index (aibot.posts.index), else "".
     digest: str = field(default="", compare=False, repr=False)
 
     @property

@@ -9,18 +9,18 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from aibot import embeddings
-from aibot.build import BuildReport, build_site
-from aibot.cluster import article_vectors, cluster
-from aibot.collect.collector import collect
+from aibot.cluster import embeddings
+from aibot.cluster.embeddings import Embed
+from aibot.cluster.stories import article_vectors, cluster
+from aibot.collect.stage import collect
 from aibot.config import Config
-from aibot.embeddings import Embed
 from aibot.models import Article, Story
-from aibot.progress import Progress
+from aibot.render import BuildReport, build_site
 from aibot.report import RunReport
 from aibot.store import Store, is_damaged, move_aside
+from aibot.support.progress import Progress
 from aibot.write.base import Writer
-from aibot.write_stage import write_stage
+from aibot.write.stage import write_stage
 
 
 def run(

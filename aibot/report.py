@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aibot.plural import counted
+from aibot.support.plural import counted
 
 if TYPE_CHECKING:
     from aibot.write.cost import Usage

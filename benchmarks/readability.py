@@ -69,9 +69,9 @@ sys.path.insert(0, str(REPO))
 
 from aibot.collect.junk import is_furniture  # noqa: E402
 from aibot.models import Post  # noqa: E402
-from aibot.posts import load_posts  # noqa: E402
-from aibot.sentences import sentences  # noqa: E402
-from aibot.text import STOPWORDS  # noqa: E402
+from aibot.posts.files import load_posts  # noqa: E402
+from aibot.support.sentences import sentences  # noqa: E402
+from aibot.support.text import STOPWORDS  # noqa: E402
 
 DANGLING = "dangling opener"
 RELATIVE_TIME = "relative time"

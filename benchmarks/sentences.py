@@ -46,7 +46,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from aibot.text import sentences as aibot_sentences  # noqa: E402
+from aibot.support.text import sentences as aibot_sentences  # noqa: E402
 from tests.test_sentences import CASES_FILE, read_cases  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"

@@ -16,12 +16,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import html5lib
 
-from aibot.build.outputs import absolute_html
-from aibot.build.render import clean_html, markdown_to_html
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article, Draft, Paragraph, Post, Section, article_id_for
-from aibot.posts import (
+from aibot.posts.files import (
     PostError,
     is_slug,
     parse_post,
@@ -30,6 +28,8 @@ from aibot.posts import (
     render_markdown,
     slugify,
 )
+from aibot.render.outputs import absolute_html
+from aibot.render.site import clean_html, markdown_to_html
 from aibot.write.verify import Review, verify
 
 FEED_URL = "https://feeds.example.org/world/rss.xml"

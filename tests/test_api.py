@@ -15,12 +15,12 @@ from aibot.config import load_config
 from aibot.models import Article, Story, Draft, Section, Paragraph, Post
 from aibot.collect.feeds import parse_feed
 from aibot.collect.extract import extract
-from aibot.cluster import cluster
+from aibot.cluster.stories import cluster
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.claude import ClaudeWriter
 from aibot.write.verify import verify
-from aibot.posts import load_post, save_post, render_markdown
-from aibot.build import build_site
+from aibot.posts.files import load_post, save_post, render_markdown
+from aibot.render import build_site
 from aibot.pipeline import run
 print("imported")
 """

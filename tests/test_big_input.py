@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from aibot.config import load_config
-from aibot.posts import load_post
+from aibot.posts.files import load_post
 from aibot.store import Store
 from tests.conftest import run_cli
 
@@ -205,7 +205,7 @@ def test_a_10000_entry_feed_is_cut_to_its_newest_entries_in_bounded_time(
 ) -> None:
     """The newest 500 entries are read; parsing all 10,000 (seconds of CPU) does not hold up
     the other feeds, whose answers take a second to come (it made one of them time out)."""
-    from aibot.collect.collector import MAX_ENTRIES_PER_FEED
+    from aibot.collect.stage import MAX_ENTRIES_PER_FEED
 
     folder, base = served
     entries = [

@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from aibot.build import search
-from aibot.build.search import index_site
+from aibot.commands.serve import Preview
 from aibot.config import load_config
-from aibot.serve import Preview
+from aibot.render import search
+from aibot.render.search import index_site
 from tests.conftest import REPO
 from tests.test_build import write_site
 from tests.test_search import built_demo_site, post_pages

@@ -12,10 +12,10 @@ from typing import Any
 import feedparser
 import pytest
 
-from aibot.build.render import build_site
 from aibot.config import Config, config_from_mapping
 from aibot.models import Post
-from aibot.posts import save_post
+from aibot.posts.files import save_post
+from aibot.render.site import build_site
 from tests.test_html import broken_links
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aibot.models import Story
-from aibot.posts import FRONT_MATTER_KEYS, draft_to_post
+from aibot.posts.files import FRONT_MATTER_KEYS, draft_to_post
 from aibot.write.verify import Review
 from tests.test_posts import WHEN, make_articles, make_draft
 

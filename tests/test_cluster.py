@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from aibot.cluster import cluster
+from aibot.cluster.stories import cluster
 from aibot.config import ClusterConfig
 from aibot.models import Story
 
@@ -95,7 +95,7 @@ def test_an_article_outside_the_window_starts_a_new_story(demo_articles) -> None
 
 
 def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_path) -> None:
-    from aibot.cluster import article_vectors
+    from aibot.cluster.stories import article_vectors
     from aibot.store import Store
 
     articles, _ = demo_articles
@@ -131,7 +131,7 @@ def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_pat
 def test_vectors_are_unit_length_heaviest_first_and_never_negative(demo_articles) -> None:
     import math
 
-    from aibot.cluster import VECTOR_TERMS, article_vectors
+    from aibot.cluster.stories import VECTOR_TERMS, article_vectors
 
     articles, _ = demo_articles
     vectors = article_vectors(articles)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from aibot.cluster import cluster
+from aibot.cluster.stories import cluster
 from aibot.models import Article, Story
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cluster_labelled.jsonl"

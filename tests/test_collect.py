@@ -14,7 +14,7 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from aibot.collect.collector import collect
+from aibot.collect.stage import collect
 from aibot.config import load_config
 from aibot.store import Store
 from tests.conftest import feeds_over_http, run_cli

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from aibot.cli import main
-from aibot.plural import counted
-from aibot.posts import is_protected, load_post, load_posts
+from aibot.posts.files import is_protected, load_post, load_posts
+from aibot.support.plural import counted
 from tests.test_build import add_post
 
 CONFIG = "site:\n  title: Harbour Daily\nfeeds:\n  - url: https://wire.example.org/rss.xml\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aibot import __version__
+from aibot.commands.config_docs import REGENERATE, field_docs, reference
 from aibot.config import (
     AuthorConfig,
     ConfigError,
@@ -22,7 +23,6 @@ from aibot.config import (
     load_config,
     load_config_with_sources,
 )
-from aibot.config_docs import REGENERATE, field_docs, reference
 from tests.conftest import REPO, run_cli
 
 CONFIG = """\

@@ -21,10 +21,11 @@ Method:
    takes most of the time; anchoring on events keeps that true when a run is slower or faster
    than the reference. The kill after a random delay is the fault injected; nothing else waits
    on a clock (processes are waited on with timeouts, conditions polled with deadlines).
-3. Right after each kill: every `content/posts/**/*.md` parses with `aibot.posts.load_post` and
-   its body still matches its own `generator.body_sha256` (a cut-off file would not), and `site/`
-   is either absent or a whole build (every local link of every page resolves, same files as the
-   reference's site; the build's staging folder is a sibling of `site/`, never `site/` itself).
+3. Right after each kill: every `content/posts/**/*.md` parses with
+   `aibot.posts.files.load_post` and its body still matches its own `generator.body_sha256` (a
+   cut-off file would not), and `site/` is either absent or a whole build (every local link of
+   every page resolves, same files as the reference's site; the build's staging folder is a
+   sibling of `site/`, never `site/` itself).
    Leftover temp files (`.<name>.<random>.tmp`) and staging folders are reported, not failed.
 4. Then `aibot run` again to completion in the same folder: `content/` must equal the reference
    exactly (no duplicate, missing or partial post; only leftover temp files are ignored and
@@ -76,8 +77,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aibot.build.incremental import MARKER
-from aibot.posts import PostError, is_edited, load_post
+from aibot.posts.files import PostError, is_edited, load_post
+from aibot.render.incremental import MARKER
 from tests.conftest import DEMO, _QuietHandler, feeds_over_http, tree_digest
 from tests.test_html import broken_links
 
@@ -85,7 +86,7 @@ KILLS = int(os.environ.get("AIBOT_CRASH_KILLS", "8"))
 SEED = int(os.environ.get("AIBOT_CRASH_SEED", "20261124"))
 EMBEDDINGS = os.environ.get("AIBOT_CRASH_EMBEDDINGS", "off")
 RUN_TIMEOUT = 300  # seconds a whole run may take before the test gives up on it
-# A temp file of aibot.posts.write_atomically: mkstemp(prefix=".<name>.", suffix=".tmp").
+# A temp file of aibot.posts.files.write_atomically: mkstemp(prefix=".<name>.", suffix=".tmp").
 TEMP_FILE = re.compile(r"^\..+\.tmp$")
 STAGING = re.compile(r"^\.site\.(build|old)-")
 

@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 import yaml
 
-from aibot.build.incremental import MARKER
 from aibot.models import Post
-from aibot.posts import is_edited, load_post, post_text, save_post
+from aibot.posts.files import is_edited, load_post, post_text, save_post
+from aibot.render.incremental import MARKER
 from tests.conftest import DEMO, run_cli, tree_digest
 from tests.test_crash import TEMP_FILE, _assert_whole_site, _files
 

@@ -15,7 +15,7 @@ import pytest
 
 from aibot.collect.feeds import parse_feed
 from aibot.models import Article, Draft, Paragraph, Post, Section
-from aibot.posts import render_markdown, save_post
+from aibot.posts.files import render_markdown, save_post
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from aibot.models import Article, Draft, Paragraph, Post, Section, Story
-from aibot.post_index import cached_posts
-from aibot.posts import (
+from aibot.posts.files import (
     MAX_SLUG,
     RESERVED_SLUGS,
     _first_sha256,
@@ -26,7 +25,8 @@ from aibot.posts import (
     save_post,
     slugify,
 )
-from aibot.related import RelatedIndex
+from aibot.posts.index import cached_posts
+from aibot.posts.related import RelatedIndex
 from aibot.write.verify import Review
 from tests.conftest import run_cli
 from tests.test_e2e import _add_feed, _labels, _post_of_story, _story_of_page
@@ -364,7 +364,7 @@ def test_a_new_post_file_gets_the_umasks_mode_and_a_rewrite_keeps_the_editors(
 
 
 def test_a_new_post_never_takes_a_slug_that_still_forwards_to_another(tmp_path: Path) -> None:
-    from aibot.write_stage import _taken_slugs
+    from aibot.write.stage import _taken_slugs
 
     renamed = _post("new-name", "Renamed", aliases=["older"], generator={"slug": "strike-ends"})
     taken = _taken_slugs([renamed])

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aibot import embeddings
-from aibot.cluster import cluster
+from aibot.cluster import embeddings
+from aibot.cluster.stories import cluster
 from aibot.config import ClusterConfig, load_config
 from aibot.models import Article
 from aibot.pipeline import RunReport, cluster_stage, collect_stage
@@ -241,7 +241,7 @@ def test_loading_the_model_leaves_the_root_logger_as_it_was() -> None:
     then print every HTTP request it makes afterwards."""
     script = (
         "import logging\n"
-        "from aibot import embeddings\n"
+        "from aibot.cluster import embeddings\n"
         "embeddings.embed(['Harbour reopens'])\n"
         "root = logging.getLogger()\n"
         "print(logging.getLevelName(root.level), len(root.handlers))\n"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aibot.models import Article, Draft, Evidence, Paragraph, Post, Section, Story
-from aibot.post_evidence import paragraph_evidence, paragraph_key
-from aibot.posts import (
+from aibot.posts.evidence import paragraph_evidence, paragraph_key
+from aibot.posts.files import (
     draft_to_post,
     is_edited,
     load_post,

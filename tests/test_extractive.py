@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from aibot.cluster import cluster
+from aibot.cluster.stories import cluster
 from aibot.models import Article, Draft, Story
-from aibot.text import sentences, words
+from aibot.support.text import sentences, words
 from aibot.write.extractive import ExtractiveWriter, clean_headline
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify

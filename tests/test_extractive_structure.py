@@ -10,10 +10,10 @@ from datetime import datetime
 import pytest
 import snowballstemmer
 
-from aibot.cluster import cluster
+from aibot.cluster.stories import cluster
 from aibot.collect.junk import is_furniture
 from aibot.models import Article, Draft, Story
-from aibot.text import STOPWORDS
+from aibot.support.text import STOPWORDS
 from aibot.write.attribution import attributed, is_claim
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.headings import phrase_of

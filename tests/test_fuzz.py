@@ -24,13 +24,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from aibot import yamlio
-from aibot.build.render import markdown_to_html
 from aibot.collect.extract import extract
 from aibot.collect.feeds import parse_feed
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article, Draft, Paragraph, Post, Section
-from aibot.posts import (
+from aibot.posts.files import (
     FRONT_MATTER_KEYS,
     PostError,
     is_slug,
@@ -38,7 +36,9 @@ from aibot.posts import (
     post_text,
     render_markdown,
 )
-from aibot.yamlio import YamlError, load_yaml, may_hold_alias
+from aibot.render.site import markdown_to_html
+from aibot.support import yamlio
+from aibot.support.yamlio import YamlError, load_yaml, may_hold_alias
 from fuzz.invariants import (
     FEED_URL,
     POST_PATH,

@@ -31,10 +31,10 @@ from xml.sax.saxutils import escape
 import pytest
 import yaml
 
-from aibot.build.render import build_site
-from aibot.collect.collector import clip_title
+from aibot.collect.stage import clip_title
 from aibot.config import load_config
-from aibot.posts import is_edited, load_post, post_text, seal
+from aibot.posts.files import is_edited, load_post, post_text, seal
+from aibot.render.site import build_site
 from tests.conftest import DEMO, tree_digest
 from tests.test_build import add_post, write_site
 from tests.test_serve import CONFIG
@@ -259,7 +259,7 @@ def test_yaml_nesting_is_capped_without_the_c_parser_too() -> None:
     composer would otherwise raise RecursionError)."""
     script = (
         "import yaml; del yaml.CSafeLoader, yaml.CSafeDumper\n"
-        "from aibot.yamlio import YamlError, load_yaml, _Loader\n"
+        "from aibot.support.yamlio import YamlError, load_yaml, _Loader\n"
         "assert _Loader.__mro__[1] is yaml.SafeLoader\n"
         "for depth in (33, 10_000):\n"
         "    try:\n"
@@ -488,7 +488,7 @@ def _links_stay_inside(site: Path) -> None:
 def test_every_slug_the_pipeline_makes_is_one_it_can_read_back() -> None:
     """The hundredth story with the same long headline: its suffix must not push the slug over
     80 characters (such a post could not be read back, and so would be written again)."""
-    from aibot.posts import is_slug, slugify
+    from aibot.posts.files import is_slug, slugify
 
     for title in ("a" * 5000, "word " * 40, "Ferry fares rise again " * 10):
         taken: list[str] = []

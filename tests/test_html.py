@@ -12,7 +12,7 @@ import html5lib
 import pytest
 from html5lib.html5parser import ParseError
 
-from aibot.build.render import build_site
+from aibot.render.site import build_site
 from tests.test_pages import add_post, demo_site, small_config
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

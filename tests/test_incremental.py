@@ -17,10 +17,10 @@ from typing import Any
 import jinja2
 import pytest
 
-from aibot.build import render
-from aibot.build.incremental import MARKER, HtmlCache
-from aibot.build.render import build_site
-from aibot.posts import load_post, save_post
+from aibot.posts.files import load_post, save_post
+from aibot.render import site as render
+from aibot.render.incremental import MARKER, HtmlCache
+from aibot.render.site import build_site
 from tests.test_build import NOW, PUBLISHED, add_post, leftovers, make_config, write_site
 from tests.test_html import broken_links
 
@@ -981,7 +981,7 @@ def test_a_failed_render_releases_the_search_with_an_error():
 def test_the_inputs_key_holds_the_installed_renderers_versions() -> None:
     from importlib import metadata
 
-    from aibot.build.incremental import _renderer_versions
+    from aibot.render.incremental import _renderer_versions
 
     aibot_version, jinja_version, cmark, nh3_version = _renderer_versions()
     assert aibot_version == metadata.version("aibot")

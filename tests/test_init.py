@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aibot import bundled, cli
+from aibot import cli
+from aibot.commands.config_docs import field_docs
+from aibot.commands.init_site import STARTER_FEEDS, site_files
 from aibot.config import Config, config_sections, load_config
-from aibot.config_docs import field_docs
-from aibot.init_site import STARTER_FEEDS, site_files
+from aibot.support import bundled
 from tests.conftest import DEMO, REPO, run_cli
 
 LAYOUT = [

@@ -178,7 +178,7 @@ def test_the_extractive_writer_never_picks_furniture_as_headline_lede_or_paragra
     import json
 
     from aibot.models import Story
-    from aibot.text import sentences
+    from aibot.support.text import sentences
     from aibot.write.extractive import ExtractiveWriter
 
     raw = json.loads(STORIES.read_text(encoding="utf-8"))["flood"]

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pytest
 
-from aibot import lock as lock_module
+from aibot.commands.serve import Preview
 from aibot.config import load_config
-from aibot.lock import EXIT_BUSY, LOCK_FILE, Holder, LockBusy, SiteLock, site_lock
-from aibot.serve import Preview
+from aibot.support import lock as lock_module
+from aibot.support.lock import EXIT_BUSY, LOCK_FILE, Holder, LockBusy, SiteLock, site_lock
 from tests.conftest import DEMO, run_cli, tree_digest
 from tests.test_build import write_site
 from tests.test_crash import Gate, _group_alive, _wait_until_group_is_gone, demo_over_http
@@ -238,7 +238,7 @@ def test_a_forked_child_does_not_keep_the_lock_of_its_killed_parent(tmp_path: Pa
         """
         import os, sys
         from pathlib import Path
-        from aibot.lock import site_lock
+        from aibot.support.lock import site_lock
         site_lock(Path(sys.argv[1]), "run").acquire()
         read, write = os.pipe()
         child = os.fork()
@@ -283,14 +283,14 @@ _BLOCK = (
 POOL_SCRIPTS = {
     "extraction": (
         "from concurrent.futures import ProcessPoolExecutor\n"
-        "from aibot.workers import die_with_parent\n" + _BLOCK + "print(2, flush=True)\n"
+        "from aibot.support.workers import die_with_parent\n" + _BLOCK + "print(2, flush=True)\n"
         "pool = ProcessPoolExecutor(2, initializer=die_with_parent, initargs=(os.getpid(),))\n"
         "[pool.submit(block) for _ in range(2)]\n"
         "sys.stdin.read()\n"
     ),
     "posts index": (
         "from pathlib import Path\n"
-        "from aibot import post_index\n" + _BLOCK + "post_index.POOL_FROM = 1\n"
+        "from aibot.posts import index as post_index\n" + _BLOCK + "post_index.POOL_FROM = 1\n"
         "workers = min(os.cpu_count(), 4)\n"
         "print(workers, flush=True)\n"
         "files = [Path(sys.argv[1], f'{n}.md') for n in range(workers)]\n"
@@ -299,7 +299,7 @@ POOL_SCRIPTS = {
     ),
     "page rendering": (
         "from pathlib import Path\n"
-        "from aibot.build import render\n"
+        "from aibot.render import site as render\n"
         "from tests.test_build import NOW, make_config, write_site\n"
         + _BLOCK
         + "render.POOL_FROM = 1\n"
@@ -314,8 +314,9 @@ POOL_SCRIPTS = {
 
 @pytest.mark.parametrize("pool", POOL_SCRIPTS)
 def test_pool_workers_end_with_their_killed_parent(pool: str, tmp_path: Path) -> None:
-    """aibot.workers.die_with_parent, as each of AiBot's process pools starts its workers: the
-    extraction pool, the posts index's and the build's. Without it a worker waits for ever."""
+    """aibot.support.workers.die_with_parent, as each of AiBot's process pools starts its
+    workers: the extraction pool, the posts index's and the build's. Without it a worker waits
+    for ever."""
     parent = subprocess.Popen(
         [sys.executable, "-c", POOL_SCRIPTS[pool], str(tmp_path)], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, text=True, start_new_session=True, cwd=REPO,
@@ -338,7 +339,7 @@ def test_pool_workers_end_with_their_killed_parent(pool: str, tmp_path: Path) ->
 
 def _lock_in_a_process_then_kill_it(cache: Path) -> Holder:
     script = (
-        "import sys; from pathlib import Path; from aibot.lock import site_lock; "
+        "import sys; from pathlib import Path; from aibot.support.lock import site_lock; "
         "site_lock(Path(sys.argv[1]), 'run').acquire(); print('held', flush=True); "
         "sys.stdin.read()"
     )

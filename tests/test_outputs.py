@@ -13,12 +13,12 @@ from typing import Any
 import feedparser
 import pytest
 
-from aibot.build import outputs
-from aibot.build.outputs import entry_id, news_language, write_outputs
-from aibot.build.render import PageLink, tag_slug
 from aibot.config import Config, config_from_mapping, load_config
 from aibot.models import Post
-from aibot.posts import load_posts
+from aibot.posts.files import load_posts
+from aibot.render import outputs
+from aibot.render.outputs import entry_id, news_language, write_outputs
+from aibot.render.site import PageLink, tag_slug
 from tests.conftest import DEMO, run_cli
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

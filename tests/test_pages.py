@@ -22,10 +22,10 @@ import html5lib
 import pytest
 import yaml
 
-from aibot.build.render import build_site, corroboration, json_ld, local_image
 from aibot.config import Config, config_from_mapping, load_config
 from aibot.models import Post
-from aibot.posts import load_posts, save_post
+from aibot.posts.files import load_posts, save_post
+from aibot.render.site import build_site, corroboration, json_ld, local_image
 from aibot.store import Store
 from tests.conftest import DEMO, REPO, run_cli
 

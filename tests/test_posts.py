@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aibot.build.render import markdown_to_html
 from aibot.models import Article, Draft, Paragraph, Post, Section, Story
-from aibot.posts import (
+from aibot.posts.files import (
     FRONT_MATTER_KEYS,
     MAX_SLUG,
     PostError,
@@ -24,6 +23,7 @@ from aibot.posts import (
     slugify,
     write_atomically,
 )
+from aibot.render.site import markdown_to_html
 from aibot.write.verify import Review
 
 WHEN = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)

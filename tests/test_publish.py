@@ -1,4 +1,4 @@
-"""`aibot run --ci` as .github/workflows/publish.yml calls it, and aibot.publish behind it: the
+"""`aibot run --ci` as .github/workflows/publish.yml calls it, and aibot.commands.ci behind it: the
 degraded decision, the feeds broken for a day, the job summary, the step outputs, the report."""
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from aibot.collect.collector import collect
-from aibot.config import ConfigError, config_from_mapping, load_config
-from aibot.pipeline import run
-from aibot.publish import (
+from aibot.collect.stage import collect
+from aibot.commands.ci import (
     DEGRADED_EXIT,
     BrokenFeed,
     assess,
@@ -29,6 +27,8 @@ from aibot.publish import (
     output_lines,
     summary_markdown,
 )
+from aibot.config import ConfigError, config_from_mapping, load_config
+from aibot.pipeline import run
 from aibot.report import RunReport
 from aibot.store import FeedState, Store
 from aibot.write.base import WriterError

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from aibot.build import search
-from aibot.build.render import sources_unindexed
-from aibot.build.search import BINARY_ENV, index_site
+from aibot.render import search
+from aibot.render.search import BINARY_ENV, index_site
+from aibot.render.site import sources_unindexed
 from tests.conftest import DEMO, run_cli
 
 _BUILT: dict[Path, Path] = {}

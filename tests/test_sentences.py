@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aibot.text import sentences
+from aibot.support.text import sentences
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "sentences" / "cases.txt"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from aibot.commands.serve import EVENTS_PATH, RELOAD_PATH, RELOAD_TAG, Preview, make_server
 from aibot.config import load_config
-from aibot.serve import EVENTS_PATH, RELOAD_PATH, RELOAD_TAG, Preview, make_server
 from tests.test_build import write_site
 
 INDEX = "<!doctype html><title>Harbour Daily</title><h1>Latest harbour stories</h1>\n"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from aibot import site_install
-from aibot.site_install import SiteInstall, SiteInstallError, install_of, packed_wheel
+from aibot.commands import site_install
+from aibot.commands.site_install import SiteInstall, SiteInstallError, install_of, packed_wheel
 from tests.conftest import run_cli
 
 COMMIT = "3f2c1a9d8e7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d"

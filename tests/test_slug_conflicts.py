@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from aibot.models import Post
-from aibot.posts import load_posts
-from aibot.slug_holders import holders_file, save_holders
+from aibot.posts.files import load_posts
+from aibot.posts.slugs import holders_file, save_holders
 
 SLUG = "harbour-reopens"
 

@@ -13,6 +13,7 @@ import pytest
 from aibot.config import load_config
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.write.extractive import ExtractiveWriter
+from aibot.write.stage import choose_writer
 from aibot.write.standalone import (
     dates_meant,
     named_outlet,
@@ -25,7 +26,6 @@ from aibot.write.standalone import (
     without_connective,
 )
 from aibot.write.verify import verify
-from aibot.write_stage import choose_writer
 
 MONDAY = datetime.fromisoformat("2026-11-23T08:20:00+00:00")  # a Monday morning in UTC
 GAZETTE = "The Fenmoor Gazette"

@@ -16,11 +16,11 @@ import aibot.pipeline
 from aibot.config import Config, load_config
 from aibot.models import Article, Story
 from aibot.pipeline import cluster_stage
-from aibot.posts import load_post, load_posts, save_post, seal
+from aibot.posts.files import load_post, load_posts, save_post, seal
 from aibot.report import RunReport
 from aibot.store import _SCHEMA, SCHEMA_VERSION, Store
 from aibot.write.extractive import ExtractiveWriter
-from aibot.write_stage import write_stage
+from aibot.write.stage import write_stage
 from tests.conftest import run_cli
 from tests.test_claude_pipeline import POSTS_IN_DEMO, _configure
 from tests.test_claude_pipeline import _posts as _claude_posts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aibot.text import html_to_text, one_line, plain_text, sentences, words
+from aibot.support.text import html_to_text, one_line, plain_text, sentences, words
 
 
 @pytest.mark.parametrize(

@@ -63,8 +63,8 @@ from dataclasses import dataclass, field
 
 from aibot.collect.junk import is_furniture
 from aibot.models import Article, Draft, Paragraph, Section, Story
-from aibot.text import STOPWORDS, sentences, words
-from aibot.vectors import cosine, normalise, tfidf
+from aibot.support.text import STOPWORDS, sentences, words
+from aibot.support.vectors import cosine, normalise, tfidf
 from aibot.write.attribution import attributed, is_claim
 from aibot.write.headings import heading
 from aibot.write.headline import clean_headline, headline, summary

@@ -57,7 +57,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from aibot.models import Article, Paragraph, Section
-from aibot.text import sentences, words
+from aibot.support.text import sentences, words
 
 NEAR_DUPLICATE = 0.8  # share of a sentence's words found in an earlier one
 MIN_REPEAT_WORDS = 6  # distinct words a sentence needs to count as a repeat

@@ -41,7 +41,7 @@ from typing import Literal
 import snowballstemmer
 
 from aibot.models import Article, Draft, Evidence
-from aibot.text import STOPWORDS, sentences
+from aibot.support.text import STOPWORDS, sentences
 from aibot.write.dates import MONTH_NAMES, Reading, WrittenDate, dates_in, why_impossible
 from aibot.write.evidence import supporting_sentences
 from aibot.write.standalone import dates_meant

@@ -28,9 +28,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from aibot.build import BuildReport, build_site
 from aibot.config import Config, ConfigError, load_config
-from aibot.lock import LockBusy, site_lock
+from aibot.render import BuildReport, build_site
+from aibot.support.lock import LockBusy, site_lock
 
 RELOAD_PATH = "/__aibot/reload.js"
 EVENTS_PATH = "/__aibot/events"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aibot.models import Post
-from aibot.posts import is_slug, load_posts, post_path, post_text, slugify
+from aibot.posts.files import is_slug, load_posts, post_path, post_text, slugify
 
 HAND_WRITTEN = "hand-written"
 

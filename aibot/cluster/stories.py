@@ -47,8 +47,8 @@ import snowballstemmer
 
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
-from aibot.text import words
-from aibot.vectors import Vector, normalise
+from aibot.support.text import words
+from aibot.support.vectors import Vector, normalise
 
 LEAD_WORDS = 100
 # Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: still telling, less so.

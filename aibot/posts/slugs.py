@@ -18,8 +18,8 @@ from pathlib import Path
 
 import orjson
 
-from aibot.atomic import replace_bytes
 from aibot.models import Post
+from aibot.support.files import replace_bytes
 
 VERSION = 1
 

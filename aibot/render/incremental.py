@@ -32,9 +32,9 @@ from typing import Any
 
 import orjson
 
-from aibot.atomic import replace_bytes
 from aibot.config import Config
 from aibot.models import Post
+from aibot.support.files import replace_bytes
 
 VERSION = 2
 MARKER = ".aibot-build"  # in the site: the id of the build that made it

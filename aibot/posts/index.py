@@ -25,10 +25,10 @@ from typing import Any
 
 import orjson
 
-from aibot.atomic import replace_bytes
 from aibot.models import Post
-from aibot.posts import read_post_bytes
-from aibot.workers import die_with_parent
+from aibot.posts.files import read_post_bytes
+from aibot.support.files import replace_bytes
+from aibot.support.workers import die_with_parent
 
 VERSION = 4
 SHARDS = 16  # files the entries are spread over, by a hash of the post's path

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aibot.models import Post
-from aibot.text import STOPWORDS, words
-from aibot.vectors import cosine, normalise
+from aibot.support.text import STOPWORDS, words
+from aibot.support.vectors import cosine, normalise
 
 RELATED_COUNT = 3
 TAG_BONUS = 0.15

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from aibot.config import Config
-from aibot.plural import counted
 from aibot.report import RunReport
 from aibot.store import Store
+from aibot.support.plural import counted
 
 # `aibot run --ci` exit codes besides 0 (publish) and 1 (the run failed, e.g. the build).
 DEGRADED_EXIT = 3

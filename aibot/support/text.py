@@ -6,7 +6,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from aibot.sentences import sentences
+from aibot.support.sentences import sentences
 
 __all__ = ["STOPWORDS", "html_to_text", "one_line", "plain_text", "sentences", "words"]
 

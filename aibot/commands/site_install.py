@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import aibot
-from aibot.bundled import checkout
+from aibot.support.bundled import checkout
 
 VENDOR = "vendor"
 # Written by the installer for the environment it installed into: not part of a wheel.

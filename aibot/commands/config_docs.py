@@ -1,8 +1,9 @@
 """Documentation of the settings, generated from the dataclasses of aibot/config.py.
 
 Each setting is documented once, by the string under its field in config.py. From those this
-module writes docs/configuration.md (`python -m aibot.config_docs > docs/configuration.md`; a test
-fails when the file is stale) and the commented aibot.yaml that `aibot init` creates.
+module writes docs/configuration.md
+(`python -m aibot.commands.config_docs > docs/configuration.md`; a test fails when the file
+is stale) and the commented aibot.yaml that `aibot init` creates.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from aibot.config import Config, FeedConfig, PriceConfig, config_sections, env_variable
 
-REGENERATE = "python -m aibot.config_docs > docs/configuration.md"
+REGENERATE = "python -m aibot.commands.config_docs > docs/configuration.md"
 
 
 @cache

@@ -51,12 +51,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from aibot.build.incremental import digest
 from aibot.config import Config
 from aibot.models import Post, utc
+from aibot.render.incremental import digest
 
 if TYPE_CHECKING:
-    from aibot.build.render import PageLink
+    from aibot.render.site import PageLink
 
 FEED_LIMIT = 50
 NEWS_WINDOW = timedelta(hours=48)

@@ -49,7 +49,12 @@ import nh3
 from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
-from aibot.build.incremental import (
+from aibot.config import Config
+from aibot.models import Post
+from aibot.posts.files import load_posts, old_slugs, post_listing, slugify
+from aibot.posts.related import RELATED_COUNT, RelatedIndex
+from aibot.posts.slugs import holders_file, save_holders
+from aibot.render.incremental import (
     MARKER,
     HtmlCache,
     Manifest,
@@ -60,8 +65,8 @@ from aibot.build.incremental import (
     read_manifest,
     write_manifest,
 )
-from aibot.build.outputs import NEWS_WINDOW, write_outputs
-from aibot.build.search import (
+from aibot.render.outputs import NEWS_WINDOW, write_outputs
+from aibot.render.search import (
     BUNDLE,
     SHARDS_FILE,
     SearchReport,
@@ -69,12 +74,7 @@ from aibot.build.search import (
     shard_count,
     shard_of,
 )
-from aibot.config import Config
-from aibot.models import Post
-from aibot.posts import load_posts, old_slugs, post_listing, slugify
-from aibot.related import RELATED_COUNT, RelatedIndex
-from aibot.slug_holders import holders_file, save_holders
-from aibot.workers import die_with_parent
+from aibot.support.workers import die_with_parent
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
@@ -640,7 +640,7 @@ class _Neighbours:
 
     This looks at stories, topics and dates only, never at the text of the whole site, so a
     post's fill-ups change only when one of those does (the write stage chooses by text, see
-    aibot.related)."""
+    aibot.posts.related)."""
 
     def __init__(self, links: list[PageLink], topics: dict[str, list[PageLink]]) -> None:
         self.links = links  # newest first, as build_site sorts them

@@ -13,7 +13,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
 _IN_CHECKOUT = {"demo": Path("examples") / "demo", "github": Path(".github"), "locks": Path(".")}
 
 

@@ -32,9 +32,9 @@ from aibot.collect.shared import (
 )
 from aibot.config import Config, FeedConfig
 from aibot.models import Article
-from aibot.progress import Progress
 from aibot.store import FeedState, Store
-from aibot.workers import die_with_parent
+from aibot.support.progress import Progress
+from aibot.support.workers import die_with_parent
 
 # Below this many pages a process pool costs more to start than it saves.
 POOL_MIN_PAGES = 24

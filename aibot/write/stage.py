@@ -27,8 +27,7 @@ from typing import Any
 
 from aibot.config import Config
 from aibot.models import Article, Draft, Post, Story
-from aibot.plural import counted
-from aibot.posts import (
+from aibot.posts.files import (
     MAX_PAGES_LIST,
     draft_to_post,
     is_protected,
@@ -38,10 +37,11 @@ from aibot.posts import (
     save_post,
     seal,
 )
-from aibot.related import RelatedIndex
+from aibot.posts.related import RelatedIndex
+from aibot.posts.slugs import holders_file
 from aibot.report import RunReport
-from aibot.slug_holders import holders_file
 from aibot.store import Store
+from aibot.support.plural import counted
 from aibot.write.base import ServiceError, Writer, WriterError
 from aibot.write.cost import Budget, Usage, cost_of, upper_bound
 from aibot.write.extractive import ExtractiveWriter

@@ -22,9 +22,9 @@ from urllib.parse import quote, urlsplit
 from slugify import slugify as make_slug
 
 from aibot.models import Article, Draft, Paragraph, Post, Story, utc
-from aibot.post_evidence import evidence_front_matter, evidence_problem
-from aibot.slug_holders import holder, last_holders
-from aibot.yamlio import YamlError, dump_yaml, load_yaml
+from aibot.posts.evidence import evidence_front_matter, evidence_problem
+from aibot.posts.slugs import holder, last_holders
+from aibot.support.yamlio import YamlError, dump_yaml, load_yaml
 
 if TYPE_CHECKING:
     from aibot.write.verify import Review
@@ -276,12 +276,12 @@ def load_posts(
     """Every readable post under `posts_dir` (sorted by path) and the errors of the others.
 
     With `index` (a file in the cache folder), parsed posts are kept there and reused while their
-    files are unchanged (see aibot.post_index). `listing` is `post_listing(posts_dir)` when the
+    files are unchanged (see aibot.posts.index). `listing` is `post_listing(posts_dir)` when the
     caller has just made it (a build does, to see whether anything changed): not made twice.
-    Of two posts with one slug, one keeps it and the other is an error (see aibot.slug_holders;
+    Of two posts with one slug, one keeps it and the other is an error (see aibot.posts.slugs;
     `holders` is the file where builds remember which post held each slug).
     """
-    from aibot.post_index import cached_posts
+    from aibot.posts.index import cached_posts
 
     posts: list[Post] = []
     errors: list[PostError] = []

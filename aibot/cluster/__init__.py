@@ -1,0 +1,1 @@
+"""The cluster stage: new articles → stories."""
