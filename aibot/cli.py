@@ -230,7 +230,8 @@ def _judge_for_ci(
 @_config_options
 def collect(config_path: Path | None, demo: bool) -> None:
     """Fetch the feeds and the full text of new articles into the cache."""
-    from aibot.pipeline import RunReport, collect_stage
+    from aibot.collect.stage import collect_stage
+    from aibot.pipeline import RunReport
     from aibot.store import Store
 
     config = _load(config_path, demo, feeds_needed=True)
@@ -250,7 +251,8 @@ def collect(config_path: Path | None, demo: bool) -> None:
 @_config_options
 def cluster_command(config_path: Path | None, demo: bool) -> None:
     """Group collected articles into stories."""
-    from aibot.pipeline import RunReport, cluster_stage
+    from aibot.cluster.stage import cluster_stage
+    from aibot.pipeline import RunReport
     from aibot.store import Store
 
     config = _load(config_path, demo)
@@ -422,7 +424,8 @@ def diff(config_path: Path | None, demo: bool, backend: str | None, slug: str) -
     """
     import difflib
 
-    from aibot.posts.files import is_edited, load_posts, post_text
+    from aibot.posts.files import is_edited, load_posts
+    from aibot.posts.frontmatter import post_text
     from aibot.posts.slugs import holders_file
     from aibot.store import Store
     from aibot.write.base import WriterError

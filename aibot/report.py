@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aibot.support.plural import counted
 
 if TYPE_CHECKING:
-    from aibot.write.cost import Usage
+    from aibot.models import Usage
 
 # Waiting stories listed in the printed report; --json lists them all.
 WAITING_SHOWN = 5

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aibot.models import Article, Story
 
 if TYPE_CHECKING:
-    from aibot.write.cost import Usage
+    from aibot.models import Usage
 
 SCHEMA_VERSION = 2
 

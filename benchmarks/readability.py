@@ -513,18 +513,18 @@ def post_hits(post: Post, file_text: str | None = None) -> list[Hit]:
     return [
         *dangling_openers(sentences_),
         *relative_times(sentences_),
-        *summary_repeats_lede(summary, _key_line(lines, "summary"), sections),
+        *summary_repeats_lede(summary, key_line(lines, "summary"), sections),
         *repeated_sentences(sentences_),
         *self_references(sentences_, outlet_names(post)),
         *headings_off_section(sections),
         *abbreviation_cuts(sentences_),
         *furniture(
-            title, _key_line(lines, "title"), summary, _key_line(lines, "summary"), sentences_
+            title, key_line(lines, "title"), summary, key_line(lines, "summary"), sentences_
         ),
     ]
 
 
-def _key_line(lines: Sequence[str], key: str) -> int:
+def key_line(lines: Sequence[str], key: str) -> int:
     return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 

@@ -19,7 +19,8 @@ from aibot.cluster.stories import cluster
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.claude import ClaudeWriter
 from aibot.write.verify import verify
-from aibot.posts.files import load_post, save_post, render_markdown
+from aibot.posts.frontmatter import load_post
+from aibot.posts.files import save_post, render_markdown
 from aibot.render import build_site
 from aibot.pipeline import run
 print("imported")

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from aibot.config import load_config
-from aibot.posts.files import load_post
+from aibot.posts.frontmatter import load_post
 from aibot.store import Store
 from tests.conftest import run_cli
 

@@ -9,9 +9,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from aibot.models import Story
-from aibot.posts.files import FRONT_MATTER_KEYS, draft_to_post
-from aibot.write.verify import Review
+from aibot.models import Review, Story
+from aibot.posts.files import draft_to_post
+from aibot.posts.frontmatter import FRONT_MATTER_KEYS
 from tests.test_posts import WHEN, make_articles, make_draft
 
 

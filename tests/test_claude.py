@@ -10,7 +10,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from aibot.models import Article, Draft, Paragraph, Section, Story
+from aibot.models import Article, Draft, Paragraph, Section, Story, Usage
 from aibot.write.base import ServiceError, WriterError
 from aibot.write.claude import (
     DEFAULT_MODEL,
@@ -19,7 +19,6 @@ from aibot.write.claude import (
     ClaudeWriter,
     retirement_date,
 )
-from aibot.write.cost import Usage
 from aibot.write.verify import paragraph_problems, verify
 from tests.conftest import anthropic_stub as stub
 

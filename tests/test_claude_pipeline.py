@@ -15,7 +15,7 @@ import yaml
 from aibot.config import load_config
 from aibot.pipeline import run
 from aibot.posts.evidence import paragraph_evidence
-from aibot.posts.files import load_post
+from aibot.posts.frontmatter import load_post
 from tests.conftest import anthropic_stub as stub
 from tests.conftest import run_cli
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from aibot.cli import main
-from aibot.posts.files import is_protected, load_post, load_posts
+from aibot.posts.files import is_protected, load_posts
+from aibot.posts.frontmatter import load_post
 from aibot.support.plural import counted
 from tests.test_build import add_post
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aibot.config import DEFAULT_PRICES, PriceConfig
-from aibot.write.cost import Budget, Usage, cost_of, price_for, upper_bound
+from aibot.models import Usage
+from aibot.write.cost import Budget, cost_of, price_for, upper_bound
 
 
 def test_a_model_is_priced_by_the_first_entry_its_id_contains() -> None:

@@ -77,7 +77,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aibot.posts.files import PostError, is_edited, load_post
+from aibot.posts.files import is_edited
+from aibot.posts.frontmatter import PostError, load_post
 from aibot.render.incremental import MARKER
 from tests.conftest import DEMO, _QuietHandler, feeds_over_http, tree_digest
 from tests.test_html import broken_links

@@ -32,7 +32,8 @@ import pytest
 import yaml
 
 from aibot.models import Post
-from aibot.posts.files import is_edited, load_post, post_text, save_post
+from aibot.posts.files import is_edited, save_post
+from aibot.posts.frontmatter import load_post, post_text
 from aibot.render.incremental import MARKER
 from tests.conftest import DEMO, run_cli, tree_digest
 from tests.test_crash import TEMP_FILE, _assert_whole_site, _files

@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from aibot.config import load_config
-from aibot.posts.files import load_post, load_posts
+from aibot.posts.files import load_posts
+from aibot.posts.frontmatter import load_post
 from aibot.store import Store
 from tests.conftest import feeds_over_http, run_cli, tree_digest
 

@@ -10,24 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from aibot.models import Article, Draft, Paragraph, Post, Section, Story
-from aibot.posts.files import (
-    MAX_SLUG,
-    RESERVED_SLUGS,
-    _first_sha256,
-    draft_to_post,
-    is_edited,
-    is_slug,
-    load_post,
-    load_posts,
-    post_from_bytes,
-    post_text,
-    save_post,
-    slugify,
-)
+from aibot.models import Article, Draft, Paragraph, Post, Review, Section, Story
+from aibot.posts.files import _first_sha256, draft_to_post, is_edited, load_posts, save_post
+from aibot.posts.frontmatter import load_post, post_from_bytes, post_text
 from aibot.posts.index import cached_posts
 from aibot.posts.related import RelatedIndex
-from aibot.write.verify import Review
+from aibot.posts.slugs import MAX_SLUG, RESERVED_SLUGS, is_slug, slugify
 from tests.conftest import run_cli
 from tests.test_e2e import _add_feed, _labels, _post_of_story, _story_of_page
 

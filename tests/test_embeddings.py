@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from aibot.cluster import embeddings
+from aibot.cluster.stage import cluster_stage
 from aibot.cluster.stories import cluster
+from aibot.collect.stage import collect_stage
 from aibot.config import ClusterConfig, load_config
 from aibot.models import Article
-from aibot.pipeline import RunReport, cluster_stage, collect_stage
+from aibot.pipeline import RunReport
 from aibot.store import Store
 from tests.test_cluster_quality import assert_meets_bar, load_fixture
 

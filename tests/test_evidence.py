@@ -9,15 +9,8 @@ from pathlib import Path
 
 from aibot.models import Article, Draft, Evidence, Paragraph, Post, Section, Story
 from aibot.posts.evidence import paragraph_evidence, paragraph_key
-from aibot.posts.files import (
-    draft_to_post,
-    is_edited,
-    load_post,
-    load_posts,
-    post_text,
-    post_warnings,
-    save_post,
-)
+from aibot.posts.files import draft_to_post, is_edited, load_posts, post_warnings, save_post
+from aibot.posts.frontmatter import load_post, post_text
 from aibot.write.evidence import MAX_SENTENCES
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.verify import verify

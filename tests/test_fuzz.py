@@ -28,15 +28,10 @@ from aibot.collect.extract import extract
 from aibot.collect.feeds import parse_feed
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article, Draft, Paragraph, Post, Section
-from aibot.posts.files import (
-    FRONT_MATTER_KEYS,
-    PostError,
-    is_slug,
-    parse_post,
-    post_text,
-    render_markdown,
-)
-from aibot.render.site import markdown_to_html
+from aibot.posts.files import render_markdown
+from aibot.posts.frontmatter import FRONT_MATTER_KEYS, PostError, parse_post, post_text
+from aibot.posts.slugs import is_slug
+from aibot.render.markdown import markdown_to_html
 from aibot.support import yamlio
 from aibot.support.yamlio import YamlError, load_yaml, may_hold_alias
 from fuzz.invariants import (

@@ -33,7 +33,8 @@ import yaml
 
 from aibot.collect.stage import clip_title
 from aibot.config import load_config
-from aibot.posts.files import is_edited, load_post, post_text, seal
+from aibot.posts.files import is_edited, seal
+from aibot.posts.frontmatter import load_post, post_text
 from aibot.render.site import build_site
 from tests.conftest import DEMO, tree_digest
 from tests.test_build import add_post, write_site
@@ -488,7 +489,7 @@ def _links_stay_inside(site: Path) -> None:
 def test_every_slug_the_pipeline_makes_is_one_it_can_read_back() -> None:
     """The hundredth story with the same long headline: its suffix must not push the slug over
     80 characters (such a post could not be read back, and so would be written again)."""
-    from aibot.posts.files import is_slug, slugify
+    from aibot.posts.slugs import is_slug, slugify
 
     for title in ("a" * 5000, "word " * 40, "Ferry fares rise again " * 10):
         taken: list[str] = []

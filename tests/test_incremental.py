@@ -17,7 +17,8 @@ from typing import Any
 import jinja2
 import pytest
 
-from aibot.posts.files import load_post, save_post
+from aibot.posts.files import save_post
+from aibot.posts.frontmatter import load_post
 from aibot.render import site as render
 from aibot.render.incremental import MARKER, HtmlCache
 from aibot.render.site import build_site
@@ -155,7 +156,7 @@ def write_big_site(base: Path) -> None:
 
 
 def _linked_then_failed(link_all: Any) -> Any:
-    """render._link_all whose `cp` links everything, then exits non-zero (a full disk, a file
+    """render.link_all whose `cp` links everything, then exits non-zero (a full disk, a file
     it could not link): the half-made folder must be emptied and each file linked by the build."""
 
     def run(site: Path, staging: Path) -> Any:
@@ -169,7 +170,7 @@ def _linked_then_failed(link_all: Any) -> Any:
 @pytest.mark.parametrize("copy", ["cp -al", "cp fails"])
 def test_incremental_build_after_a_body_edit_equals_a_cold_build(tmp_path, monkeypatch, copy):
     if copy == "cp fails":
-        monkeypatch.setattr(render, "_link_all", _linked_then_failed(render._link_all))
+        monkeypatch.setattr(render, "link_all", _linked_then_failed(render.link_all))
     base = tmp_path / "incremental"
     write_site(base)
     config = make_config(base)
@@ -889,7 +890,7 @@ def test_an_incremental_build_never_changes_a_file_of_the_last_site(tmp_path):
 
 
 def test_without_cp_unchanged_files_are_linked_one_by_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "_link_all", lambda site, staging: None)  # no GNU cp
+    monkeypatch.setattr(render, "link_all", lambda site, staging: None)  # no GNU cp
     base = tmp_path / "incremental"
     write_site(base)
     config = make_config(base)
@@ -925,7 +926,7 @@ def test_the_replaced_site_can_be_deleted_in_the_background(tmp_path):
 
 def test_templates_are_compiled_once_per_source(tmp_path):
     # Compiled templates are kept by Jinja outside the project (its own private folder).
-    env = render._environment(make_config(tmp_path))
+    env = render.environment(make_config(tmp_path))
     assert isinstance(env.bytecode_cache, jinja2.FileSystemBytecodeCache)
     cache = Path(env.bytecode_cache.directory)
     assert not cache.is_relative_to(tmp_path)

@@ -25,7 +25,9 @@ import yaml
 from aibot.config import Config, config_from_mapping, load_config
 from aibot.models import Post
 from aibot.posts.files import load_posts, save_post
-from aibot.render.site import build_site, corroboration, json_ld, local_image
+from aibot.render.context import corroboration
+from aibot.render.site import build_site
+from aibot.render.templates import json_ld, local_image
 from aibot.store import Store
 from tests.conftest import DEMO, REPO, run_cli
 

@@ -8,23 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from aibot.models import Article, Draft, Paragraph, Post, Section, Story
+from aibot.models import Article, Draft, Paragraph, Post, Review, Section, Story
 from aibot.posts.files import (
-    FRONT_MATTER_KEYS,
-    MAX_SLUG,
-    PostError,
     draft_to_post,
     is_edited,
     is_protected,
-    load_post,
     load_posts,
     render_markdown,
     save_post,
-    slugify,
-    write_atomically,
 )
-from aibot.render.site import markdown_to_html
-from aibot.write.verify import Review
+from aibot.posts.frontmatter import FRONT_MATTER_KEYS, PostError, load_post
+from aibot.posts.slugs import MAX_SLUG, slugify
+from aibot.render.markdown import markdown_to_html
+from aibot.support.files import write_atomically
 
 WHEN = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 

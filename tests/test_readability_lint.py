@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aibot.posts.files import load_post
+from aibot.posts.frontmatter import load_post
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from aibot.render import search
+from aibot.render.markdown import sources_unindexed
 from aibot.render.search import BINARY_ENV, index_site
-from aibot.render.site import sources_unindexed
 from tests.conftest import DEMO, run_cli
 
 _BUILT: dict[Path, Path] = {}

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+import aibot.cluster.stage
 import aibot.pipeline
+from aibot.cluster.stage import cluster_stage
 from aibot.config import Config, load_config
 from aibot.models import Article, Story
-from aibot.pipeline import cluster_stage
-from aibot.posts.files import load_post, load_posts, save_post, seal
+from aibot.posts.files import load_posts, save_post, seal
+from aibot.posts.frontmatter import load_post
 from aibot.report import RunReport
 from aibot.store import _SCHEMA, SCHEMA_VERSION, Store
 from aibot.write.extractive import ExtractiveWriter
@@ -138,7 +140,7 @@ def test_the_cluster_stage_counts_each_merge_and_names_both_stories(
             title="Bridge reopens",
             absorbed=["b"],
         )
-        monkeypatch.setattr(aibot.pipeline, "cluster", lambda *args, **kwargs: [merged])
+        monkeypatch.setattr(aibot.cluster.stage, "cluster", lambda *args, **kwargs: [merged])
         report = RunReport(started=T0)
         changed = cluster_stage(config, store, report)
         assert [s.id for s in changed] == ["a"]
@@ -165,7 +167,7 @@ def test_aibot_cluster_names_each_merge(tmp_path: Path, monkeypatch: pytest.Monk
     merged = replace(
         _story("a", first + second + [newcomer]), title="Bridge reopens", absorbed=["b"]
     )
-    monkeypatch.setattr(aibot.pipeline, "cluster", lambda *args, **kwargs: [merged])
+    monkeypatch.setattr(aibot.cluster.stage, "cluster", lambda *args, **kwargs: [merged])
 
     result = run_cli("cluster", "-c", str(tmp_path / "aibot.yaml"))
 
@@ -398,7 +400,7 @@ def _demo_without(demo: Path, outlet: str) -> list[dict]:
 def _fragmenting_cluster(monkeypatch: pytest.MonkeyPatch, demo: Path) -> dict[str, str]:
     """Run 1's clustering: the port strike as two stories (its first two outlets, its later
     two); run 2's: the later one absorbed by the first. Returns {fragment: story id}."""
-    real = aibot.pipeline.cluster
+    real = aibot.cluster.stage.cluster
     pages = [p for p, story in _labels(demo).items() if story == "port-strike"]
     later = {(demo / "sample" / p).resolve().as_uri() for p in pages if p.split("/")[1]
              in STRIKE_LATER}  # fmt: skip
@@ -428,7 +430,7 @@ def _fragmenting_cluster(monkeypatch: pytest.MonkeyPatch, demo: Path) -> dict[st
             return [one if s is first else s for s in out if s is not second]
         return out
 
-    monkeypatch.setattr(aibot.pipeline, "cluster", fragmenting)
+    monkeypatch.setattr(aibot.cluster.stage, "cluster", fragmenting)
     return ids
 
 

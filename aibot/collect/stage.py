@@ -32,6 +32,7 @@ from aibot.collect.shared import (
 )
 from aibot.config import Config, FeedConfig
 from aibot.models import Article
+from aibot.report import RunReport
 from aibot.store import FeedState, Store
 from aibot.support.progress import Progress
 from aibot.support.workers import die_with_parent
@@ -512,3 +513,21 @@ def _local_roots(config: Config, url: str) -> tuple[Path, ...]:
 def _quoted(text: str, words: int = 10) -> str:
     shown = text.split()
     return f"“{' '.join(shown[:words])}{'…' if len(shown) > words else ''}”"
+
+
+def collect_stage(
+    config: Config,
+    store: Store,
+    report: RunReport,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> None:
+    result = collect(config, store, now=now, progress=progress)
+    for key in ("feeds_ok", "feeds_failed", "feeds_waiting", "articles_new", "articles_seen",
+                "articles_failed", "articles_partial", "articles_syndicated",
+                "articles_junk", "articles_passed_over"):  # fmt: skip
+        setattr(report, key, getattr(report, key) + getattr(result, key))
+    report.junk += result.junk
+    for line in result.problems:
+        report.problem(line)

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aibot.models import Post
-from aibot.posts.files import is_slug, load_posts, post_path, post_text, slugify
+from aibot.posts.files import load_posts, post_path
+from aibot.posts.frontmatter import post_text
+from aibot.posts.slugs import is_slug, slugify
 
 HAND_WRITTEN = "hand-written"
 

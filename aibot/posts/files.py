@@ -1,8 +1,9 @@
 """Posts on disk: Markdown with YAML front matter under content/posts/YYYY/slug.md.
 
-This module owns the editors' contract (see docs/editing-posts.md): which keys a post has, how
-an editor's change is detected (`generator.body_sha256`, or `locked: true`), and how a Draft
-becomes Markdown. Files are written atomically, so a crash leaves the old file or the new one.
+This module reads the posts folder, writes posts, tells an editor's change
+(`generator.body_sha256`, or `locked: true`, see docs/editing-posts.md) and makes a Draft into
+a post. A file's own format is aibot.posts.frontmatter's. Files are written atomically, so a
+crash leaves the old file or the new one.
 """
 
 from __future__ import annotations
@@ -11,259 +12,29 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from slugify import slugify as make_slug
-
 from aibot.models import Article, Draft, Paragraph, Post, Story, utc
 from aibot.posts.evidence import evidence_front_matter, evidence_problem
-from aibot.posts.slugs import holder, last_holders
-from aibot.support.yamlio import YamlError, dump_yaml, load_yaml
+from aibot.posts.frontmatter import (
+    FRONT_MATTER_KEYS,
+    PostError,
+    key_line,
+    plain_value,
+    post_from_bytes,
+    post_text,
+)
+from aibot.posts.slugs import holder, is_slug, last_holders, slugify
+from aibot.support.files import write_atomically
 
 if TYPE_CHECKING:
-    from aibot.write.verify import Review
-
-FRONT_MATTER_KEYS = (
-    "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
-    "related", "aliases", "draft", "review", "locked", "language", "generator", "evidence",
-)  # fmt: skip
-# Written after every other key, unknown ones included: long, and for the build, not the editor.
-LAST_KEYS = ("evidence",)
-MAX_SLUG = 80
-# Bounds that keep one hand-edited file from costing a build unbounded time and memory: the
-# whole file, its front matter (the YAML parser builds a Python object per value), and the
-# lists that each make pages (a tag makes a page and two feeds, an alias a forwarding page).
-MAX_POST_BYTES = 4 * 1024 * 1024
-MAX_FRONT_MATTER_BYTES = 512 * 1024
-MAX_PAGES_LIST = 50
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Names the site's own pages use, and names Windows cannot give a file.
-RESERVED_SLUGS = frozenset(
-    {
-        "index",
-        "tags",
-        "tag",
-        "page",
-        "posts",
-        "static",
-        "feed",
-        "feeds",
-        "atom",
-        "rss",
-        "sitemap",
-        "search",
-        "about",
-        "sources",
-        "archive",
-        "404",
-        "con",
-        "prn",
-        "aux",
-        "nul",
-    }
-    | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
-)
-
-
-@dataclass
-class PostError(Exception):
-    """A post that cannot be read; `str()` gives `file:line: message`."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
-
-    def __reduce__(self) -> tuple[Any, ...]:  # to come back from a process pool worker
-        return (PostError, (self.path, self.line, self.message))
-
+    from aibot.models import Review
 
 # Reading
-
-
-def load_post(path: Path) -> Post:
-    """Read and validate one post; raise PostError naming the file and line."""
-    try:
-        data = read_post_bytes(path)
-    except OSError as exc:
-        raise PostError(path, None, f"cannot read: {exc.strerror}") from None
-    return post_from_bytes(data, path)
-
-
-def read_post_bytes(path: Path) -> bytes:
-    """A post file's bytes, but never more than one byte over MAX_POST_BYTES (then refused)."""
-    with path.open("rb") as file:
-        return file.read(MAX_POST_BYTES + 1)
-
-
-def post_from_bytes(data: bytes, path: Path) -> Post:
-    """A post from a file's bytes; raise PostError naming the file and line."""
-    if len(data) > MAX_POST_BYTES:
-        raise PostError(path, None, f"more than {MAX_POST_BYTES:,} bytes: not read")
-    try:
-        text = data.decode("utf-8-sig")  # editors' tools may add a BOM
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise PostError(path, line, f"not UTF-8 text ({exc.reason})") from None
-    # Line endings from Windows (CRLF) or old Macs (CR) read as "\n": a post saved by another
-    # system is the same post, not an edit.
-    return parse_post(text.replace("\r\n", "\n").replace("\r", "\n"), path)
-
-
-def parse_post(text: str, path: Path) -> Post:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise PostError(path, 1, _unopened(lines[0] if lines else ""))
-    # At the start of a line: an indented "---" is part of a value the dumper folded.
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if end is None:
-        raise _unclosed(lines, path)
-    front = "".join(lines[1:end])
-    if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        message = f"front matter is more than {MAX_FRONT_MATTER_BYTES:,} bytes: not read"
-        raise PostError(path, 2, message)
-    try:
-        meta = load_yaml(front)
-    except YamlError as exc:
-        line = exc.line + 1 if exc.line else None  # +1 for the opening '---'
-        raise PostError(path, line, f"front matter: {exc}") from None
-    if not isinstance(meta, dict):
-        raise PostError(path, 2, "front matter must be a mapping of keys to values")
-    body = "".join(lines[end + 1 :]).lstrip("\n")
-    _validate(meta, front, path)
-    return Post(meta=meta, body=body, path=path)
-
-
-# A line front matter may hold: a key, a list item, an indented continuation, a comment.
-_FRONT_MATTER_LINE = re.compile(r"^(?:[\w-]+\s*:|[-#\s]|$)")
-_DASHES = re.compile(r"^\s*[-–—]+\s*$")
-
-
-def _unopened(first: str) -> str:
-    """What is wrong with a post whose first line is not '---'."""
-    if _DASHES.match(first):
-        return (
-            f"front matter opens with a line of exactly three hyphens '---', got {first.strip()!r}"
-        )
-    if re.match(r"^[\w-]+\s*:", first):
-        return "no front matter: the line '---' above the first key is missing; add it as line 1"
-    return "no front matter: the file must start with a line '---'"
-
-
-def _unclosed(lines: list[str], path: Path) -> PostError:
-    """The error of front matter without its closing '---': on the first line that cannot be
-    front matter (where the text starts), when there is one."""
-    for number, line in enumerate(lines[1:], start=2):
-        if _DASHES.match(line):
-            message = "front matter closes with a line of exactly three hyphens '---'"
-            return PostError(path, number, f"{message}, got {line.strip()!r}")
-        if not _FRONT_MATTER_LINE.match(line):
-            message = "front matter is not closed by a line '---'; add one above this line"
-            return PostError(path, number, message)
-    return PostError(path, 1, "front matter is not closed by a line '---'")
-
-
-def _validate(meta: dict[str, Any], front: str, path: Path) -> None:
-    def fail(key: str, message: str) -> PostError:
-        match = re.search(rf"^{re.escape(key)}\s*:", front, re.M)
-        line = front[: match.start()].count("\n") + 2 if match else 2
-        return PostError(path, line, f"{key}: {message}")
-
-    title = meta.get("title")
-    if title is None or title == "":
-        raise fail("title", f"{_absent('title', meta)}; every post needs one: its headline")
-    if not isinstance(title, str) or not title.strip():
-        raise fail("title", f"expected the headline as text, got {_shown(title)}")
-    slug = meta.get("slug")
-    if slug is None or slug == "":
-        example = f"slug: {slugify(title)}"
-        needs = f"every post needs one, its name in the site's links: {example}"
-        raise fail("slug", f"{_absent('slug', meta)}; {needs}")
-    if not isinstance(slug, str) or not is_slug(slug):
-        raise fail(
-            "slug",
-            f"expected lowercase letters, digits and hyphens (at most {MAX_SLUG}, not a name "
-            f"the site uses itself), got {_shown(slug)}",
-        )
-    for key in ("date", "updated"):
-        if key in meta and meta[key] is not None:
-            moment = _as_datetime(meta[key])
-            if moment is None:
-                example = "2026-01-31T09:30:00Z"
-                raise fail(key, f"expected a date and time like {example}, got {_shown(meta[key])}")
-            meta[key] = moment
-    if meta.get("date") is None:
-        needs = "every post needs one: when it was first published, e.g. date: 2026-01-31T09:30:00Z"
-        raise fail("date", f"{_absent('date', meta)}; {needs}")
-    for key in ("tags", "related", "aliases"):
-        value = meta.get(key, [])
-        if value is None:
-            meta[key] = []
-        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(key, f"expected a list of text, got {_shown(value)}")
-        elif key != "related" and len(value) > MAX_PAGES_LIST:
-            raise fail(key, f"at most {MAX_PAGES_LIST} (each makes pages), got {len(value):,}")
-    for alias in meta.get("aliases") or []:
-        if not is_slug(alias):
-            expected = "slugs (lowercase letters, digits, hyphens)"
-            raise fail("aliases", f"expected {expected}, got {_shown(alias)}")
-    for key in ("draft", "locked"):
-        if key in meta and not isinstance(meta[key], bool):
-            raise fail(key, f"expected true or false, got {_shown(meta[key])}")
-    sources = meta.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
-        raise fail("sources", "expected a list of {outlet, title, url} entries")
-    for key in ("summary", "author", "image"):
-        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
-            raise fail(key, f"expected text, got {_shown(meta[key])}")
-
-
-def _absent(key: str, meta: dict[str, Any]) -> str:
-    """How a required key is absent: not written at all, or written with no value."""
-    return "missing" if key not in meta else "empty"
-
-
-def _shown(value: Any) -> str:
-    """A value as a message shows it: its repr, cut short."""
-    text = repr(value)
-    return text if len(text) <= 100 else f"{text[:100]}… ({len(text):,} characters)"
-
-
-def is_slug(text: str) -> bool:
-    """Lowercase ASCII letters, digits and single hyphens, at most MAX_SLUG characters: safe as
-    a file name and a URL path segment (no "/", "..", or reserved name)."""
-    return bool(_SLUG.match(text)) and len(text) <= MAX_SLUG and text not in RESERVED_SLUGS
-
-
-def _key_line(path: Path, key: str) -> int | None:
-    """The 1-based line of `key:` in a post file, for messages about a valid file."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError:
-        return None
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    try:
-        if isinstance(value, datetime):
-            return utc(value)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
-        if isinstance(value, str):
-            return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-    except (ValueError, OverflowError):  # not a date, or one that is before year 1 in UTC
-        return None
-    return None
 
 
 def load_posts(
@@ -326,7 +97,7 @@ def _one_post_per_slug(
                     f"slug: {slug!r} is already used by {keeper.path}, which keeps it ({why}); "
                     "give this post another slug to publish it"
                 )
-                refused[id(post)] = PostError(path, _key_line(path, "slug"), message)
+                refused[id(post)] = PostError(path, key_line(path, "slug"), message)
     kept = [p for p in posts if id(p) not in refused]
     return kept, [refused[id(p)] for p in posts if id(p) in refused]
 
@@ -361,7 +132,7 @@ def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list
         path = post.path or Path(post.slug)
 
         def at(key: str, message: str, path: Path = path) -> str:
-            line = _key_line(path, key)
+            line = key_line(path, key)
             return f"{path}:{line}: {message}" if line else f"{path}: {message}"
 
         for slug in post.meta.get("related") or []:
@@ -387,30 +158,6 @@ def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list
 # Writing
 
 
-def post_text(post: Post) -> str:
-    """The file text of a post: front matter in the documented key order, then the body."""
-    first = [k for k in FRONT_MATTER_KEYS if k not in LAST_KEYS]
-    ordered = {k: post.meta[k] for k in first if k in post.meta}
-    ordered.update({k: v for k, v in post.meta.items() if k not in ordered and k not in LAST_KEYS})
-    ordered.update({k: post.meta[k] for k in LAST_KEYS if k in post.meta})
-    return f"---\n{dump_yaml(_plain(ordered))}---\n\n{post.body.strip()}\n"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        try:
-            moment = utc(value)
-        except OverflowError:  # 0001-01-01T00:00+01:00 is no moment of year 1 in UTC
-            return value.isoformat()
-        # Not strftime: its %Y writes the year 999 as "999", which no ISO 8601 reader takes.
-        return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def save_post(post: Post, path: Path | None = None) -> Path:
     """Write `post` atomically (temp file, fsync, rename in the same folder)."""
     target = path or post.path
@@ -419,32 +166,6 @@ def save_post(post: Post, path: Path | None = None) -> Path:
     write_atomically(target, post_text(post))
     post.path = target
     return target
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private; a post is an ordinary file: keep the old file's mode,
-        # or the one the umask gives a new file.
-        os.fchmod(fd, _mode_of(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_of(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 def post_path(posts_dir: Path, post: Post) -> Path:
@@ -471,7 +192,7 @@ EDITORIAL_KEYS = (
 
 def body_sha256(post: Post) -> str:
     """Hash of everything an editor may change: the body and the editorial front matter."""
-    editorial: dict[str, Any] = {k: _plain(post.meta.get(k)) for k in EDITORIAL_KEYS}
+    editorial: dict[str, Any] = {k: plain_value(post.meta.get(k)) for k in EDITORIAL_KEYS}
     editorial["draft"] = bool(post.meta.get("draft", False))
     for key in ("tags", "related", "aliases"):
         editorial[key] = editorial[key] or []
@@ -510,21 +231,6 @@ def is_edited(post: Post) -> bool:
 def is_protected(post: Post) -> bool:
     """True when the pipeline must not rewrite this post (edited by hand, or locked)."""
     return bool(post.meta.get("locked")) or is_edited(post)
-
-
-def slugify(title: str, taken: Iterable[str] = ()) -> str:
-    """ASCII (transliterated: "Москва" -> "moskva"), lowercase, hyphenated, at most 80 characters
-    on a word boundary, never a reserved name, not in `taken` (else -2, -3, ...)."""
-    slug = make_slug(title, max_length=MAX_SLUG - 3, word_boundary=True, save_order=True)
-    slug = slug or "story"
-    if slug in RESERVED_SLUGS:
-        slug = f"{slug}-story"
-    taken = set(taken)
-    unique, n = slug, 2
-    while unique in taken:
-        suffix = f"-{n}"  # the base is cut so that the whole stays within MAX_SLUG
-        unique, n = f"{slug[: MAX_SLUG - len(suffix)].rstrip('-')}{suffix}", n + 1
-    return unique
 
 
 def draft_to_post(

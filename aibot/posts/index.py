@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from aibot.models import Post
-from aibot.posts.files import read_post_bytes
+from aibot.posts.frontmatter import read_post_bytes
 from aibot.support.files import replace_bytes
 from aibot.support.workers import die_with_parent
 

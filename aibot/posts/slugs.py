@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import orjson
+from slugify import slugify as make_slug
 
 from aibot.models import Post
 from aibot.support.files import replace_bytes
@@ -77,3 +79,58 @@ def _rank(post: Post) -> tuple[object, ...]:
 
 def _named_after_slug(post: Post) -> bool:
     return post.path is not None and post.path.name == f"{post.slug}.md"
+
+
+MAX_SLUG = 80
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# Names the site's own pages use, and names Windows cannot give a file.
+RESERVED_SLUGS = frozenset(
+    {
+        "index",
+        "tags",
+        "tag",
+        "page",
+        "posts",
+        "static",
+        "feed",
+        "feeds",
+        "atom",
+        "rss",
+        "sitemap",
+        "search",
+        "about",
+        "sources",
+        "archive",
+        "404",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+    }
+    | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
+)
+
+
+def is_slug(text: str) -> bool:
+    """Lowercase ASCII letters, digits and single hyphens, at most MAX_SLUG characters: safe as
+    a file name and a URL path segment (no "/", "..", or reserved name)."""
+    return bool(_SLUG.match(text)) and len(text) <= MAX_SLUG and text not in RESERVED_SLUGS
+
+
+def slugify(title: str, taken: Iterable[str] = ()) -> str:
+    """ASCII (transliterated: "Москва" -> "moskva"), lowercase, hyphenated, at most 80 characters
+    on a word boundary, never a reserved name, not in `taken` (else -2, -3, ...)."""
+    slug = make_slug(title, max_length=MAX_SLUG - 3, word_boundary=True, save_order=True)
+    slug = slug or "story"
+    if slug in RESERVED_SLUGS:
+        slug = f"{slug}-story"
+    taken = set(taken)
+    unique, n = slug, 2
+    while unique in taken:
+        suffix = f"-{n}"  # the base is cut so that the whole stays within MAX_SLUG
+        unique, n = f"{slug[: MAX_SLUG - len(suffix)].rstrip('-')}{suffix}", n + 1
+    return unique

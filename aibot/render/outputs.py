@@ -56,7 +56,7 @@ from aibot.models import Post, utc
 from aibot.render.incremental import digest
 
 if TYPE_CHECKING:
-    from aibot.render.site import PageLink
+    from aibot.render.context import PageLink
 
 FEED_LIMIT = 50
 NEWS_WINDOW = timedelta(hours=48)

@@ -21,9 +21,7 @@ import functools
 import gc
 import hashlib
 import itertools
-import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -36,24 +34,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import cmarkgfm
-import jinja2
-import nh3
-from cmarkgfm.cmark import Options
-from markupsafe import Markup
-
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts.files import load_posts, old_slugs, post_listing, slugify
+from aibot.posts.files import load_posts, old_slugs, post_listing
 from aibot.posts.related import RELATED_COUNT, RelatedIndex
-from aibot.posts.slugs import holders_file, save_holders
+from aibot.posts.slugs import holders_file, save_holders, slugify
+from aibot.render.context import FeedRow, Month, PageLink, month_key
+from aibot.render.feed_health import feed_health
 from aibot.render.incremental import (
     MARKER,
     HtmlCache,
@@ -65,35 +59,27 @@ from aibot.render.incremental import (
     read_manifest,
     write_manifest,
 )
+from aibot.render.markdown import markdown_to_html
 from aibot.render.outputs import NEWS_WINDOW, write_outputs
 from aibot.render.search import (
     BUNDLE,
-    SHARDS_FILE,
     SearchReport,
     index_site,
     shard_count,
     shard_of,
 )
+from aibot.render.swap import (
+    current_umask,
+    holds_only,
+    link_all,
+    link_file,
+    remove_leftovers,
+    remove_tree,
+    swap_in,
+    write_new,
+)
+from aibot.render.templates import environment, iso, local_image, web_url
 from aibot.support.workers import die_with_parent
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
-}  # fmt: skip
-_ALLOWED_ATTRIBUTES = {
-    "*": {"id", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"align"},
-    "th": {"align"},
-}
-# Raw HTML passes cmark (nh3 cleans it after); footnotes as editors know them from GitHub.
-_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
-# An <img> tag as html5ever (nh3) writes it: values in double quotes, which may hold < and >.
-_IMAGE = re.compile(r'<img\b(?:[^"<>]|"[^"]*")*>')
-# A citation as nh3 leaves it: `[[2]](#source-2)` in Markdown.
-_CITATION = re.compile(r'<a href="#source-(\d+)" rel="noopener noreferrer">\[(\d+)\]</a>')
 
 
 @dataclass
@@ -109,205 +95,6 @@ class BuildReport:
     next_scheduled: datetime | None = None  # the date of the first of them
     ok: bool = True
     problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PageLink:
-    """A post as other pages show it: cards, lists, related, feeds."""
-
-    post: Post
-    href: str  # relative to the site root, e.g. posts/slug.html
-    # Markdown -> HTML, called the first time `html` is read (a build passes its cache's).
-    to_html: Callable[[str], str] = field(default=lambda text: markdown_to_html(text), repr=False)
-    shown: list[PageLink] = field(default_factory=list)  # its related posts, in order
-    # Why `shown` posts are related to this one: computed when its page is rendered.
-    reason: Callable[[Post, Post], str] | None = field(default=None, repr=False)
-    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
-    image: str = ""  # the post's image as a path inside the site, or "" (see local_image)
-    # Digests of what pages show of this post (build.incremental): `content_key` of the post's
-    # file, URL and tags (all a card, a feed entry or the search index shows), `build_key` of
-    # that and the content keys of its related posts (all its own page shows: a reason shown on
-    # a related card depends on the two posts alone).
-    content_key: str = ""
-    build_key: str = ""
-    _html: str | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:  # what a page's key sees of a post shown on it
-        return f"PageLink({self.href!r}, {self.content_key!r})"
-
-    @functools.cached_property
-    def related(self) -> list[tuple[PageLink, str]]:
-        """The related posts with the reason shown on each card."""
-        reason = self.reason or (lambda _post, _other: "")
-        return [(other, reason(self.post, other.post)) for other in self.shown]
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.post.meta
-
-    @functools.cached_property
-    def credit(self) -> str:
-        """ "Based on 3 reports from …" or "Single-source report …" (see corroboration)."""
-        return corroboration(self.meta.get("sources"))
-
-    @property
-    def html(self) -> str:
-        """The post's body as sanitised HTML."""
-        if self._html is None:
-            self._html = self.to_html(self.post.body)
-        return self._html
-
-
-@dataclass
-class Month:
-    """One page of the monthly archive."""
-
-    year: int
-    month: int
-    label: str  # "November 2026"
-    href: str  # archive/2026/11.html
-    posts: list[PageLink] = field(default_factory=list)
-
-
-@dataclass
-class FeedRow:
-    """A configured feed as the Sources page shows it."""
-
-    name: str
-    url: str  # an http(s) URL to link, or "" for a local file
-    file: str  # the file name of a local feed, or ""
-    tags: tuple[str, ...]
-    cited: int  # published posts citing this outlet
-    last_success: datetime | None = None
-    failures: int = 0
-    this_week: int | None = None  # None: no cache, health unknown
-
-
-def markdown_to_html(text: str) -> str:
-    """Markdown (GitHub Flavored, as GitHub previews it to an editor) to HTML with nothing
-    dangerous left: no raw scripts, no on* attributes, no javascript: links. Raw HTML is let
-    through cmark (the Sources list anchors are `<span id="source-N">`), so nh3 is the one place
-    that decides what survives. Citations (`[[2]](#source-2)`) become superscript links to the
-    Sources list, whose heading gets the id `sources`.
-
-    cmark-gfm rather than Python-Markdown: measured 0.08 ms against 4.3 ms for a 600-word post
-    (50x), which is what lets a 5,000-post site build in seconds."""
-    rendered = cmarkgfm.github_flavored_markdown_to_html(text, options=_CMARK_OPTIONS)
-    cleaned = _CITATION.sub(_citation, clean_html(rendered))
-    return cleaned.replace("<h2>Sources</h2>", '<h2 id="sources">Sources</h2>', 1)
-
-
-def clean_html(html: str) -> str:
-    """Only the allowed tags, attributes and URL schemes (http, https, mailto); images only from
-    the site itself, else their alt text."""
-    cleaned = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        attribute_filter=_own_images_only,
-    )
-    return _IMAGE.sub(_image_without_source, cleaned)
-
-
-def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
-    """An image in a post is loaded only from the site itself (see local_image for why)."""
-    if tag == "img" and attribute == "src" and (urlsplit(value).scheme or value.startswith("//")):
-        return None
-    return value
-
-
-def _image_without_source(match: re.Match[str]) -> str:
-    """An <img> whose src was dropped becomes its alt text."""
-    if " src=" in match.group(0):
-        return match.group(0)
-    alt = re.search(r' alt="([^"]*)"', match.group(0))
-    return f"[{alt.group(1)}]" if alt and alt.group(1).strip() else ""
-
-
-def _citation(match: re.Match[str]) -> str:
-    number, label = match.groups()
-    return (
-        f'<sup class="cite"><a href="#source-{number}" '
-        f'aria-label="Source {label}">[{label}]</a></sup>'
-    )
-
-
-def corroboration(sources: Any) -> str:
-    """The line under a post's byline saying how many independent outlets it rests on:
-    "Based on 3 reports from A, B and C", "Single-source report (A)". Syndicated copies (an
-    article's `also` outlets) are one report, named as "also carried by"."""
-    outlets: dict[str, str] = {}  # lower-case name -> name as first written
-    carried: dict[str, str] = {}
-    reports = 0
-    for source in sources if isinstance(sources, list) else []:
-        if not isinstance(source, dict):
-            continue
-        reports += 1
-        name = " ".join(str(source.get("outlet") or "").split())
-        if name:
-            outlets.setdefault(name.lower(), name)
-        also = source.get("also") or []
-        for other in also if isinstance(also, list) else [also]:
-            other = " ".join(str(other).split())
-            if other:
-                carried.setdefault(other.lower(), other)
-    for key in outlets:
-        carried.pop(key, None)
-    names = list(outlets.values())
-    others = list(carried.values())
-    if len(names) > 1:
-        line = (
-            f"Based on {len(names)} reports from {_and(names)}" if reports == len(names)
-            else f"Based on {reports} reports from {len(names)} outlets: {_and(names)}"
-        )  # fmt: skip
-        return line + (f" (also carried by {_and(others)})" if others else "")
-    if names:
-        also = f", also carried by {_and(others)}" if others else ""
-        return f"Single-source report ({names[0]}{also})"
-    return "Single-source report" if reports else "No sources listed"
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def json_ld(value: Any) -> Markup:
-    """JSON for a <script type="application/ld+json"> element: `<`, `>` and `&` are written as
-    \\u003c etc., so no string in it can close the element (a title "</script>" stays text)."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
-    for char, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(char, escaped)
-    return Markup(text)
-
-
-def local_image(value: Any, base_url: str) -> str:
-    """A post's `image` as a path inside the site, or "" when it lives on another host.
-
-    Pages never load images from other hosts: that would tell the outlet (and any tracker it
-    uses) who reads what, break the offline site and the Content-Security-Policy, and reuse a
-    photograph the outlet may not license for reuse. An image of the site's own (a path such as
-    `static/img/x.jpg`, shipped in the site's `templates/static/`, or a URL under `base_url`) is
-    shown; other posts get a drawn placeholder."""
-    text = str(value or "").strip()
-    if not text:
-        return ""
-    base = base_url.rstrip("/") + "/"
-    if text.startswith(base):
-        text = text[len(base) :]
-    elif urlsplit(text).scheme or text.startswith("//"):
-        return ""
-    path = text.lstrip("/")
-    if not path or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
-        return ""
-    return path
 
 
 def build_site(
@@ -351,7 +138,7 @@ def _build_site(
     output = config.paths.output
     report = BuildReport(output=output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(output)
+    remove_leftovers(output)
     state = config.paths.cache / "build"
     manifest_file = state / "manifest.json"
     last = read_manifest(manifest_file, output) if output.is_dir() else Manifest()
@@ -361,15 +148,15 @@ def _build_site(
     # age or left the news window since: checked from file times alone, no post is read.
     listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
     quick = digest(site.inputs, drafts, future, repr((listing, site.feed_health())))
-    intact = bool(last.build_id) and _holds_only(output, last.files)
+    intact = bool(last.build_id) and holds_only(output, last.files)
     if intact and last.quick == quick and now < _moment(last.valid_until):
         return _unchanged(report, last, site, started)
 
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a site is for serving
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a site is for serving
     # The new site starts as the last one made of hard links (`cp -al`, in its own process
     # while this one reads the posts); every file made again replaces its link (see _Site).
-    site.linking = _link_all(output, staging) if intact else None
+    site.linking = link_all(output, staging) if intact else None
     holders = holders_file(config.paths.cache)
     posts, errors = load_posts(
         config.posts_dir, index=config.posts_index, listing=listing, holders=holders
@@ -392,9 +179,9 @@ def _build_site(
     valid_until = _valid_until(posts, now, drafts=drafts, future=future)
     if intact and last.whole == whole and not errors:
         site.await_links()
-        _remove_tree(staging)
+        remove_tree(staging)
         last.quick, last.valid_until = quick, valid_until
-        last.scheduled, last.next_scheduled = len(scheduled), _iso(report.next_scheduled)
+        last.scheduled, last.next_scheduled = len(scheduled), iso(report.next_scheduled)
         with contextlib.suppress(OSError):
             write_manifest(manifest_file, last)
         return _unchanged(report, last, site, started)
@@ -409,8 +196,8 @@ def _build_site(
         report.search_seconds = search.seconds
         report.problems.extend(search.problems)
         build_id = uuid.uuid4().hex
-        _write_new(staging / MARKER, build_id + "\n")
-        _swap_in(staging, output, background=background)
+        write_new(staging / MARKER, build_id + "\n")
+        swap_in(staging, output, background=background)
     except Exception as exc:
         if site.search is not None:  # let Pagefind finish before its folder goes
             site.written.fail()  # no more pages come: it stops after the shard it is on
@@ -432,7 +219,7 @@ def _build_site(
             else:
                 made = Manifest(build_id, whole, site.files, quick, valid_until)
             made.posts = len(visible)
-            made.scheduled, made.next_scheduled = len(scheduled), _iso(report.next_scheduled)
+            made.scheduled, made.next_scheduled = len(scheduled), iso(report.next_scheduled)
             write_manifest(manifest_file, made)
         except OSError as exc:
             report.problems.append(f"build cache not saved ({exc}); the next build is a full one")
@@ -468,30 +255,6 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
     return report
 
 
-def _holds_only(site: Path, files: dict[str, str]) -> bool:
-    """Whether `site` has exactly the files the manifest lists (pages, outputs and static/;
-    the search index is checked by its listing of shards): nobody added or deleted a file."""
-    found = set()
-    for folder, dirs, names in os.walk(site):
-        relative = os.path.relpath(folder, site)
-        if relative == ".":
-            dirs[:] = [d for d in dirs if d != BUNDLE]
-            names = [n for n in names if n != MARKER]
-            relative = ""
-        found.update(f"{relative}/{n}" if relative else n for n in names)
-    return found == files.keys() and _search_intact(site / BUNDLE)
-
-
-def _search_intact(bundle: Path) -> bool:
-    """Whether the search index has its listing and every shard it lists (a build whose search
-    failed has none, and then a rebuild tries again)."""
-    try:
-        shards = json.loads((bundle / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
-        return all((bundle / name / "pagefind.js").is_file() for name in shards)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
 def _scheduled(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> list[datetime]:
     """The dates of the posts left out because they are dated after `now` (none with
     `future`; drafts only with `drafts`, as they are left out anyway)."""
@@ -500,10 +263,6 @@ def _scheduled(posts: list[Post], now: datetime, *, drafts: bool, future: bool) 
     return [
         p.date for p in posts if p.date is not None and p.date > now and (drafts or not p.is_draft)
     ]
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment is not None else ""
 
 
 def _valid_until(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> str:
@@ -550,87 +309,8 @@ def tag_slug(tag: str) -> str:
     return "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:10]
 
 
-# A build folder older than this beside the site is a leftover of a killed build.
-LEFTOVER_AGE_S = 3600
 # In the new site while it is built: the last site's search index, whose shards it reuses.
 _LAST_SEARCH = ".last-search"
-
-
-def _remove_leftovers(output: Path) -> None:
-    """Delete `.site.build-*` and `.site.old-*` folders a killed build left beside the site."""
-    cutoff = time.time() - LEFTOVER_AGE_S
-    for pattern in (f".{output.name}.build-*", f".{output.name}.old-*"):
-        for folder in output.parent.glob(pattern):
-            try:
-                if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                    shutil.rmtree(folder, ignore_errors=True)
-            except OSError:
-                continue
-
-
-def _swap_in(staging: Path, output: Path, *, background: bool = False) -> None:
-    """Replace `output` by `staging` with two renames; the old site is removed last, by a
-    process left running when `background` says so."""
-    old = None
-    if output.exists():
-        old = output.with_name(f".{output.name}.old-{time.time_ns()}")
-        output.rename(old)
-    staging.rename(output)
-    if old is not None and not (background and _remove_in_background(old)):
-        _remove_tree(old)
-
-
-def _remove_in_background(folder: Path) -> bool:
-    """Start deleting `folder` in a process of its own that outlives this one (`rm -rf`, run
-    by a shell that exits at once, so nothing is left to wait for); False where that cannot
-    be done. A deletion cut short leaves a `.site.old-*` folder that the next build removes."""
-    shell = shutil.which("sh") if os.name == "posix" else None
-    if shell is None:
-        return False
-    try:
-        done = subprocess.run(
-            [shell, "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh", str(folder)],
-            check=False,
-            timeout=10,
-            start_new_session=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-def _remove_tree(folder: Path) -> None:
-    """Delete `folder`: with `rm -rf` where there is one (C, three times faster than
-    shutil.rmtree on 12,000 files), else shutil.rmtree."""
-    rm = shutil.which("rm") if os.name == "posix" else None
-    if rm is not None:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run([rm, "-rf", "--", str(folder)], check=False, timeout=600)
-    shutil.rmtree(folder, ignore_errors=True)  # whatever is left (or all, without rm)
-
-
-def _link_all(site: Path, staging: Path) -> subprocess.Popen[bytes] | None:
-    """Start hard-linking every file of `site` into the empty folder `staging` (GNU `cp -al`);
-    None where there is no cp (each unchanged file is then linked as it is reused)."""
-    cp = shutil.which("cp") if sys.platform == "linux" else None
-    if cp is None:
-        return None
-    try:
-        return subprocess.Popen(
-            [cp, "-al", "--", f"{site}/.", str(staging)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        return None
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Write `path` as a new file: never through a hard link to the last site's file."""
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 class _Neighbours:
@@ -761,7 +441,7 @@ class _Site:
         # Pages besides the home page, posts and tags that belong in sitemap.xml: href ->
         # last modified (None: unknown), for build.outputs.write_outputs(pages=...).
         self.sitemap_pages: dict[str, datetime | None] = {}
-        self.env = _environment(config)
+        self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)
 
     def close(self) -> None:
@@ -781,7 +461,7 @@ class _Site:
             self.prelinked = True
         elif self.out != self.previous:
             for child in self.out.iterdir():
-                _remove_tree(child) if child.is_dir() else child.unlink()
+                remove_tree(child) if child.is_dir() else child.unlink()
 
     def search_result(self) -> SearchReport:
         """Wait for the search index; the last site's index, moved aside for it, goes."""
@@ -790,7 +470,7 @@ class _Site:
         try:
             return self.search.result()
         finally:
-            _remove_tree(self.out / _LAST_SEARCH)
+            remove_tree(self.out / _LAST_SEARCH)
 
     def _index(self, previous: Path | None) -> SearchReport:
         self.written.wait(())  # until the render workers are forked: none forks with this busy
@@ -988,7 +668,7 @@ class _Site:
         for month in ordered:
             years[month.year].append(month)
         # Keyed as paginated() keys its pages: months by their posts' content keys.
-        listed = [(year, [_month_key(m) for m in in_year]) for year, in_year in years.items()]
+        listed = [(year, [month_key(m) for m in in_year]) for year, in_year in years.items()]
         key = context_key("archive.html", {"title": "Archive", "years": listed})
         self.page(
             "archive/index.html", "archive.html", key, title="Archive", years=list(years.items())
@@ -999,7 +679,7 @@ class _Site:
             older = ordered[i + 1] if i + 1 < len(ordered) else None
             title = f"Stories from {month.label}"
             shown = {"title": title, "month": month, "newer": newer, "older": older}
-            key = context_key("month.html", {k: _month_key(v) for k, v in shown.items()})
+            key = context_key("month.html", {k: month_key(v) for k, v in shown.items()})
             self.page(
                 month.href,
                 "month.html",
@@ -1054,25 +734,10 @@ class _Site:
         self._health: dict[str, tuple[datetime | None, int, int]] | None = None
         if self.config.cache_file.is_file():
             try:
-                self._health = self._read_health()
+                self._health = feed_health(self.config, self.now)
             except (sqlite3.Error, OSError, ValueError) as exc:
                 self.problems.append(f"sources page: feed health not shown: {exc}")
         return self._health
-
-    def _read_health(self) -> dict[str, tuple[datetime | None, int, int]]:
-        from aibot.store import Store  # only when there is a cache to read
-
-        health: dict[str, tuple[datetime | None, int, int]] = {}
-        with Store.read_only(self.config.cache_file) as store:
-            counts = store.feed_article_counts(since=self.now - timedelta(days=7))
-            for feed in self.config.feeds:
-                state = store.feed_state(feed.url)
-                when = None
-                if state.last_success:
-                    when = datetime.fromisoformat(state.last_success)
-                    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-                health[feed.url] = (when, state.failures, counts.get(feed.url, 0))
-        return health
 
     def _site_path(self) -> str:
         """The path of the site's root on its host ("/" or "/news/"), for pages served at any
@@ -1088,7 +753,7 @@ class _Site:
         the source's URL. Previews are fetched by the sharing service, not the reader."""
         if link.image:
             return self._absolute(link.image)
-        return _web_url(link.meta.get("image"))
+        return web_url(link.meta.get("image"))
 
     def _news_article(self, link: PageLink) -> dict[str, Any]:
         """schema.org NewsArticle for the post page's JSON-LD."""
@@ -1102,8 +767,8 @@ class _Site:
             "description": str(post.meta.get("summary") or ""),
             "url": url,
             "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-            "datePublished": _iso(post.date),
-            "dateModified": _iso(post.updated or post.date),
+            "datePublished": iso(post.date),
+            "dateModified": iso(post.updated or post.date),
             "author": organisation,
             "publisher": {"@type": "Organization", "name": site.title, "url": self._absolute("")},
             "inLanguage": site.language,
@@ -1173,7 +838,7 @@ class _Site:
         old, new = str(self.previous), str(self.out)
         try:
             for href in hrefs:
-                _link(f"{old}/{href}", f"{new}/{href}")
+                link_file(f"{old}/{href}", f"{new}/{href}")
         except OSError:
             # Never leave a link to be written through: that would change the last site.
             for href in hrefs:
@@ -1187,7 +852,7 @@ class _Site:
         self.files.setdefault(href, "")  # sitemaps are cheap: made every time, keyed by nothing
         target = self.out / href
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(target, text)
+        write_new(target, text)
 
     def _render_jobs(self, written: _Written | None = None) -> None:
         """Render the pages whose keys changed, in worker processes when there are many; the
@@ -1287,7 +952,7 @@ class _Site:
     def _copy_static(self) -> None:
         target = self.out / "static"
         if self.prelinked:  # copying over the links would write through them
-            _remove_tree(target)
+            remove_tree(target)
         theme = resources.files("aibot") / "theme" / "static"
         with resources.as_file(theme) as folder:
             shutil.copytree(folder, target)
@@ -1381,158 +1046,15 @@ class _Written:
                 raise RuntimeError("rendering failed: the pages to index were not all written")
 
 
-def _link(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except FileNotFoundError:
-        if not os.path.isfile(source):
-            raise
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.link(source, target)
-
-
-def _month_key(month: Any) -> Any:
-    """A Month as its page's key sees it (its posts by their content keys); anything else as
-    it is."""
-    if not isinstance(month, Month):
-        return month
-    return (month.year, month.month, month.label, month.href, [p.content_key for p in month.posts])
-
-
 def _newest(links: list[PageLink]) -> datetime | None:
     times = [lk.post.updated or lk.post.date for lk in links]
     return max((t for t in times if t is not None), default=None)
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
 def _source_urls(sources: Any) -> list[str]:
     found: list[str] = []
     for source in sources if isinstance(sources, list) else []:
-        url = _web_url(source.get("url")) if isinstance(source, dict) else ""
+        url = web_url(source.get("url")) if isinstance(source, dict) else ""
         if url and url not in found:
             found.append(url)
     return found
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _environment(config: Config) -> jinja2.Environment:
-    """Templates from the site's own folder first, then the built-in theme. The built-in
-    templates are also reachable as `theme/NAME`, so a site's own base.html can extend the
-    built-in one and change a single block."""
-    theme = jinja2.PackageLoader("aibot", "theme/templates")
-    loaders: list[jinja2.BaseLoader] = []
-    if config.paths.templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(config.paths.templates))
-    loaders += [theme, jinja2.PrefixLoader({"theme": theme})]
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        auto_reload=False,  # one build, one look at each template (aibot serve makes a new one)
-        bytecode_cache=_bytecode_cache(),
-        autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["iso"] = _iso
-    zone = ZoneInfo(config.site.timezone)
-    env.filters["day"] = lambda d: f"{d.astimezone(zone):%-d %B %Y, %H:%M %Z}" if d else ""
-    env.filters["date"] = lambda d: f"{d.astimezone(zone):%-d %B %Y}" if d else ""
-    env.filters["web_url"] = _web_url
-    env.filters["json_ld"] = json_ld
-    env.filters["hue"] = lambda text: hashlib.sha256(str(text).encode()).digest()[0] % 6
-    env.filters["and_list"] = lambda items: _and([str(i) for i in items]) if items else ""
-    env.filters["sources_unindexed"] = sources_unindexed
-    env.globals["lang_of"] = functools.partial(lang_attributes, site_language=config.site.language)
-    env.globals["card"] = _Cards(env, config)
-    return env
-
-
-class _Cards:
-    """`card(link, root, level, reason)` in a template: `_card.html` for a post, made once per
-    process for each place it is shown the same way (a post's card appears on the front pages
-    and on each of its topics' pages, ~4 times)."""
-
-    def __init__(self, env: jinja2.Environment, config: Config) -> None:
-        self.env, self.config = env, config
-        self.made: dict[tuple[str, str, int, str], Markup] = {}
-
-    def __call__(self, link: PageLink, root: str, level: int = 3, reason: str = "") -> Markup:
-        key = (link.content_key or link.href, root, level, reason)
-        found = self.made.get(key)
-        if found is None:
-            html = self.env.get_template("_card.html").render(
-                link=link, root=root, card_level=level, reason=reason,
-                site=self.config.site, author=self.config.author,
-            )  # fmt: skip
-            found = self.made[key] = Markup(html)
-        return found
-
-
-_SOURCES_HEADING = '<h2 id="sources">'
-
-
-def sources_unindexed(html: str) -> Markup:
-    """A post body's HTML with its Sources section (from its heading to the next one) marked
-    for Pagefind to skip: the sources' headlines repeat the post's and the outlets are named in
-    the corroboration line, so indexing them costs time and makes every result match them."""
-    start = html.find(_SOURCES_HEADING)
-    if start < 0:
-        return Markup(html)
-    end = html.find("<h2", start + len(_SOURCES_HEADING))
-    end = len(html) if end < 0 else end
-    if not (_closed(html[:start]) and _closed(html[start:end])):  # inside a list or quote
-        return Markup(html)
-    wrapped = f'<div class="sources" data-pagefind-ignore>\n{html[start:end]}</div>\n'
-    return Markup(html[:start] + wrapped + html[end:])
-
-
-_CONTAINERS = ("blockquote", "ul", "ol", "li", "div", "table", "details", "p")
-
-
-def _closed(fragment: str) -> bool:
-    """Whether every container element `fragment` opens it also closes (HTML from cmark)."""
-    return all(
-        fragment.count(f"<{tag}>") + fragment.count(f"<{tag} ") == fragment.count(f"</{tag}>")
-        for tag in _CONTAINERS
-    )
-
-
-# Languages written right to left (primary subtags).
-RTL_LANGUAGES = frozenset("ar arc ckb dv fa he khw ks ps sd syr ug ur yi".split())
-
-
-def lang_attributes(link: PageLink, site_language: str) -> Markup:
-    """` lang="ar" dir="rtl"` for a post written in another language than the site's (its
-    front matter `language`, from its sources); empty otherwise."""
-    language = str(link.meta.get("language") or "").lower()
-    if not re.fullmatch(r"[a-z]{2,3}", language):
-        return Markup("")
-    if language == site_language.split("-")[0].split("_")[0].lower():
-        return Markup("")
-    direction = ' dir="rtl"' if language in RTL_LANGUAGES else ""
-    return Markup(f' lang="{language}"{direction}')
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates, kept by Jinja in a private folder of the user's (made 0700 and
-    checked to be theirs), never in the project's cache folder, which CI may restore from
-    elsewhere; each is keyed by its source, so an edited template is compiled again. Saves
-    compiling the theme in every build (~0.15 s). None where there is no such folder."""
-    try:
-        return jinja2.FileSystemBytecodeCache()
-    except (OSError, RuntimeError):
-        return None
-
-
-def _web_url(url: Any) -> str:
-    """Only http(s) URLs reach an href or src; anything else becomes an empty string."""
-    text = str(url or "")
-    return text if text.startswith(("http://", "https://")) else ""

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from aibot.config import Config
-from aibot.models import Article, Draft, Post, Story
+from aibot.models import Article, Draft, Post, Review, Story, Usage
 from aibot.posts.files import (
-    MAX_PAGES_LIST,
     draft_to_post,
     is_protected,
     load_posts,
@@ -37,15 +36,16 @@ from aibot.posts.files import (
     save_post,
     seal,
 )
+from aibot.posts.frontmatter import MAX_PAGES_LIST
 from aibot.posts.related import RelatedIndex
 from aibot.posts.slugs import holders_file
 from aibot.report import RunReport
 from aibot.store import Store
 from aibot.support.plural import counted
 from aibot.write.base import ServiceError, Writer, WriterError
-from aibot.write.cost import Budget, Usage, cost_of, upper_bound
+from aibot.write.cost import Budget, cost_of, upper_bound
 from aibot.write.extractive import ExtractiveWriter
-from aibot.write.verify import Review, paragraph_problems, verify
+from aibot.write.verify import paragraph_problems, verify
 
 
 def choose_writer(config: Config) -> Writer:
