@@ -140,7 +140,7 @@ class ClusterConfig:
     min_sources: int = 2
     """Distinct outlets a story needs before it is written."""
     embeddings: str = "auto"
-    """`auto`: blend in sentence embeddings from the packaged model (aibot/embeddings.py);
+    """`auto`: blend in sentence embeddings from the packaged model (aibot/cluster/embeddings.py);
     `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
     """`threshold` when embeddings are used (the blend is on another scale)."""

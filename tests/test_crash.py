@@ -30,7 +30,7 @@ Method:
 4. Then `aibot run` again to completion in the same folder: `content/` must equal the reference
    exactly (no duplicate, missing or partial post; only leftover temp files are ignored and
    reported) and `site/` must hold the reference's files. That run also meets the lock file the
-   killed run left (aibot/lock.py) and takes it over ("stale lock taken over" in its line).
+   killed run left (aibot/support/lock.py) and takes it over ("stale lock taken over" in its line).
 
 Besides the random kills, kills at chosen moments: as soon as the first post, or all posts but
 one, are on disk; while a second run builds; twice in a row; and once every feed is read but

@@ -28,7 +28,7 @@ LAYOUT = [
     "templates/README.md", ".github/workflows/publish.yml", ".github/workflows/ci.yml",
     ".github/scripts/publish-content.sh", ".github/scripts/feed_issue.py",
 ]  # fmt: skip
-# Run from a checkout, AiBot builds a wheel of itself for the site (aibot/site_install.py).
+# Run from a checkout, AiBot builds a wheel of itself for the site (aibot/commands/site_install.py).
 VENDORED = "vendor/aibot-0.1.0-py3-none-any.whl"
 
 OPML = """<?xml version="1.0"?>

@@ -1,11 +1,11 @@
-"""One writing command at a time per site (aibot/lock.py).
+"""One writing command at a time per site (aibot/support/lock.py).
 
 The promise: two `aibot run` (or any two of run, collect, cluster, write, build) on the same
 folder never interleave their writes. The second stops at once, exit code 4, with a message
 naming the lock file and the pid holding it, and changes nothing; `aibot serve` waits for the
 lock before a build. A lock left by a killed process (SIGKILL: no clean-up ran) never blocks the
 next command, not even while a child it forked lives on; and a killed run's worker processes
-(page extraction, reading posts, rendering pages) end with it (aibot/workers.py).
+(page extraction, reading posts, rendering pages) end with it (aibot/support/workers.py).
 
 The end-to-end tests run real `python -m aibot` processes on copies of the demo whose feeds are
 served by a loopback server with a gate: while the gate is shut, a run waits on its feed
