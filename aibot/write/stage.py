@@ -42,7 +42,15 @@ from aibot.posts.slugs import holders_file
 from aibot.report import RunReport
 from aibot.store import Store
 from aibot.support.plural import counted
-from aibot.write.base import ServiceError, Writer, WriterError
+from aibot.write.base import (
+    Batches,
+    CountsTokens,
+    Repairs,
+    ReportsUsage,
+    ServiceError,
+    Writer,
+    WriterError,
+)
 from aibot.write.cost import Budget, cost_of, upper_bound
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.verify import paragraph_problems, verify
@@ -88,17 +96,13 @@ def write_stage(
             )
     report.writer = writer.name
     stage = _Stage(config, store, report, writer, now)
-    if config.writer.batch and _can_batch(writer):
+    if config.writer.batch and isinstance(writer, Batches):
         stage.collect_batches()
     jobs = stage.plan()
-    if config.writer.batch and _can_batch(writer):
+    if config.writer.batch and isinstance(writer, Batches):
         stage.draft_in_batch(jobs)
     else:
         stage.draft_one_by_one(jobs)
-
-
-def _can_batch(writer: Writer) -> bool:
-    return hasattr(writer, "request") and hasattr(writer, "draft_from_message")
 
 
 class _Stage:
@@ -123,8 +127,8 @@ class _Stage:
         self.related_index = RelatedIndex(loaded)
         self.in_batch: set[str] = set()  # story ids waiting in a Message Batch
         self.story_id = ""  # the story the next ledger entries belong to
-        if hasattr(writer, "on_usage"):
-            writer.on_usage = self.record_call  # type: ignore[attr-defined]
+        if isinstance(writer, ReportsUsage):
+            writer.on_usage = self.record_call
 
     # Plan
 
@@ -292,9 +296,9 @@ class _Stage:
         return self.budget.allows(self._worst_case(job, batch=False))
 
     def _worst_case(self, job: Job, *, batch: bool) -> float:
-        count = getattr(self.writer, "input_tokens", None)
-        if count is None:
+        if not isinstance(self.writer, CountsTokens):
             return 0.0
+        count = self.writer.input_tokens
         return upper_bound(
             self.writer.model,
             count(job.articles),
@@ -349,10 +353,8 @@ class _Stage:
             affordable.append(job)
         if not affordable:
             return
-        requests = {
-            job.story.id: self.writer.request(job.articles)  # type: ignore[attr-defined]
-            for job in affordable
-        }
+        assert isinstance(self.writer, Batches)  # the stage batches only for such a writer
+        requests = {job.story.id: self.writer.request(job.articles) for job in affordable}
         try:
             batch_id = batch.submit(self.writer.client, requests)  # type: ignore[attr-defined]
         except ServiceError as exc:
@@ -411,7 +413,8 @@ class _Stage:
         self.story_id = story_id
         try:
             message = _succeeded(result, story_id)
-            draft = self.writer.draft_from_message(message, articles, batch=True)  # type: ignore[attr-defined]
+            assert isinstance(self.writer, Batches)
+            draft = self.writer.draft_from_message(message, articles, batch=True)
         except WriterError as exc:
             self._failed(job, exc)
             return
@@ -470,10 +473,9 @@ class _Stage:
 
     def _repaired(self, job: Job, draft: Draft, review: Review) -> tuple[Draft, Review]:
         """The draft after one repair attempt, if the writer offers one and it cleared the notes."""
-        repair = getattr(self.writer, "repair", None)
-        if repair is None or not self.config.writer.repair:
+        if not isinstance(self.writer, Repairs) or not self.config.writer.repair:
             return draft, review
-        small = getattr(self.writer, "small_model", self.writer.model)
+        repair, small = self.writer.repair, self.writer.small_model
         estimate = upper_bound(small, self.config.writer.max_input_tokens // 2 + 1_000, 2_000,
                                self.config.writer.prices)  # fmt: skip
         if not self.budget.allows(estimate):
