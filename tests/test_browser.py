@@ -11,7 +11,6 @@ Without Playwright or Chromium these tests are skipped, unless AIBOT_REQUIRE_BRO
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import json
@@ -21,7 +20,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,8 +31,9 @@ from aibot.config import load_config
 from aibot.render import search
 from aibot.render.search import index_site
 from tests.conftest import REPO
-from tests.test_build import write_site
-from tests.test_search import built_demo_site, post_pages
+from tests.helpers.browser import Served, serving
+from tests.helpers.search import built_demo_site, post_pages
+from tests.helpers.site import write_site
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -62,28 +62,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@dataclass
-class Served:
-    folder: Path
-    base: str  # http://127.0.0.1:PORT/
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-@contextlib.contextmanager
-def _served(folder: Path) -> Iterator[Served]:
-    """`folder` on a loopback HTTP server while the block runs."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield Served(folder, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A copy of the built demo, indexed by Pagefind, on a loopback HTTP server."""
@@ -91,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     shutil.copytree(built_demo_site(tmp_path_factory), folder)
     report = index_site(folder)
     assert report.ok, report.problems
-    with _served(folder) as served:
+    with serving(folder) as served:
         yield served
 
 
@@ -438,7 +416,7 @@ def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert report.ok, report.problems
     shards = json.loads((folder / "pagefind" / "shards.json").read_text())["shards"]
     assert len(shards) > 1
-    with _served(folder) as served:
+    with serving(folder) as served:
         yield served
 
 
@@ -495,7 +473,7 @@ def edited_site(
     assert report.ok, report.problems
     listing = json.loads((folder / "pagefind" / "shards.json").read_text())
     assert listing["delta"] == "delta" and len(listing["hidden"]) == 1
-    with _served(folder) as served:
+    with serving(folder) as served:
         yield served, post, word
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from aibot.models import Review, Story
 from aibot.posts.files import draft_to_post
 from aibot.posts.frontmatter import FRONT_MATTER_KEYS
-from tests.test_posts import WHEN, make_articles, make_draft
+from tests.helpers.posts import WHEN, make_articles, make_draft
 
 
 def _aibot(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,16 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from aibot.config import load_config
 from aibot.pipeline import run
 from aibot.posts.evidence import paragraph_evidence
-from aibot.posts.frontmatter import load_post
 from tests.conftest import anthropic_stub as stub
 from tests.conftest import run_cli
-
-POSTS_IN_DEMO = 9
+from tests.helpers.claude import POSTS_IN_DEMO, claude_posts, configure_claude
 
 
 @pytest.fixture
@@ -29,18 +26,6 @@ def site(demo_dir: Path, claude_api, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
     return demo_dir, api
-
-
-def _configure(folder: Path, **writer: Any) -> Path:
-    path = folder / "aibot.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["writer"] = {"backend": "claude", "max_retries": 0, **writer}
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def _posts(folder: Path) -> list[Any]:
-    return [load_post(p) for p in sorted((folder / "content" / "posts").rglob("*.md"))]
 
 
 def _ledger(folder: Path) -> list[sqlite3.Row]:
@@ -55,7 +40,7 @@ def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> 
     result = run_cli("run", "-c", str(path), "--writer", "claude")
     assert result.exit_code == 0, result.output
     assert f"posts     {POSTS_IN_DEMO} written" in result.output
-    posts = _posts(folder)
+    posts = claude_posts(folder)
     assert len(posts) == POSTS_IN_DEMO
     assert {p.meta["generator"]["writer"] for p in posts} == {"claude"}
     assert {p.meta["generator"]["model"] for p in posts} == {"claude-sonnet-5-5"}
@@ -81,56 +66,56 @@ def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> 
 
 def test_the_cost_cap_stops_writing_and_is_reported_not_a_crash(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder, max_cost_per_run=0.12))
+    config = load_config(configure_claude(folder, max_cost_per_run=0.12))
     report = run(config)
     assert report.ok and 0 < report.posts_written < POSTS_IN_DEMO
     assert any("cost cap reached" in n for n in report.notes)
     assert report.posts_deferred == POSTS_IN_DEMO - report.posts_written
     assert sum(r["cost"] for r in _ledger(folder)) <= 0.12
-    assert len(_posts(folder)) == report.posts_written
+    assert len(claude_posts(folder)) == report.posts_written
 
 
 def test_an_outage_stops_after_three_failures_and_the_next_run_writes_everything(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder))
+    config = load_config(configure_claude(folder))
     api.script += [(529, stub.error_body("overloaded_error", "busy"))] * 3
     first = run(config)
     assert first.posts_written == 0 and len(api.requests) == 3
     assert any("stopped after 3 failures in a row" in p for p in first.problems)
-    assert not (folder / "content" / "posts").exists() or not _posts(folder)
+    assert not (folder / "content" / "posts").exists() or not claude_posts(folder)
     second = run(config)
     assert second.posts_written == POSTS_IN_DEMO and not second.problems
 
 
 def test_a_truncated_answer_fails_that_story_alone_and_it_is_written_next_run(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder))
+    config = load_config(configure_claude(folder))
     api.script.append((200, stub.message_body('{"headline": "Half', stop_reason="max_tokens")))
     first = run(config)
     assert first.posts_written == POSTS_IN_DEMO - 1
     assert [p for p in first.problems if "cut off at max_tokens" in p]
     assert len(_ledger(folder)) == POSTS_IN_DEMO  # the failed call is in the ledger too
     second = run(config)
-    assert second.posts_written == 1 and len(_posts(folder)) == POSTS_IN_DEMO
+    assert second.posts_written == 1 and len(claude_posts(folder)) == POSTS_IN_DEMO
 
 
 def test_batch_mode_sends_one_batch_at_half_price(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder, batch=True, batch_poll_s=0.01))
+    config = load_config(configure_claude(folder, batch=True, batch_poll_s=0.01))
     report = run(config)
     assert report.posts_written == POSTS_IN_DEMO and len(report.batches) == 1
     assert api.paths.count("POST /v1/messages/batches") == 1
     assert not [p for p in api.paths if p == "POST /v1/messages"]
     rows = _ledger(folder)
     assert len(rows) == POSTS_IN_DEMO and all(r["batch"] == 1 for r in rows)
-    stories = {p.meta["generator"]["story"] for p in _posts(folder)}
+    stories = {p.meta["generator"]["story"] for p in claude_posts(folder)}
     assert {r["story_id"] for r in rows} == stories  # custom_id matched each answer to its story
 
 
 def test_an_unfinished_batch_is_collected_by_the_next_run_not_sent_again(site) -> None:
     folder, api = site
     api.batch_polls = 2
-    config = load_config(_configure(folder, batch=True, batch_wait_s=0))
+    config = load_config(configure_claude(folder, batch=True, batch_wait_s=0))
     first = run(config)
     assert first.posts_written == 0
     assert any("still being written" in n for n in first.notes)
@@ -150,22 +135,22 @@ def _with_invented_number(api: Any, request: dict[str, Any]) -> tuple[int, dict[
 
 def test_a_flagged_draft_gets_one_repair_by_the_small_model(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder, small_model="claude-haiku-test"))
+    config = load_config(configure_claude(folder, small_model="claude-haiku-test"))
     api.script.append(_with_invented_number)
     report = run(config)
     assert report.posts_written == POSTS_IN_DEMO and report.posts_repaired == 1
     assert report.posts_held == 0
     repairs = [r for r in _ledger(folder) if r["purpose"] == "repair"]
     assert [r["model"] for r in repairs] == ["claude-haiku-test"]
-    assert not any("987,654" in p.body for p in _posts(folder))
+    assert not any("987,654" in p.body for p in claude_posts(folder))
 
 
 def test_a_draft_still_flagged_is_held_as_a_draft_and_not_published(site) -> None:
     folder, api = site
-    config = load_config(_configure(folder, repair=False))
+    config = load_config(configure_claude(folder, repair=False))
     api.script.append(_with_invented_number)
     report = run(config)
-    held = [p for p in _posts(folder) if p.meta["draft"]]
+    held = [p for p in claude_posts(folder) if p.meta["draft"]]
     assert report.posts_held == 1 and len(held) == 1
     assert held[0].meta["review"]["status"] == "flagged"
     assert "987,654" in json.dumps(held[0].meta["review"]["notes"])
@@ -174,8 +159,8 @@ def test_a_draft_still_flagged_is_held_as_a_draft_and_not_published(site) -> Non
 
 def test_the_writer_option_overrides_the_configured_backend(site) -> None:
     folder, api = site
-    path = _configure(folder)
+    path = configure_claude(folder)
     result = run_cli("run", "-c", str(path), "--writer", "extractive")
     assert result.exit_code == 0, result.output
     assert api.requests == [] and "(writer: extractive)" in result.output
-    assert {p.meta["generator"]["writer"] for p in _posts(folder)} == {"extractive"}
+    assert {p.meta["generator"]["writer"] for p in claude_posts(folder)} == {"extractive"}

@@ -27,13 +27,8 @@ import pytest
 
 from aibot.cluster.stories import cluster
 from aibot.models import Article, Story
+from tests.helpers.clustering import Labels, assert_meets_bar, load_fixture
 
-FIXTURE = Path(__file__).parent / "fixtures" / "cluster_labelled.jsonl"
-
-# The current code scores P 1.0 / R 1.0 when every story comes out whole and pure; the bars
-# leave a margin for harmless drift, not for a merged or shattered story.
-PRECISION_BAR = 0.95
-F1_BAR = 0.90
 # Of the 12 labelled stories, at least this many must come out whole (in one predicted story).
 MIN_WHOLE_STORIES = 10
 
@@ -43,29 +38,6 @@ HARD_PAIRS = {
     "same-day quarterly earnings of two companies": ("earnings-corvane", "earnings-brightwell"),
     "same mayor, same city, two events": ("mayor-bridge", "mayor-budget"),
 }
-
-Labels = dict[str, str]  # article id -> story label
-
-
-def load_fixture() -> tuple[list[Article], Labels]:
-    """The fixture's articles in time order, and their labels."""
-    articles: list[Article] = []
-    labels: Labels = {}
-    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        article = Article(
-            url=row["url"],
-            source=row["source"],
-            title=row["title"],
-            text=row["text"],
-            published=datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
-        )
-        articles.append(article)
-        labels[article.id] = row["story"]
-    articles.sort(key=lambda a: (a.when, a.id))
-    return articles, labels
 
 
 @pytest.fixture(scope="module")
@@ -77,42 +49,6 @@ def labelled() -> tuple[list[Article], Labels]:
 def titles(labelled) -> dict[str, str]:
     articles, _ = labelled
     return {a.id: a.title for a in articles}
-
-
-def bcubed(stories: list[Story], labels: Labels) -> tuple[float, float, float]:
-    """BCubed precision, recall and F1 of `stories` against `labels`, over the labelled
-    articles. Every labelled article must be in exactly one predicted story."""
-    predicted: dict[str, set[str]] = {}
-    for story in stories:
-        members = set(story.article_ids) & labels.keys()
-        for article_id in members:
-            assert article_id not in predicted, f"article {article_id} is in two stories"
-            predicted[article_id] = members
-    missing = labels.keys() - predicted.keys()
-    assert not missing, f"{len(missing)} labelled articles are in no story"
-    truth: dict[str, set[str]] = defaultdict(set)
-    for article_id, label in labels.items():
-        truth[label].add(article_id)
-    precision = recall = 0.0
-    for article_id, label in labels.items():
-        overlap = len(predicted[article_id] & truth[label])
-        precision += overlap / len(predicted[article_id])
-        recall += overlap / len(truth[label])
-    precision /= len(labels)
-    recall /= len(labels)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-def describe(stories: list[Story], labels: Labels, titles: dict[str, str]) -> str:
-    """Every predicted story with its labels and member headlines, impure ones flagged."""
-    lines = []
-    for story in stories:
-        counts = Counter(labels.get(i, "?") for i in story.article_ids)
-        flag = "MIXED " if len(counts) > 1 else ""
-        lines.append(f"{flag}story {story.id} {dict(counts)}: {story.title!r}")
-        lines += [f"    [{labels.get(i, '?')}] {titles.get(i, i)}" for i in story.article_ids]
-    return "\n".join(lines)
 
 
 def split_stories(stories: list[Story], labels: Labels, titles: dict[str, str]) -> list[str]:
@@ -139,17 +75,6 @@ def mixed_pairs(stories: list[Story], labels: Labels, titles: dict[str, str], pa
             heads = [f"[{labels[i]}] {titles[i]}" for i in story.article_ids if labels[i] in pair]
             found.append(f"story {story.id} ({story.title!r}) holds: " + "; ".join(heads))
     return found
-
-
-def assert_meets_bar(stories: list[Story], labels: Labels, titles: dict[str, str]) -> None:
-    precision, recall, f1 = bcubed(stories, labels)
-    report = (
-        f"BCubed P={precision:.3f} R={recall:.3f} F1={f1:.3f} "
-        f"(bars: P>={PRECISION_BAR}, F1>={F1_BAR})\n" + describe(stories, labels, titles)
-    )
-    print(report)
-    assert precision >= PRECISION_BAR, report
-    assert f1 >= F1_BAR, report
 
 
 def test_fixture_is_what_the_quality_tests_assume(labelled) -> None:

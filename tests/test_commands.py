@@ -16,7 +16,7 @@ from aibot.cli import main
 from aibot.posts.files import is_protected, load_posts
 from aibot.posts.frontmatter import load_post
 from aibot.support.plural import counted
-from tests.test_build import add_post
+from tests.helpers.site import add_post
 
 CONFIG = "site:\n  title: Harbour Daily\nfeeds:\n  - url: https://wire.example.org/rss.xml\n"
 

@@ -59,7 +59,6 @@ the file takes 2.5-4 minutes, with `AIBOT_CRASH_KILLS=50` about 20 minutes.
 from __future__ import annotations
 
 import difflib
-import functools
 import os
 import random
 import re
@@ -67,78 +66,32 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import yaml
 
 from aibot.posts.files import is_edited
 from aibot.posts.frontmatter import PostError, load_post
-from aibot.render.incremental import MARKER
-from tests.conftest import DEMO, _QuietHandler, feeds_over_http, tree_digest
-from tests.test_html import broken_links
+from tests.conftest import DEMO, tree_digest
+from tests.helpers.crash import (
+    RUN_TIMEOUT,
+    TEMP_FILE,
+    Gate,
+    assert_whole_site,
+    demo_over_http,
+    site_files,
+    wait_until_group_is_gone,
+)
 
 KILLS = int(os.environ.get("AIBOT_CRASH_KILLS", "8"))
 SEED = int(os.environ.get("AIBOT_CRASH_SEED", "20261124"))
-EMBEDDINGS = os.environ.get("AIBOT_CRASH_EMBEDDINGS", "off")
-RUN_TIMEOUT = 300  # seconds a whole run may take before the test gives up on it
-# A temp file of aibot.posts.files.write_atomically: mkstemp(prefix=".<name>.", suffix=".tmp").
-TEMP_FILE = re.compile(r"^\..+\.tmp$")
 STAGING = re.compile(r"^\.site\.(build|old)-")
 
 
 # Folders, a server and processes
-
-
-class _GatedHandler(_QuietHandler):
-    gate: Gate
-
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        gate = self.gate
-        if self.path.startswith(gate.held):
-            gate.arrived.set()
-            gate.opened.wait(RUN_TIMEOUT)
-        super().do_GET()
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a killed run's connection breaks off mid-answer: expected here
-
-
-class Gate:
-    """A loopback HTTP server for the demo's sample. Open, it serves every request at once;
-    shut (`shut(prefix)`), requests for paths under the prefix wait until it opens again, so a
-    run can be held at a known point (its feeds read, say) for as long as a test needs."""
-
-    def __init__(self, folder: Path) -> None:
-        self.held = "/"
-        self.opened = threading.Event()
-        self.opened.set()
-        self.arrived = threading.Event()  # a held request came
-        handler = type("Handler", (_GatedHandler,), {"gate": self})
-        served = functools.partial(handler, directory=str(folder))
-        self.server = _Server(("127.0.0.1", 0), served)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def shut(self, prefix: str = "/") -> None:
-        self.held = prefix
-        self.arrived.clear()
-        self.opened.clear()
-
-    def open(self) -> None:
-        self.opened.set()
-
-    def close(self) -> None:
-        self.open()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -146,18 +99,6 @@ def gate() -> Iterator[Gate]:
     served = Gate(DEMO / "sample")
     yield served
     served.close()
-
-
-def demo_over_http(folder: Path, gate: Gate) -> Path:
-    """A copy of the demo's config in `folder` (made), its feeds served through `gate`."""
-    folder.mkdir(parents=True)
-    (folder / "aibot.yaml").write_text((DEMO / "aibot.yaml").read_text())
-    config = feeds_over_http(folder, gate.base, allow_private=True)
-    raw = yaml.safe_load(config.read_text())
-    raw["collect"]["timeout_s"] = RUN_TIMEOUT  # a request held at the gate must not time out
-    raw.setdefault("cluster", {})["embeddings"] = EMBEDDINGS
-    config.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -199,9 +140,9 @@ def reference(template: Path) -> Reference:
     content = tree_digest(folder / "content")
     posts = sum(1 for p in content if p.endswith(".md"))
     assert posts > 0, "the clean run wrote no post: nothing to crash"
-    site = _files(folder / "site")
+    site = site_files(folder / "site")
     assert "index.html" in site
-    _assert_whole_site(folder / "site", site)
+    assert_whole_site(folder / "site", site)
     timeline = ", ".join(f"{e} {t:.2f} s" for e, t in events.items())
     print(f"\nreference: {posts} posts, {len(site)} site files; {timeline}")
     return Reference(events["end"], content, site, posts, events, folder)
@@ -312,34 +253,10 @@ class _Run:
         if not finished:  # not waited for yet, so the group still exists
             os.killpg(pgid, signal.SIGKILL)
         self.proc.wait(timeout=RUN_TIMEOUT)
-        _wait_until_group_is_gone(pgid)
+        wait_until_group_is_gone(pgid)
         if finished:
             assert self.proc.returncode == 0, self.log.read_text()
         return Killed(self.label, at, finished, self.log.read_text())
-
-
-def _wait_until_group_is_gone(pgid: int) -> None:
-    """Wait until no process of the group runs (pool workers die a moment after the leader)."""
-    deadline = time.monotonic() + 30
-    while _group_alive(pgid):
-        assert time.monotonic() < deadline, f"process group {pgid} outlived SIGKILL by 30 s"
-        os.sched_yield()
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    # kill(0) also succeeds for zombies waiting to be reaped: only running members count.
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            return True
-    return False
 
 
 def _plan(rng: random.Random, ref: Reference, count: int) -> list[tuple[str, str, float]]:
@@ -358,10 +275,6 @@ def _plan(rng: random.Random, ref: Reference, count: int) -> list[tuple[str, str
 # Invariants
 
 
-def _files(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
-
-
 def _post_files(folder: Path) -> list[Path]:
     posts = folder / "content" / "posts"
     return sorted(posts.rglob("*.md")) if posts.is_dir() else []
@@ -378,20 +291,6 @@ def _staging(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if STAGING.match(p.name))
 
 
-def _assert_whole_site(site: Path, expected: set[str]) -> None:
-    """`site/` is one complete build: the expected files, and every local link resolves."""
-    files = _files(site)
-    assert "index.html" in files, f"{site} has no index.html: a half-built site"
-    stray = sorted(p.name for p in site.iterdir() if p.name.startswith(".") and p.name != MARKER)
-    assert not stray, f"{site} holds {stray}: the staging folder must be a sibling of site/"
-    assert files == expected, (
-        f"{site} is not a whole build: missing {sorted(expected - files)[:5]}, "
-        f"extra {sorted(files - expected)[:5]}"
-    )
-    broken = broken_links(site)
-    assert not broken, f"{site} has broken links (a half-built site?): {broken[:5]}"
-
-
 def _check_after_kill(folder: Path, killed: Killed, ref: Reference) -> Killed:
     """The invariants that must hold at any instant; fills in what the kill left behind."""
     for path in _post_files(folder):
@@ -405,7 +304,7 @@ def _check_after_kill(folder: Path, killed: Killed, ref: Reference) -> Killed:
         )
         assert path.read_bytes().endswith(b"\n"), f"{_where(killed)}: {path.name} is cut off"
     if (folder / "site").exists():
-        _assert_whole_site(folder / "site", ref.site)
+        assert_whole_site(folder / "site", ref.site)
     killed.temp_files = _temp_files(folder)
     killed.staging = _staging(folder)
     killed.posts = len(_post_files(folder))
@@ -456,7 +355,7 @@ def _check_recovery(folder: Path, ref: Reference, killed: Killed) -> str:
         f"{_where(killed)}: after the kill and another run, content/ differs from one clean "
         f"run: missing {missing}, extra {extra}, changed {changed}\n" + "\n".join(diffs)
     )
-    _assert_whole_site(folder / "site", ref.site)
+    assert_whole_site(folder / "site", ref.site)
     # The killed run's lock (aibot.lock) is taken over by the next run, which says so.
     stale = "stale lock taken over, " if "; taken over" in stderr else ""
     return (
@@ -572,13 +471,13 @@ def test_a_rerun_killed_while_building_keeps_a_whole_site_and_recovers(
     """A second run killed while its build is under way: the first run's site/ stays whole."""
     folder = _fresh_copy(template, "kill-building")
     _run_to_completion(folder)
-    before = _files(folder / "site")
+    before = site_files(folder / "site")
     killed = _Run(folder, "building").kill_at("staging")
     _report(_check_after_kill(folder, killed, reference))
     assert killed.stage == "build"
     # Between the swap's two renames site/ is briefly absent; else it is the old or the new one.
     if killed.site:
-        assert _files(folder / "site") == before
+        assert site_files(folder / "site") == before
     print(f"{'':>16}  {_check_recovery(folder, reference, killed)}")
 
 

@@ -36,7 +36,7 @@ from aibot.posts.files import is_edited, save_post
 from aibot.posts.frontmatter import load_post, post_text
 from aibot.render.incremental import MARKER
 from tests.conftest import DEMO, run_cli, tree_digest
-from tests.test_crash import TEMP_FILE, _assert_whole_site, _files
+from tests.helpers.crash import TEMP_FILE, assert_whole_site, site_files
 
 NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
 
@@ -200,7 +200,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
         result = run_cli("run", "-c", str(clean / "aibot.yaml"))
     assert result.exit_code == 0, result.output
     assert "1 written, 1 updated" in result.output, result.output
-    plan = Plan(prepared, tree_digest(clean / "content"), _files(clean / "site"))
+    plan = Plan(prepared, tree_digest(clean / "content"), site_files(clean / "site"))
     plan.rooms["at once"] = 0
     posts = [(p, at, n) for p, at, n in disk.log if TEMP_FILE.match(Path(p).name)]
     pages = [(p, at, n) for p, at, n in disk.log if re.search(r"/\.site\.build-[^/]+/", p)]
@@ -263,13 +263,13 @@ def test_a_run_on_a_full_disk_reports_it_keeps_the_old_files_and_recovers(
         assert failed and NO_SPACE in failed[0], problems
         assert tree_digest(folder / "site") == site_before
     else:
-        _assert_whole_site(folder / "site", plan.site)
+        assert_whole_site(folder / "site", plan.site)
 
     print(f"\n{full_when}: exit {result.exit_code}; " + "; ".join(problems))
     again = run_cli("run", "-c", str(folder / "aibot.yaml"))
     assert again.exit_code == 0, again.output
     assert tree_digest(folder / "content") == plan.content
-    _assert_whole_site(folder / "site", plan.site)
+    assert_whole_site(folder / "site", plan.site)
 
 
 # aibot build alone

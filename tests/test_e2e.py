@@ -12,43 +12,13 @@ from pathlib import Path
 
 import yaml
 
-from aibot.config import load_config
-from aibot.posts.files import load_posts
 from aibot.posts.frontmatter import load_post
-from aibot.store import Store
 from tests.conftest import feeds_over_http, run_cli, tree_digest
+from tests.helpers.e2e import add_feed, post_of_story, story_labels, story_of_page
 
 
 def _posts(demo: Path) -> list[Path]:
     return sorted((demo / "content" / "posts").rglob("*.md"))
-
-
-def _labels(demo: Path) -> dict[str, str]:
-    return json.loads((demo / "sample" / "labels.json").read_text())
-
-
-def _add_feed(demo: Path, url: str, name: str) -> None:
-    config_file = demo / "aibot.yaml"
-    raw = yaml.safe_load(config_file.read_text())
-    raw["feeds"].append({"url": url, "name": name, "tags": ["world"]})
-    config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
-
-
-def _story_of_page(demo: Path, page: str) -> str:
-    """The story id the cache gave to the article read from `page` (relative to sample/)."""
-    config = load_config(demo / "aibot.yaml")
-    wanted = (demo / "sample" / page).resolve().as_uri()
-    with Store(config.cache_file) as store:
-        row = store.db.execute("SELECT story_id FROM articles WHERE url=?", (wanted,)).fetchone()
-    assert row is not None, f"{page} was not collected"
-    return row["story_id"]
-
-
-def _post_of_story(demo: Path, story_id: str) -> Path:
-    posts, _ = load_posts(demo / "content" / "posts")
-    matches = [p.path for p in posts if p.story_id == story_id]
-    assert len(matches) == 1, f"expected one post for story {story_id}, found {matches}"
-    return matches[0]
 
 
 # The sample's one wire story, carried word for word by two outlets (see its README): one source.
@@ -58,7 +28,7 @@ SYNDICATED_STORY = "ice-core"
 def test_demo_run_writes_one_post_per_corroborated_story(demo_dir: Path) -> None:
     result = run_cli("run", "-c", str(demo_dir / "aibot.yaml"))
     assert result.exit_code == 0, result.output
-    labels = _labels(demo_dir)
+    labels = story_labels(demo_dir)
     outlets_per_story: dict[str, set[str]] = {}
     for page, story in labels.items():
         if not page.startswith("extra/"):
@@ -116,10 +86,12 @@ def test_an_edited_post_survives_runs_and_new_sources(demo_dir: Path) -> None:
     config = str(demo_dir / "aibot.yaml")
     assert run_cli("run", "-c", config).exit_code == 0
     extra_feed = next((demo_dir / "sample" / "extra" / "feeds").glob("*.xml"))
-    extra_page = next(p for p in _labels(demo_dir) if p.startswith("extra/"))
-    story_key = _labels(demo_dir)[extra_page]
-    sibling = next(p for p, s in _labels(demo_dir).items() if s == story_key and p != extra_page)
-    target = _post_of_story(demo_dir, _story_of_page(demo_dir, sibling))
+    extra_page = next(p for p in story_labels(demo_dir) if p.startswith("extra/"))
+    story_key = story_labels(demo_dir)[extra_page]
+    sibling = next(
+        p for p, s in story_labels(demo_dir).items() if s == story_key and p != extra_page
+    )
+    target = post_of_story(demo_dir, story_of_page(demo_dir, sibling))
     original = target.read_text()
     heading = re.search(r"^## .*$", original, re.M).group(0)
     edited = original.replace(heading, f"{heading}\n\nEDITOR'S NOTE.", 1)
@@ -129,11 +101,11 @@ def test_an_edited_post_survives_runs_and_new_sources(demo_dir: Path) -> None:
     assert run_cli("run", "-c", config).exit_code == 0
     assert target.read_text() == edited
 
-    _add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
+    add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
     result = run_cli("run", "-c", config)
     assert result.exit_code == 0, result.output
     assert target.read_text() == edited
-    assert _story_of_page(demo_dir, extra_page) == _story_of_page(demo_dir, sibling)
+    assert story_of_page(demo_dir, extra_page) == story_of_page(demo_dir, sibling)
     assert "is edited, not updated" in result.output
     assert "1 kept" in result.output
 
@@ -142,14 +114,14 @@ def test_an_unedited_post_is_updated_in_place_with_the_new_source(demo_dir: Path
     config = str(demo_dir / "aibot.yaml")
     assert run_cli("run", "-c", config).exit_code == 0
     extra_feed = next((demo_dir / "sample" / "extra" / "feeds").glob("*.xml"))
-    extra_page = next(p for p in _labels(demo_dir) if p.startswith("extra/"))
+    extra_page = next(p for p in story_labels(demo_dir) if p.startswith("extra/"))
     posts_before = _posts(demo_dir)
-    _add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
+    add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
     result = run_cli("run", "-c", config)
     assert result.exit_code == 0, result.output
     assert "1 updated" in result.output
     assert _posts(demo_dir) == posts_before
-    post = load_post(_post_of_story(demo_dir, _story_of_page(demo_dir, extra_page)))
+    post = load_post(post_of_story(demo_dir, story_of_page(demo_dir, extra_page)))
     assert post.meta["updated"] >= post.meta["date"]
     assert "Follow-up desk" in {s["outlet"] for s in post.meta["sources"]}
 
@@ -165,8 +137,8 @@ def test_bad_feed_missing_page_and_broken_post_each_give_one_line(demo_dir: Path
         "<title>An article whose page is gone</title><link>../pages/gaps/missing.html</link>"
         "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"
     )
-    _add_feed(demo_dir, "sample/feeds/broken.xml", "Broken Wire")
-    _add_feed(demo_dir, "sample/feeds/gaps.xml", "Gaps Gazette")
+    add_feed(demo_dir, "sample/feeds/broken.xml", "Broken Wire")
+    add_feed(demo_dir, "sample/feeds/gaps.xml", "Gaps Gazette")
     victim = _posts(demo_dir)[0]
     victim.write_text(victim.read_text().replace("title:", "title: [unclosed", 1))
     survivors = [p.stem for p in _posts(demo_dir) if p != victim]
@@ -220,7 +192,7 @@ def test_one_event_over_three_runs_stays_one_story_with_one_updated_post(demo_di
     raw = yaml.safe_load(config_file.read_text())
     every_feed = raw["feeds"]
     first_two = ["harbour-herald", "northgate-times"]
-    labels = _labels(demo_dir)
+    labels = story_labels(demo_dir)
     strike_pages = sorted(p for p, story in labels.items() if story == "port-strike")
     later_outlets = [p.split("/")[1] for p in strike_pages if p.split("/")[1] not in first_two]
     assert len(later_outlets) >= 2
@@ -230,11 +202,11 @@ def test_one_event_over_three_runs_stays_one_story_with_one_updated_post(demo_di
         config_file.write_text(yaml.safe_dump(raw, sort_keys=False))
         result = run_cli("run", "-c", str(config_file))
         assert result.exit_code == 0, result.output
-        story = _story_of_page(demo_dir, strike_pages[0])
+        story = story_of_page(demo_dir, strike_pages[0])
         for page in strike_pages:
             if page.split("/")[1] in outlets:
-                assert _story_of_page(demo_dir, page) == story
-        return _post_of_story(demo_dir, story)
+                assert story_of_page(demo_dir, page) == story
+        return post_of_story(demo_dir, story)
 
     first = run_with(first_two)
     post = load_post(first)

@@ -17,9 +17,9 @@ from aibot.posts.index import cached_posts
 from aibot.posts.related import RelatedIndex
 from aibot.posts.slugs import MAX_SLUG, RESERVED_SLUGS, is_slug, slugify
 from tests.conftest import run_cli
-from tests.test_e2e import _add_feed, _labels, _post_of_story, _story_of_page
+from tests.helpers.e2e import add_feed, post_of_story, story_labels, story_of_page
+from tests.helpers.editing import T0, edited_post, edited_site
 
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PASSED = Review(status="passed")
 
 
@@ -59,26 +59,11 @@ def test_reserved_names_and_paths_are_never_slugs() -> None:
 # aibot check
 
 
-def _post(slug: str, title: str, body: str = "", **meta: object) -> Post:
-    return Post(
-        meta={"title": title, "slug": slug, "date": T0, "summary": title, "tags": [], **meta},
-        body=body or f"{title}. A paragraph.",
-    )
-
-
-def _site(tmp_path: Path, *posts: Post) -> Path:
-    config = tmp_path / "aibot.yaml"
-    config.write_text('site: {title: Test}\nfeeds: [{url: "https://wire.example.org/rss.xml"}]\n')
-    for post in posts:
-        save_post(post, tmp_path / "content" / "posts" / "2026" / f"{post.slug}.md")
-    return config
-
-
 def test_check_warns_with_file_and_line_and_fails_only_on_errors(tmp_path: Path) -> None:
-    config = _site(
+    config = edited_site(
         tmp_path,
-        _post("one", "One", related=["two", "ghost"], tittle="typo"),
-        _post("two", "Two", date=datetime(2099, 1, 1, tzinfo=UTC)),
+        edited_post("one", "One", related=["two", "ghost"], tittle="typo"),
+        edited_post("two", "Two", date=datetime(2099, 1, 1, tzinfo=UTC)),
     )
     result = run_cli("check", "-c", str(config))
     assert result.exit_code == 0, result.output
@@ -105,7 +90,7 @@ def test_check_warns_with_file_and_line_and_fails_only_on_errors(tmp_path: Path)
 )
 def test_wrong_front_matter_names_the_key_and_line(tmp_path: Path, line: str, message: str) -> None:
     key = line.split(":")[0]
-    text = post_text(_post("fine", "Fine"))
+    text = post_text(edited_post("fine", "Fine"))
     text = re.sub(rf"^{key}:.*$", line, text, count=1, flags=re.M)
     if not re.search(rf"^{key}:", text, re.M):
         text = text.replace("title:", f"{line}\ntitle:", 1)
@@ -121,8 +106,10 @@ def test_wrong_front_matter_names_the_key_and_line(tmp_path: Path, line: str, me
 
 
 def test_an_old_slug_and_listed_aliases_redirect_to_the_post(tmp_path: Path) -> None:
-    renamed = _post("new-name", "Renamed", aliases=["older-name"], generator={"slug": "first-name"})
-    config = _site(tmp_path, renamed, _post("live", "Live", aliases=["live"]))
+    renamed = edited_post(
+        "new-name", "Renamed", aliases=["older-name"], generator={"slug": "first-name"}
+    )
+    config = edited_site(tmp_path, renamed, edited_post("live", "Live", aliases=["live"]))
     assert run_cli("build", "-c", str(config)).exit_code == 0
     for old in ("first-name", "older-name"):
         page = (tmp_path / "site" / "posts" / f"{old}.html").read_text()
@@ -179,11 +166,11 @@ def test_an_updated_post_keeps_its_feed_entry_id_and_bumps_its_updated_time(
     config = str(demo_dir / "aibot.yaml")
     assert run_cli("run", "-c", config).exit_code == 0
     extra_feed = next((demo_dir / "sample" / "extra" / "feeds").glob("*.xml"))
-    extra_page = next(p for p in _labels(demo_dir) if p.startswith("extra/"))
+    extra_page = next(p for p in story_labels(demo_dir) if p.startswith("extra/"))
     atom_before = (demo_dir / "site" / "atom.xml").read_text()
-    _add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
+    add_feed(demo_dir, f"sample/extra/feeds/{extra_feed.name}", "Follow-up desk")
     assert "1 updated" in run_cli("run", "-c", config).output
-    post = load_post(_post_of_story(demo_dir, _story_of_page(demo_dir, extra_page)))
+    post = load_post(post_of_story(demo_dir, story_of_page(demo_dir, extra_page)))
     assert "## Updates" in post.body and "Follow-up desk" in post.body.split("## Updates")[1]
     atom = (demo_dir / "site" / "atom.xml").read_text()
     link = f'href="https://demo.aibot.example/posts/{post.slug}.html"'
@@ -203,10 +190,10 @@ def test_an_updated_post_keeps_its_feed_entry_id_and_bumps_its_updated_time(
 
 
 def test_related_posts_prefer_shared_names_and_tags_and_say_why() -> None:
-    older = _post("port-strike", "Calder Bay port strike begins", tags=["labour"],
+    older = edited_post("port-strike", "Calder Bay port strike begins", tags=["labour"],
                   date=T0 - timedelta(days=9))  # fmt: skip
-    other = _post("rates", "Reserve Board cuts the benchmark rate", tags=["economy"])
-    newest = _post("port-deal", "Calder Bay dockworkers accept pay deal", tags=["labour"],
+    other = edited_post("rates", "Reserve Board cuts the benchmark rate", tags=["economy"])
+    newest = edited_post("port-deal", "Calder Bay dockworkers accept pay deal", tags=["labour"],
                    date=T0 + timedelta(days=1))  # fmt: skip
     index = RelatedIndex([older, other, newest])
     found = index.related(newest, 1)
@@ -214,8 +201,10 @@ def test_related_posts_prefer_shared_names_and_tags_and_say_why() -> None:
     assert found[0].reason == "also about Calder Bay"
     forward = index.related(older, 3, newer_only=True)
     assert [r.slug for r in forward][:1] == ["port-deal"]
-    same = _post("port-deal-2", "Follow-up", generator={"story": "s9"})
-    first = _post("port-deal-1", "First", generator={"story": "s9"}, date=T0 - timedelta(days=1))
+    same = edited_post("port-deal-2", "Follow-up", generator={"story": "s9"})
+    first = edited_post(
+        "port-deal-1", "First", generator={"story": "s9"}, date=T0 - timedelta(days=1)
+    )
     assert RelatedIndex([first, same]).reason(same, first) == "same story, earlier"
 
 
@@ -223,8 +212,8 @@ def test_an_empty_index_gives_reasons_from_the_posts_as_they_are_now() -> None:
     """The build asks an empty index for every card's reason and keeps each post's names; an
     edited post (the same object) is read again."""
     index = RelatedIndex([])
-    older = _post("port-strike", "Calder Bay dockworkers strike", tags=["labour"])
-    newer = _post("port-deal", "Calder Bay dockworkers accept pay deal", tags=["labour"])
+    older = edited_post("port-strike", "Calder Bay dockworkers strike", tags=["labour"])
+    newer = edited_post("port-deal", "Calder Bay dockworkers accept pay deal", tags=["labour"])
     assert index.reason(newer, older) == "also about Calder Bay"
     assert index.reason(newer, older) == "also about Calder Bay"  # from what it kept
     older.meta["title"] = older.meta["summary"] = "Dockworkers strike at the port"
@@ -276,7 +265,7 @@ def test_diff_shows_an_editors_change_against_what_the_pipeline_would_write(
 def test_the_index_reuses_unchanged_files_and_reparses_changed_ones(tmp_path: Path) -> None:
     posts_dir = tmp_path / "posts"
     for n in range(3):
-        save_post(_post(f"p{n}", f"Post {n}"), posts_dir / f"p{n}.md")
+        save_post(edited_post(f"p{n}", f"Post {n}"), posts_dir / f"p{n}.md")
     index = tmp_path / "index.json"
     calls: list[Path] = []
 
@@ -301,7 +290,7 @@ def test_a_broken_index_is_ignored_and_a_broken_post_is_an_error_not_a_cache_ent
     tmp_path: Path,
 ) -> None:
     posts_dir = tmp_path / "posts"
-    save_post(_post("ok", "Fine"), posts_dir / "ok.md")
+    save_post(edited_post("ok", "Fine"), posts_dir / "ok.md")
     (posts_dir / "bad.md").write_text("---\ntitle: [\n---\n")
     index = tmp_path / "index.json"
     index.write_text("{not json")
@@ -329,7 +318,7 @@ def test_changing_any_editorial_field_is_an_edit(key: str, value: object) -> Non
 
 
 def test_a_post_hashed_before_slug_and_related_counted_is_still_unedited() -> None:
-    post = _post("old-post", "Old post", generator={"story": "s1"})
+    post = edited_post("old-post", "Old post", generator={"story": "s1"})
     post.meta["generator"]["body_sha256"] = _first_sha256(post)
     assert not is_edited(post)
     post.body += "\nAn editor's line."
@@ -342,10 +331,10 @@ def test_a_new_post_file_gets_the_umasks_mode_and_a_rewrite_keeps_the_editors(
     path = tmp_path / "p.md"
     old = os.umask(0o022)
     try:
-        save_post(_post("p", "P"), path)
+        save_post(edited_post("p", "P"), path)
         assert path.stat().st_mode & 0o777 == 0o644
         path.chmod(0o664)
-        save_post(_post("p", "P again"), path)
+        save_post(edited_post("p", "P again"), path)
         assert path.stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(old)
@@ -354,7 +343,9 @@ def test_a_new_post_file_gets_the_umasks_mode_and_a_rewrite_keeps_the_editors(
 def test_a_new_post_never_takes_a_slug_that_still_forwards_to_another(tmp_path: Path) -> None:
     from aibot.write.stage import _taken_slugs
 
-    renamed = _post("new-name", "Renamed", aliases=["older"], generator={"slug": "strike-ends"})
+    renamed = edited_post(
+        "new-name", "Renamed", aliases=["older"], generator={"slug": "strike-ends"}
+    )
     taken = _taken_slugs([renamed])
     assert taken == {"new-name", "older", "strike-ends"}
     assert slugify("Strike ends", taken) == "strike-ends-2"

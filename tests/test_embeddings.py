@@ -20,7 +20,7 @@ from aibot.config import ClusterConfig, load_config
 from aibot.models import Article
 from aibot.pipeline import RunReport
 from aibot.store import Store
-from tests.test_cluster_quality import assert_meets_bar, load_fixture
+from tests.helpers.clustering import assert_meets_bar, load_fixture
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

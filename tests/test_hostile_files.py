@@ -37,8 +37,8 @@ from aibot.posts.files import is_edited, seal
 from aibot.posts.frontmatter import load_post, post_text
 from aibot.render.site import build_site
 from tests.conftest import DEMO, tree_digest
-from tests.test_build import add_post, write_site
-from tests.test_serve import CONFIG
+from tests.helpers.serve import CONFIG
+from tests.helpers.site import add_post, write_site
 
 TIMEOUT = 120  # seconds before a test gives up on a command
 SECONDS = 20.0  # the bound a hostile file's build must stay within (the clean one takes ~1 s)

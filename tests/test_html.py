@@ -4,16 +4,15 @@ file in site/, and for `#fragment` links to an element with that id."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
 from html5lib.html5parser import ParseError
 
 from aibot.render.site import build_site
-from tests.test_pages import add_post, demo_site, small_config
+from tests.helpers.html import broken_links, pages, read_links
+from tests.helpers.pages import demo_site, ferry_post, small_config
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -47,8 +46,8 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small site with what the demo lacks: hostile Markdown, a renamed post (a redirect
     page), tags without Latin letters, several pages of stories and several months."""
     base = tmp_path_factory.mktemp("varied")
-    add_post(base, "council-vote", "Council <b>vote</b> </script>", body=EVIL_BODY, tags=["東京"])
-    add_post(
+    ferry_post(base, "council-vote", "Council <b>vote</b> </script>", body=EVIL_BODY, tags=["東京"])
+    ferry_post(
         base,
         "ferry-fares-rise-in-april",
         date=datetime(2026, 2, 10, 9, 0, tzinfo=UTC),
@@ -57,7 +56,7 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Path:
         generator={"slug": "old-ferry-slug"},
     )
     for day in range(1, 5):
-        add_post(base, f"story-{day}", f"Story {day}", date=datetime(2026, 1, day, tzinfo=UTC))
+        ferry_post(base, f"story-{day}", f"Story {day}", date=datetime(2026, 1, day, tzinfo=UTC))
     config = small_config(
         base,
         site={"posts_per_page": 2},
@@ -78,12 +77,6 @@ def parse_errors(path: Path) -> list[str]:
     except ParseError as exc:
         return [f"{path.name}: {exc}"]
     return []
-
-
-def pages(site: Path) -> list[Path]:
-    found = sorted(site.rglob("*.html"))
-    assert found
-    return found
 
 
 def test_strict_parser_rejects_invalid_html(tmp_path: Path) -> None:
@@ -107,59 +100,6 @@ def test_every_page_of_a_varied_site_is_valid_html(varied: Path) -> None:
 # Links
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in ("href", "src") or (tag == "form" and name == "action"):
-                self.links.append(value)
-            elif name == "id":
-                self.ids.add(value)
-
-
-def _read(page: Path) -> _Links:
-    parser = _Links()
-    parser.feed(page.read_text(encoding="utf-8"))
-    return parser
-
-
-def broken_links(site: Path) -> list[str]:
-    """Every internal href, src or form action in site/ that leads to no file, or to no element
-    with its #fragment. Links starting with "/" (404.html) are read from the site's root."""
-    site = site.resolve()
-    read = {page: _read(page) for page in pages(site)}
-    broken = []
-    for page, found in read.items():
-        for link in found.links:
-            parts = urlsplit(link)
-            if parts.scheme in ("http", "https", "mailto"):
-                continue
-            where = f"{page.relative_to(site)} -> {link}"
-            if parts.scheme or parts.netloc:
-                broken.append(f"{where} (not a link within the site)")
-                continue
-            path = unquote(parts.path)
-            if not path:
-                target = page
-            elif path.startswith("/"):
-                target = (site / path.lstrip("/")).resolve()
-            else:
-                target = (page.parent / path).resolve()
-            if not target.is_relative_to(site) or not target.is_file():
-                broken.append(where)
-            elif parts.fragment and target.suffix == ".html":
-                ids = read[target].ids if target in read else _read(target).ids
-                if parts.fragment not in ids:
-                    broken.append(f"{where} (no id {parts.fragment!r})")
-    return broken
-
-
 def test_link_checker_notices_missing_files_and_fragments(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "index.html").write_text(
@@ -179,7 +119,7 @@ def test_link_checker_notices_missing_files_and_fragments(tmp_path: Path) -> Non
 
 def test_every_internal_link_of_the_demo_resolves(demo: Path) -> None:
     assert broken_links(demo) == []
-    assert sum(len(_read(p).links) for p in pages(demo)) > 500  # the checker saw the links
+    assert sum(len(read_links(p).links) for p in pages(demo)) > 500  # the checker saw the links
 
 
 def test_every_internal_link_of_a_varied_site_resolves(varied: Path) -> None:

@@ -22,8 +22,8 @@ from aibot.posts.frontmatter import load_post
 from aibot.render import site as render
 from aibot.render.incremental import MARKER, HtmlCache
 from aibot.render.site import build_site
-from tests.test_build import NOW, PUBLISHED, add_post, leftovers, make_config, write_site
-from tests.test_html import broken_links
+from tests.helpers.html import broken_links
+from tests.helpers.site import NOW, PUBLISHED, add_post, leftovers, make_config, write_site
 
 POSTS = Path("content") / "posts"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import run_cli
-from tests.test_collect import article_html, collected, rss, write_config
+from tests.helpers.collect import article_html, collected, rss, write_config
 
 # An error page as sites serve them: the message, then teasers of other stories (long enough
 # together to pass for an article by length alone).

@@ -33,9 +33,9 @@ from aibot.config import load_config
 from aibot.support import lock as lock_module
 from aibot.support.lock import EXIT_BUSY, LOCK_FILE, Holder, LockBusy, SiteLock, site_lock
 from tests.conftest import DEMO, run_cli, tree_digest
-from tests.test_build import write_site
-from tests.test_crash import Gate, _group_alive, _wait_until_group_is_gone, demo_over_http
-from tests.test_serve import CONFIG, Said
+from tests.helpers.crash import Gate, demo_over_http, group_alive, wait_until_group_is_gone
+from tests.helpers.serve import CONFIG, Said
+from tests.helpers.site import write_site
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 300  # seconds any one command may take before a test gives up on it
@@ -149,9 +149,9 @@ def test_a_run_killed_alone_takes_its_pool_workers_along_and_does_not_block_the_
         assert "taken over" in again.stderr
         assert tree_digest(folder / "content") == reference["content"]
     finally:
-        if _group_alive(killed.pid):
+        if group_alive(killed.pid):
             os.killpg(killed.pid, signal.SIGKILL)
-        _wait_until_group_is_gone(killed.pid)
+        wait_until_group_is_gone(killed.pid)
 
 
 def _wait_for_children(process: subprocess.Popen[str]) -> list[int]:
@@ -268,7 +268,7 @@ def test_a_forked_child_does_not_keep_the_lock_of_its_killed_parent(tmp_path: Pa
             taken.release()
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
-        _wait_until_group_is_gone(parent.pid)
+        wait_until_group_is_gone(parent.pid)
 
 
 # Each script starts a pool as AiBot does, prints how many workers it has, then each worker
@@ -300,7 +300,7 @@ POOL_SCRIPTS = {
     "page rendering": (
         "from pathlib import Path\n"
         "from aibot.render import site as render\n"
-        "from tests.test_build import NOW, make_config, write_site\n"
+        "from tests.helpers.site import NOW, make_config, write_site\n"
         + _BLOCK
         + "render.POOL_FROM = 1\n"
         "render._render_chunk = block\n"
@@ -332,9 +332,9 @@ def test_pool_workers_end_with_their_killed_parent(pool: str, tmp_path: Path) ->
             assert time.monotonic() < deadline, f"workers {workers} outlived their parent by 30 s"
             time.sleep(0.01)
     finally:
-        if _group_alive(parent.pid):
+        if group_alive(parent.pid):
             os.killpg(parent.pid, signal.SIGKILL)
-        _wait_until_group_is_gone(parent.pid)
+        wait_until_group_is_gone(parent.pid)
 
 
 def _lock_in_a_process_then_kill_it(cache: Path) -> Holder:

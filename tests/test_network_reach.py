@@ -25,7 +25,7 @@ import pytest
 
 from aibot.collect import urls
 from aibot.collect.fetch import Fetcher, FetchError
-from tests.test_collect import article_html, collected, rss, write_config
+from tests.helpers.collect import article_html, collected, rss, write_config
 
 PUBLIC_IP = "127.0.0.2"  # "the internet" in these tests
 

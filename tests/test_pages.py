@@ -11,7 +11,6 @@ import dataclasses
 import itertools
 import json
 import re
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,39 +19,22 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 import pytest
-import yaml
 
-from aibot.config import Config, config_from_mapping, load_config
+from aibot.config import Config, load_config
 from aibot.models import Post
-from aibot.posts.files import load_posts, save_post
+from aibot.posts.files import load_posts
 from aibot.render.context import corroboration
 from aibot.render.site import build_site
 from aibot.render.templates import json_ld, local_image
 from aibot.store import Store
-from tests.conftest import DEMO, REPO, run_cli
+from tests.conftest import REPO
+from tests.helpers.pages import NOW, TWO_SOURCES, demo_site, ferry_post, small_config
 
 STYLE = REPO / "aibot" / "theme" / "static" / "style.css"
-NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 HOSTILE = "</script><script>alert(1)</script>"
-SHARED_DEMO: dict[str, Path] = {}
 
 
 # The demo, built once per test session (test_html.py uses it too)
-
-
-def demo_site(factory: pytest.TempPathFactory) -> Path:
-    """A copy of examples/demo after one `aibot run` (embeddings off: faster, same pages).
-    Tests must not change it; build elsewhere (see `build_into`)."""
-    if "demo" not in SHARED_DEMO:
-        folder = factory.mktemp("demo-site")
-        raw = yaml.safe_load((DEMO / "aibot.yaml").read_text())
-        raw.setdefault("cluster", {})["embeddings"] = "off"
-        (folder / "aibot.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
-        shutil.copytree(DEMO / "sample", folder / "sample")
-        result = run_cli("run", "-c", str(folder / "aibot.yaml"))
-        assert result.exit_code == 0, result.output
-        SHARED_DEMO["demo"] = folder
-    return SHARED_DEMO["demo"]
 
 
 @pytest.fixture(scope="module")
@@ -122,52 +104,6 @@ def html_pages(site: Path) -> list[Path]:
 
 # A few hand-written posts, built in a blink
 
-BIO = "Quill reads the Harbour papers every morning."
-DISCLAIMER = "Quill can be wrong: check anything important against the linked sources."
-BODY = """## What changes
-
-Fares on the island ferry rise by a fifth in April. [[1]](#source-1)
-
-Councillors voted 7-2 for the rise on Tuesday. [[2]](#source-2)
-
-## Sources
-
-1. <span id="source-1"></span>Harbour Gazette: [Ferry fares rise](https://g.test/ferry)
-2. <span id="source-2"></span>Hill Courier: [Council vote](https://c.test/ferry)
-"""
-TWO_SOURCES = [
-    {"outlet": "Harbour Gazette", "title": "Ferry fares rise", "url": "https://g.test/ferry"},
-    {"outlet": "Hill Courier", "title": "Council vote", "url": "https://c.test/ferry"},
-]
-
-
-def small_config(base: Path, **sections: Any) -> Config:
-    raw: dict[str, Any] = {
-        "site": {"title": "Harbour Daily", "base_url": "https://harbour.example.org/"},
-        "author": {"name": "Quill", "bio": BIO, "disclaimer": DISCLAIMER},
-    }
-    for key, value in sections.items():
-        raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
-    return config_from_mapping(raw, base_dir=base)
-
-
-def add_post(base: Path, slug: str, title: str = "Ferry fares rise", **meta: Any) -> None:
-    when = meta.pop("date", datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
-    post = Post(
-        meta={
-            "title": title,
-            "slug": slug,
-            "date": when,
-            "author": "Quill",
-            "summary": meta.pop("summary", "Fares rise by a fifth."),
-            "tags": meta.pop("tags", ["Transport"]),
-            "sources": meta.pop("sources", TWO_SOURCES),
-            **meta,
-        },
-        body=meta.pop("body", BODY),
-    )
-    save_post(post, base / "content" / "posts" / f"{when:%Y}" / f"{slug}.md")
-
 
 def build_small(base: Path, **sections: Any) -> Path:
     report = build_site(small_config(base, **sections), now=NOW)
@@ -212,8 +148,8 @@ def test_post_page_has_headline_byline_author_card_and_dates(site: Path, posts: 
 
 
 def test_updated_time_is_shown_only_when_the_post_was_updated(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise", updated=datetime(2026, 3, 11, 15, 30, tzinfo=UTC))
-    add_post(tmp_path, "bakery-prize", "Bakery wins prize", date=datetime(2026, 3, 9, tzinfo=UTC))
+    ferry_post(tmp_path, "ferry-fares-rise", updated=datetime(2026, 3, 11, 15, 30, tzinfo=UTC))
+    ferry_post(tmp_path, "bakery-prize", "Bakery wins prize", date=datetime(2026, 3, 9, tzinfo=UTC))
     site = build_small(tmp_path)
     updated = parse(site / "posts" / "ferry-fares-rise.html")
     times = [t.get("datetime") for t in find_class(updated, "byline")[0].iter("time")]
@@ -255,7 +191,7 @@ def test_corroboration_wording() -> None:
 
 
 def test_single_source_post_says_so(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise", sources=TWO_SOURCES[:1])
+    ferry_post(tmp_path, "ferry-fares-rise", sources=TWO_SOURCES[:1])
     page = parse(build_small(tmp_path) / "posts" / "ferry-fares-rise.html")
     assert text(find_class(page, "credit", "p")[0]) == "Single-source report (Harbour Gazette)"
 
@@ -308,8 +244,8 @@ def test_images_from_other_hosts_are_never_loaded(site: Path, posts: list[Post])
 def test_an_image_of_the_sites_own_is_shown_with_alt_text(tmp_path: Path) -> None:
     (tmp_path / "templates" / "static" / "img").mkdir(parents=True)
     (tmp_path / "templates" / "static" / "img" / "ferry.png").write_bytes(b"\x89PNG\r\n")
-    add_post(tmp_path, "ferry-fares-rise", image="static/img/ferry.png", image_alt="The ferry")
-    add_post(
+    ferry_post(tmp_path, "ferry-fares-rise", image="static/img/ferry.png", image_alt="The ferry")
+    ferry_post(
         tmp_path,
         "ferry-timetable",
         "Ferry timetable cut",
@@ -332,7 +268,7 @@ def test_images_in_a_post_body_load_only_from_the_site(tmp_path: Path) -> None:
         "## Pictures\n\n![The quay](https://cdn.outlet.test/quay.jpg) and "
         '<img src="//tracker.test/pixel.gif" alt=""> and ![Own map](../static/map.png)\n'
     )
-    add_post(tmp_path, "pictures", body=body)
+    ferry_post(tmp_path, "pictures", body=body)
     page = parse(build_small(tmp_path) / "posts" / "pictures.html")
     body_element = find_class(page, "body")[0]
     assert [img.get("src") for img in body_element.iter("img")] == ["../static/map.png"]
@@ -388,8 +324,8 @@ def test_archive_lists_every_month_and_every_post(site: Path, posts: list[Post])
 
 def test_archive_months_follow_the_site_time_zone(tmp_path: Path) -> None:
     # 23:30 UTC on 28 February is already 1 March in Tokyo
-    add_post(tmp_path, "late-night", date=datetime(2026, 2, 28, 23, 30, tzinfo=UTC))
-    add_post(tmp_path, "next-day", date=datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
+    ferry_post(tmp_path, "late-night", date=datetime(2026, 2, 28, 23, 30, tzinfo=UTC))
+    ferry_post(tmp_path, "next-day", date=datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
     site = build_small(tmp_path, site={"timezone": "Asia/Tokyo"})
     assert (site / "archive" / "2026" / "03.html").is_file()
     assert (site / "archive" / "2026" / "02.html").is_file() is False
@@ -411,7 +347,7 @@ def test_about_page_explains_choice_writing_verification_and_disclaimer(site: Pa
 
 
 def test_about_page_follows_the_configuration(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise")
+    ferry_post(tmp_path, "ferry-fares-rise")
     site = build_small(
         tmp_path,
         cluster={"min_sources": 3},
@@ -467,7 +403,7 @@ def test_articles_this_week_are_counted_from_the_build_time(demo: Path, tmp_path
 
 
 def test_sources_page_without_a_cache_lists_the_feeds_only(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise")
+    ferry_post(tmp_path, "ferry-fares-rise")
     feeds = [
         {"url": "https://gazette.test/rss.xml", "name": "Harbour Gazette", "tags": ["local"]},
         {"url": "https://courier.test/feed", "name": "Hill Courier"},
@@ -504,7 +440,7 @@ def test_search_form_on_every_page_and_a_search_page_that_works_without_js(site:
 
 
 def test_404_links_start_at_the_sites_root_path(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise")
+    ferry_post(tmp_path, "ferry-fares-rise")
     site = build_small(tmp_path, site={"base_url": "https://harbour.example.org/news/"})
     root = parse(site / "404.html")
     stylesheet = [e.get("href") for e in root.iter("link") if e.get("rel") == "stylesheet"]
@@ -568,8 +504,8 @@ def test_json_ld_cannot_close_its_script_element() -> None:
 
 def test_a_hostile_title_and_summary_stay_text_everywhere(tmp_path: Path) -> None:
     summary = "\"><img src=x onerror=alert(2)> ' onmouseover='alert(3)"
-    add_post(tmp_path, "hostile", HOSTILE, summary=summary, tags=[HOSTILE])
-    add_post(tmp_path, "calm", "Calm news", date=datetime(2026, 3, 11, tzinfo=UTC))
+    ferry_post(tmp_path, "hostile", HOSTILE, summary=summary, tags=[HOSTILE])
+    ferry_post(tmp_path, "calm", "Calm news", date=datetime(2026, 3, 11, tzinfo=UTC))
     site = build_small(tmp_path)
     page = parse(site / "posts" / "hostile.html")
     scripts = list(page.iter("script"))
@@ -596,12 +532,12 @@ def test_a_hostile_title_and_summary_stay_text_everywhere(tmp_path: Path) -> Non
 
 
 def test_one_template_in_the_sites_folder_overrides_the_theme(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise")
+    ferry_post(tmp_path, "ferry-fares-rise")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "_card.html").write_text(
         '<p class="my-card"><a href="{{ root }}{{ link.href }}">{{ link.meta.title }}</a></p>\n'
     )
-    add_post(tmp_path, "older", "Older news", date=datetime(2026, 3, 1, tzinfo=UTC))
+    ferry_post(tmp_path, "older", "Older news", date=datetime(2026, 3, 1, tzinfo=UTC))
     site = build_small(tmp_path)
     tag = parse(site / "tags" / "transport.html")
     assert len(find_class(tag, "my-card")) == 2 and not find_class(tag, "card")
@@ -611,7 +547,7 @@ def test_one_template_in_the_sites_folder_overrides_the_theme(tmp_path: Path) ->
 
 
 def test_a_sites_base_template_can_extend_the_built_in_one(tmp_path: Path) -> None:
-    add_post(tmp_path, "ferry-fares-rise")
+    ferry_post(tmp_path, "ferry-fares-rise")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "base.html").write_text(
         '{% extends "theme/base.html" %}\n'

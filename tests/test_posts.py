@@ -21,48 +21,7 @@ from aibot.posts.frontmatter import FRONT_MATTER_KEYS, PostError, load_post
 from aibot.posts.slugs import MAX_SLUG, slugify
 from aibot.render.markdown import markdown_to_html
 from aibot.support.files import write_atomically
-
-WHEN = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
-
-
-def make_articles() -> list[Article]:
-    return [
-        Article(
-            "https://harbour.example.org/news/ferry?utm_source=rss",
-            "Harbour Gazette",
-            "Ferry fares to rise in spring",
-            "The island ferry will cost 2,300 pence more per season. Fares rise in April.",
-            WHEN,
-            canonical_url="https://harbour.example.org/news/ferry",
-        ),
-        Article(
-            "https://hill.example.net/ferry-story",
-            "Hill Courier",
-            "Council backs ferry price rise",
-            "Councillors voted 7-2 for the rise. The operator welcomed the vote.",
-            WHEN + timedelta(hours=2),
-        ),
-    ]
-
-
-def make_draft(articles: list[Article]) -> Draft:
-    first, second = articles
-    return Draft(
-        title="Ferry fares will rise in April",
-        summary="The island ferry gets dearer after a council vote.",
-        sections=[
-            Section(
-                "What changes",
-                [Paragraph("Fares rise in April.", [first.id])],
-            ),
-            Section(
-                "The vote",
-                [Paragraph("Councillors voted 7-2 for the rise.", [second.id, first.id])],
-            ),
-        ],
-        tags=["transport", "council"],
-        writer="extractive",
-    )
+from tests.helpers.posts import WHEN, make_articles, make_draft
 
 
 def make_post(taken: tuple[str, ...] = ()) -> Post:

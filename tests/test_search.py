@@ -16,30 +16,7 @@ import pytest
 from aibot.render import search
 from aibot.render.markdown import sources_unindexed
 from aibot.render.search import BINARY_ENV, index_site
-from tests.conftest import DEMO, run_cli
-
-_BUILT: dict[Path, Path] = {}
-
-
-def built_demo_site(factory: pytest.TempPathFactory) -> Path:
-    """The demo (a private copy, as the `demo_dir` fixture makes) run once per test session by
-    `aibot run`; returns its site/ folder. Shared: copy it before changing anything in it."""
-    key = factory.getbasetemp()
-    if key not in _BUILT:
-        folder = factory.mktemp("demo-site")
-        shutil.copy(DEMO / "aibot.yaml", folder / "aibot.yaml")
-        shutil.copytree(DEMO / "sample", folder / "sample")
-        result = run_cli("run", "-c", str(folder / "aibot.yaml"))
-        assert result.exit_code == 0, result.output
-        _BUILT[key] = folder / "site"
-    return _BUILT[key]
-
-
-def post_pages(site: Path) -> list[Path]:
-    """The built post pages (redirect pages for old slugs left out)."""
-    return sorted(
-        p for p in (site / "posts").glob("*.html") if 'http-equiv="refresh"' not in p.read_text()
-    )
+from tests.helpers.search import built_demo_site, post_pages
 
 
 def fragments(bundle: Path) -> list[dict]:

@@ -18,7 +18,8 @@ import pytest
 
 from aibot.commands.serve import EVENTS_PATH, RELOAD_PATH, RELOAD_TAG, Preview, make_server
 from aibot.config import load_config
-from tests.test_build import write_site
+from tests.helpers.serve import CONFIG, Said
+from tests.helpers.site import write_site
 
 INDEX = "<!doctype html><title>Harbour Daily</title><h1>Latest harbour stories</h1>\n"
 NOT_FOUND = "<!doctype html><title>Lost</title><p>This page sailed away.</p>\n"
@@ -122,14 +123,6 @@ def test_a_folder_without_index_is_not_listed(served):
 
 # --- aibot serve: build, watch, rebuild, reload ---------------------------------------------
 
-CONFIG = """\
-site:
-  title: Harbour Daily
-  base_url: https://harbour.example.org/
-author:
-  name: Quill
-"""
-
 
 class EventStream:
     """A reader of the server-sent events at /__aibot/events (what the reload script reads)."""
@@ -151,23 +144,6 @@ class EventStream:
 
     def close(self) -> None:
         self.response.close()
-
-
-class Said(list):
-    """What the Preview announced, with a way to wait until a line containing some text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.changed = threading.Condition()
-
-    def __call__(self, line: str) -> None:
-        with self.changed:
-            self.append(line)
-            self.changed.notify_all()
-
-    def wait_for(self, text: str, timeout: float = 30) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: any(text in line for line in self), timeout)
 
 
 @pytest.fixture

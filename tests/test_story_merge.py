@@ -24,10 +24,10 @@ from aibot.store import _SCHEMA, SCHEMA_VERSION, Store
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.stage import write_stage
 from tests.conftest import run_cli
-from tests.test_claude_pipeline import POSTS_IN_DEMO, _configure
-from tests.test_claude_pipeline import _posts as _claude_posts
-from tests.test_e2e import _labels
-from tests.test_editing import _post, _site
+from tests.helpers.claude import POSTS_IN_DEMO, configure_claude
+from tests.helpers.claude import claude_posts as _claude_posts
+from tests.helpers.e2e import story_labels
+from tests.helpers.editing import edited_post, edited_site
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
@@ -362,15 +362,15 @@ def test_a_related_link_to_a_merged_post_leads_to_the_post_that_took_it(tmp_path
     # Three posts closer to the ferry post than the bridge post is: without its `related:`
     # entry, the build's fill-up would not pick the bridge post.
     ferries = [
-        _post(
+        edited_post(
             f"ferry-{n}", f"Ferry timetable {n}", f"Ferry timetable {n} changes.", tags=["ferries"]
         )
         for n in (1, 2, 3)
     ]
-    config = _site(
+    config = edited_site(
         tmp_path,
-        _post("bridge-reopens", "Bridge reopens", aliases=["boats-pass-the-bridge"]),
-        _post(
+        edited_post("bridge-reopens", "Bridge reopens", aliases=["boats-pass-the-bridge"]),
+        edited_post(
             "ferry-fares", "Ferry fares rise", tags=["ferries"], related=["boats-pass-the-bridge"]
         ),
         *ferries,
@@ -401,7 +401,7 @@ def _fragmenting_cluster(monkeypatch: pytest.MonkeyPatch, demo: Path) -> dict[st
     """Run 1's clustering: the port strike as two stories (its first two outlets, its later
     two); run 2's: the later one absorbed by the first. Returns {fragment: story id}."""
     real = aibot.cluster.stage.cluster
-    pages = [p for p, story in _labels(demo).items() if story == "port-strike"]
+    pages = [p for p, story in story_labels(demo).items() if story == "port-strike"]
     later = {(demo / "sample" / p).resolve().as_uri() for p in pages if p.split("/")[1]
              in STRIKE_LATER}  # fmt: skip
     ids: dict[str, str] = {}
@@ -514,7 +514,7 @@ def test_a_batch_answer_for_a_story_merged_meanwhile_is_not_saved(
     monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
     api.batch_polls = 2  # each batch ends in the run after the one that sent it
-    config = load_config(_configure(demo_dir, batch=True, batch_wait_s=0))
+    config = load_config(configure_claude(demo_dir, batch=True, batch_wait_s=0))
     assert aibot.pipeline.run(config).posts_written == 0
     with Store(config.cache_file) as store:
         ((_batch, requests),) = store.open_batches()

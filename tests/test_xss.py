@@ -51,7 +51,7 @@ import yaml
 
 from tests import test_browser
 from tests.conftest import REPO, anthropic_stub, run_cli
-from tests.test_browser import _served
+from tests.helpers.browser import serving
 
 # The browser tests' fixtures: Debian's Chromium, contexts that record every request.
 browser = test_browser.browser
@@ -415,7 +415,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSite]:
     served.mkdir()
     folder.mkdir()
     mp = pytest.MonkeyPatch()
-    with _served(served) as server, anthropic_stub.serving() as (api, api_url):
+    with serving(served) as server, anthropic_stub.serving() as (api, api_url):
         sources = write_sources(served, server.base, now)
         config = _config(folder, server.base, ["rss_a.xml", "atom_a.xml"], "extractive")
         first = run_cli("run", "-c", str(config))
@@ -711,7 +711,7 @@ def test_search_records_are_text_of_the_sites_own_pages(outputs: Outputs) -> Non
 
 @pytest.fixture(scope="module")
 def served_site(hostile: HostileSite) -> Iterator[Any]:
-    with _served(hostile.site) as served:
+    with serving(hostile.site) as served:
         yield served
 
 
@@ -770,7 +770,7 @@ def test_the_browser_check_catches_a_payload_that_runs(open_context, tmp_path: P
     context, watch = open_context(bypass_csp=True)
     alarms = Alarms()
     page = watched_page(context, alarms)
-    with _served(tmp_path) as served:
+    with serving(tmp_path) as served:
         assert visit(page, served.url("live.html"), alarms) == 200
     assert alarms.dialogs and "902" in alarms.dialogs[0]
     assert {p.rsplit(": ", 1)[1] for p in alarms.pwned} == {"__pwned_901", "__pwned_903"}
