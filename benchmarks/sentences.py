@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aibot.support.text import sentences as aibot_sentences  # noqa: E402
-from tests.test_sentences import CASES_FILE, read_cases  # noqa: E402
+from tests.support.test_sentences import CASES_FILE, read_cases  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"
 Splitter = Callable[[str], list[str]]

@@ -1,6 +1,6 @@
 """What must hold for any input: one check per fuzzed function.
 
-Shared by the Hypothesis properties (tests/test_fuzz.py) and the atheris targets
+Shared by the Hypothesis properties (tests/system/test_fuzz.py) and the atheris targets
 (fuzz/fuzz_*.py). Each check calls the real function; it raises AssertionError when an invariant
 does not hold, and lets any exception the function does not document escape: both are findings.
 """

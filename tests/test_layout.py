@@ -114,3 +114,23 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
 
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_no_test_module_imports_another() -> None:
+    tests = Path(__file__).parent
+    imports = sorted(
+        f"{path.relative_to(tests)} imports {node.module}"
+        for path in tests.rglob("test_*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests")
+        for name in (node.module or "", *(f"{node.module}.{a.name}" for a in node.names))
+        if name.rpartition(".")[2].startswith("test_")
+    )
+    assert imports == []
+
+
+def test_tests_mirror_the_packages() -> None:
+    tests = Path(__file__).parent
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    mirrored = {p.name for p in tests.iterdir() if (p / "__init__.py").is_file()}
+    assert packages <= mirrored

@@ -1,7 +1,7 @@
 """What a new site's requirements.txt names (aibot/commands/site_install.py): the running AiBot,
 never a name the package index lacks. Installed distributions are made up here as dist-info
-folders in a temporary site-packages; tests/test_wheel.py does the same with a real pip install
-of the wheel.
+folders in a temporary site-packages; tests/system/test_wheel.py does the same with a real pip
+install of the wheel.
 """
 
 from __future__ import annotations

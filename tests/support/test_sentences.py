@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from aibot.support.text import sentences
 
-CASES_FILE = Path(__file__).parent / "fixtures" / "sentences" / "cases.txt"
+CASES_FILE = Path(__file__).parents[1] / "fixtures" / "sentences" / "cases.txt"
 
 
 class Case(NamedTuple):

@@ -12,7 +12,7 @@ from aibot.collect.junk import KINDS, is_furniture, junk_kind, junk_reason, with
 from aibot.collect.shared import boilerplate_copy, paragraph_hash, shared_paragraphs
 from aibot.models import Article
 
-CORPUS = Path(__file__).parent / "fixtures" / "junk"
+CORPUS = Path(__file__).parents[1] / "fixtures" / "junk"
 
 
 def _lines(name: str) -> list[str]:
@@ -171,7 +171,7 @@ def test_a_quotation_several_outlets_carry_about_one_event_is_not_boilerplate() 
 
 # --- the offline writer never picks furniture -----------------------------------------------
 
-STORIES = Path(__file__).parent / "fixtures" / "summarize_stories.json"
+STORIES = Path(__file__).parents[1] / "fixtures" / "summarize_stories.json"
 
 
 def test_the_extractive_writer_never_picks_furniture_as_headline_lede_or_paragraph() -> None:

@@ -37,7 +37,7 @@ from tests.helpers.crash import Gate, demo_over_http, group_alive, wait_until_gr
 from tests.helpers.serve import CONFIG, Said
 from tests.helpers.site import write_site
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300  # seconds any one command may take before a test gives up on it
 WRITING_COMMANDS = ("run", "collect", "cluster", "write", "build")
 

@@ -26,7 +26,7 @@ from aibot.collect.extract import (
     tidy,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "extract"
 FETCHED = "https://ledger.example/news/2026/03/04/floating-solar-farm-approved?utm_source=rss"
 
 # One sentence from each body paragraph of article.html.

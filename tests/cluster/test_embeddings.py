@@ -225,7 +225,9 @@ def test_embeddings_off_never_embeds(demo_dir: Path) -> None:
 def test_cluster_settings_are_checked(tmp_path: Path) -> None:
     from aibot.config import ConfigError
 
-    shutil.copy(Path(__file__).parent.parent / "examples/demo/aibot.yaml", tmp_path / "a.yaml")
+    shutil.copy(
+        Path(__file__).resolve().parents[2] / "examples/demo/aibot.yaml", tmp_path / "a.yaml"
+    )
     text = (tmp_path / "a.yaml").read_text()
     for bad, message in (
         ("embeddings: maybe", "cluster.embeddings: expected auto or off, got 'maybe'"),

@@ -137,7 +137,7 @@ def test_clustering_in_two_halves_keeps_ids_and_quality(labelled, titles) -> Non
         assert not mixed, f"{case}: merged when clustered in two halves\n" + "\n".join(mixed)
 
 
-SAME_NAMES = Path(__file__).parent / "fixtures" / "cluster_same_names.jsonl"
+SAME_NAMES = Path(__file__).parents[1] / "fixtures" / "cluster_same_names.jsonl"
 
 
 def test_reports_sharing_only_a_name_stay_apart() -> None:

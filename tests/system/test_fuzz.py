@@ -4,7 +4,7 @@ fuzz/invariants.py, shared with the atheris targets in fuzz/ (the last test here
 briefly).
 
 Profiles: `ci` (the default, ~200 examples per property) and `long`:
-    HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+    HYPOTHESIS_PROFILE=long pytest tests/system/test_fuzz.py
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from fuzz.invariants import (
     verify_case,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -49,13 +49,8 @@ import html5lib
 import pytest
 import yaml
 
-from tests import test_browser
 from tests.conftest import REPO, anthropic_stub, run_cli
 from tests.helpers.browser import serving
-
-# The browser tests' fixtures: Debian's Chromium, contexts that record every request.
-browser = test_browser.browser
-open_context = test_browser.open_context
 
 try:
     from playwright.sync_api import Error as PlaywrightError

@@ -100,7 +100,7 @@ import pytest
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.models import Article
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "feeds"
 FEEDPARSER_DIR = FIXTURES / "feedparser_tests"
 RSS_PARSER_DIR = FIXTURES / "rss_parser_js"
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}

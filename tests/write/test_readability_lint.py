@@ -11,7 +11,7 @@ import pytest
 
 from aibot.posts.frontmatter import load_post
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_benchmark():

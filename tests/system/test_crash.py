@@ -42,9 +42,9 @@ stderr, the posts written, the staging folder, `site/`); run with `-s` to see on
 
 Knobs (environment):
 - `AIBOT_CRASH_KILLS` (default 8): kills at random moments; run longer with
-  `AIBOT_CRASH_KILLS=50 pytest tests/test_crash.py -s`.
+  `AIBOT_CRASH_KILLS=50 pytest tests/system/test_crash.py -s`.
 - `AIBOT_CRASH_SEED` (default below): the seed; every failure message names it, so a failure is
-  reproduced with `AIBOT_CRASH_SEED=<seed> AIBOT_CRASH_KILLS=<n> pytest tests/test_crash.py`
+  reproduced with `AIBOT_CRASH_SEED=<seed> AIBOT_CRASH_KILLS=<n> pytest tests/system/test_crash.py`
   (the delays follow the measured phases, so they land in the same stages, not at the same
   instruction).
 - `AIBOT_CRASH_EMBEDDINGS` (default `off`): the demo's `cluster.embeddings`. Loading the sentence

@@ -19,7 +19,7 @@ from aibot.write.extractive import ExtractiveWriter, clean_headline
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify
 
-FIXTURE = Path(__file__).parent / "fixtures" / "summarize_stories.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "summarize_stories.json"
 # The labels the writer used before headings were drawn from the content.
 FIXED_HEADINGS = {"what happened", "what they said", "key details", "background"}
 FULL_DATE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} [A-Z][a-z]+")

@@ -17,7 +17,7 @@ from aibot.collect.feeds import parse_feed
 from aibot.models import Article, Draft, Paragraph, Post, Section
 from aibot.posts.files import render_markdown, save_post
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_benchmark():

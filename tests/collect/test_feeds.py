@@ -9,7 +9,7 @@ import pytest
 
 from aibot.collect.feeds import parse_feed
 
-FIXTURES = Path(__file__).parent / "fixtures" / "unit" / "feeds"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "unit" / "feeds"
 
 FERRY_DESCRIPTION = (
     b"&lt;p&gt;The council &lt;em&gt;voted&lt;/em&gt; 7&amp;ndash;2 on Tuesday "
