@@ -104,6 +104,7 @@ def build_site(
     future: bool = False,
     now: datetime | None = None,
     background: bool = False,
+    processes: int | None = None,
 ) -> BuildReport:
     """Render every published post of `config` into `config.paths.output`.
 
@@ -111,9 +112,14 @@ def build_site(
     hard-linked from the current site into a new folder, which then replaces it in two renames.
     With `background`, the replaced site is deleted by a process of its own after this returns
     (the command line's choice: its user does not wait for ~6,000 files to go).
+    `processes` render the pages in that many worker processes (1: in this one); by default one
+    per core, at most 8, once there are POOL_FROM pages or more to render (Linux only).
     """
     with _collector_paused():
-        return _build_site(config, drafts=drafts, future=future, now=now, background=background)
+        return _build_site(
+            config, drafts=drafts, future=future, now=now, background=background,
+            processes=processes,
+        )  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -131,7 +137,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _build_site(
-    config: Config, *, drafts: bool, future: bool, now: datetime | None, background: bool
+    config: Config,
+    *,
+    drafts: bool,
+    future: bool,
+    now: datetime | None,
+    background: bool,
+    processes: int | None,
 ) -> BuildReport:
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -144,6 +156,7 @@ def _build_site(
     last = read_manifest(manifest_file, output) if output.is_dir() else Manifest()
     cache = HtmlCache(state / "html.sqlite", markdown_to_html)
     site = _Site(config, now, inputs_key(config, now), last, output, cache)
+    site.processes = processes
     # Nothing to do when no post file, template or setting changed and no post has come of
     # age or left the news window since: checked from file times alone, no post is read.
     listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
@@ -418,6 +431,7 @@ class _Site:
         cache: HtmlCache,
     ) -> None:
         self.config = config
+        self.processes: int | None = None  # see build_site
         self.out = previous  # set to the staging folder before rendering
         self.now = now
         self.inputs = inputs  # build.incremental.inputs_key
@@ -880,8 +894,9 @@ class _Site:
         self.jobs = []
         self.pages += len(todo)
         self.rendered += len(todo)
-        workers = min(os.cpu_count() or 1, 8)
-        if len(todo) < POOL_FROM or workers < 2 or sys.platform != "linux":
+        workers = self.processes or min(os.cpu_count() or 1, 8)
+        few = len(todo) < POOL_FROM if self.processes is None else not todo
+        if few or workers < 2 or sys.platform != "linux":
             written.expect(job.href for job in todo)
             for job in todo:
                 self._render(job)

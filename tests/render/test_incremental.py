@@ -637,16 +637,13 @@ class _Spy:
 def test_the_process_pool_renders_the_same_bytes_as_one_process(tmp_path, monkeypatch):
     spy = _Spy()
     monkeypatch.setattr(multiprocessing, "get_context", spy)
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # a pool even on a one-core machine
     serial, pooled = tmp_path / "serial", tmp_path / "pooled"
     write_big_site(serial)
     write_big_site(pooled)
 
-    monkeypatch.setattr(render, "POOL_FROM", 10**9)
-    one = build_site(make_config(serial), now=NOW)
+    one = build_site(make_config(serial), now=NOW, processes=1)
     assert spy.calls == []
-    monkeypatch.setattr(render, "POOL_FROM", 1)
-    many = build_site(make_config(pooled), now=NOW)
+    many = build_site(make_config(pooled), now=NOW, processes=4)  # even on a one-core machine
     assert spy.calls and set(spy.calls) == {"fork"}  # post pages, then the others
     pools = len(spy.calls)
 
@@ -657,11 +654,10 @@ def test_the_process_pool_renders_the_same_bytes_as_one_process(tmp_path, monkey
 
     # An incremental build with a pool: some pages linked, the others rendered by workers.
     edit_body(pooled, big_slug("library", 2), "The reading room stays open late.")
-    report = build_site(make_config(pooled), now=NOW)
+    report = build_site(make_config(pooled), now=NOW, processes=4)
     assert report.ok and len(spy.calls) > pools and set(spy.calls) == {"fork"}
     assert 0 < report.rendered < report.pages
-    monkeypatch.setattr(render, "POOL_FROM", 10**9)
-    assert_same_site(pooled / "site", cold_build(pooled, tmp_path / "cold"))
+    assert_same_site(pooled / "site", cold_build(pooled, tmp_path / "cold", processes=1))
 
 
 # 9. The Markdown HTML cache (whatever it stores, under <cache>/build/): seen by the conversions
@@ -802,18 +798,16 @@ def test_a_failed_build_keeps_the_site_and_manifest_and_the_next_build_is_right(
 def test_a_failed_pool_build_keeps_the_site(tmp_path, monkeypatch, template):
     """A page fails in a worker: with the other pages (tag.html), or with the post pages, which
     search is waiting for (post.html): the build ends all the same, the last site kept."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(render, "POOL_FROM", 1)
     write_site(tmp_path)
     config = make_config(tmp_path)
-    assert build_site(config, now=NOW).ok
+    assert build_site(config, now=NOW, processes=4).ok
     before = all_files(tmp_path / "site")
     manifest = manifest_file(tmp_path).read_bytes()
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / template).write_text("<p>{{ undefined_name }}</p>\n")
     edit_body(tmp_path, "bakery-wins-county-prize", "The prize comes with a cup.")
 
-    failed = build_site(config, now=NOW)
+    failed = build_site(config, now=NOW, processes=4)
 
     assert failed.ok is False
     assert all_files(tmp_path / "site") == before

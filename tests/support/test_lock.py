@@ -302,12 +302,12 @@ POOL_SCRIPTS = {
         "from aibot.render import site as render\n"
         "from tests.helpers.site import NOW, make_config, write_site\n"
         + _BLOCK
-        + "render.POOL_FROM = 1\n"
-        "render._render_chunk = block\n"
-        "print(min(os.cpu_count(), 8), flush=True)\n"
+        + "render._render_chunk = block\n"
+        "workers = min(os.cpu_count(), 8)\n"
+        "print(workers, flush=True)\n"
         "base = Path(sys.argv[1])\n"
         "write_site(base)\n"
-        "render.build_site(make_config(base), now=NOW)\n"
+        "render.build_site(make_config(base), now=NOW, processes=workers)\n"
     ),
 }
 
