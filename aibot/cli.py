@@ -25,8 +25,8 @@ import click
 
 from aibot import __version__
 from aibot.config import Config, ConfigError, load_config_with_sources, require_feeds
-from aibot.plural import counted
-from aibot.progress import progress_reporter
+from aibot.support.plural import counted
+from aibot.support.progress import progress_reporter
 
 if TYPE_CHECKING:
     from aibot.report import RunReport
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 def demo_config_path() -> Path:
     """The demo's config: examples/demo in a checkout, else the wheel's copy unpacked into the
-    user's cache folder or $AIBOT_DEMO_DIR (aibot.bundled)."""
-    from aibot.bundled import demo_config
+    user's cache folder or $AIBOT_DEMO_DIR (aibot.support.bundled)."""
+    from aibot.support.bundled import demo_config
 
     return demo_config()
 
@@ -94,7 +94,7 @@ def _with_backend(config: Config, backend: str | None) -> Config:
 def _site_locked(config: Config, command: str) -> Iterator[None]:
     """Hold the site's lock (aibot.lock) while a command writes; exit 4 at once when another
     command holds it."""
-    from aibot.lock import EXIT_BUSY, LockBusy, site_lock
+    from aibot.support.lock import EXIT_BUSY, LockBusy, site_lock
 
     lock = site_lock(config.paths.cache, command)
     try:
@@ -212,7 +212,7 @@ def _judge_for_ci(
     config: Config, report: RunReport, report_file: Path | None, *, quiet: bool
 ) -> int:
     """`run --ci`: the verdict's lines (on stderr under --json) and the exit code."""
-    from aibot.publish import finish, workflow_error
+    from aibot.commands.ci import finish, workflow_error
 
     report_file = report_file or config.paths.cache / "run-report.json"
     verdict, code = finish(config, report, report_file=report_file)
@@ -230,7 +230,8 @@ def _judge_for_ci(
 @_config_options
 def collect(config_path: Path | None, demo: bool) -> None:
     """Fetch the feeds and the full text of new articles into the cache."""
-    from aibot.pipeline import RunReport, collect_stage
+    from aibot.collect.stage import collect_stage
+    from aibot.pipeline import RunReport
     from aibot.store import Store
 
     config = _load(config_path, demo, feeds_needed=True)
@@ -250,7 +251,8 @@ def collect(config_path: Path | None, demo: bool) -> None:
 @_config_options
 def cluster_command(config_path: Path | None, demo: bool) -> None:
     """Group collected articles into stories."""
-    from aibot.pipeline import RunReport, cluster_stage
+    from aibot.cluster.stage import cluster_stage
+    from aibot.pipeline import RunReport
     from aibot.store import Store
 
     config = _load(config_path, demo)
@@ -298,8 +300,8 @@ def write(config_path: Path | None, demo: bool, backend: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_json: bool) -> None:
     """Render content/posts into the static site (the cache is not needed)."""
-    from aibot.build import build_site
-    from aibot.build.render import keep_until_exit
+    from aibot.render import build_site
+    from aibot.render.site import keep_until_exit
     from aibot.report import scheduled
 
     config = _load(config_path, demo)
@@ -338,7 +340,7 @@ def build(config_path: Path | None, demo: bool, drafts: bool, future: bool, as_j
 def serve(config_path: Path | None, demo: bool, port: int, no_build: bool) -> None:
     """Build, serve the site on http://127.0.0.1:PORT/, and rebuild as posts, templates or
     settings change; open pages reload themselves after each rebuild. Ctrl+C stops."""
-    from aibot.serve import PortUnavailable, Preview, serve_forever
+    from aibot.commands.serve import PortUnavailable, Preview, serve_forever
 
     config = _load(config_path, demo)
     try:
@@ -372,8 +374,8 @@ def check(config_path: Path | None, demo: bool) -> None:
     Errors (a post that cannot be read or published) exit with 1; warnings (a related slug that
     does not exist, an unknown key, a date in the future, a flagged draft) do not.
     """
-    from aibot.posts import load_posts, post_warnings
-    from aibot.slug_holders import holders_file
+    from aibot.posts.files import load_posts, post_warnings
+    from aibot.posts.slugs import holders_file
 
     config = _load(config_path, demo, feeds_needed=True)
     posts, errors = load_posts(
@@ -422,11 +424,12 @@ def diff(config_path: Path | None, demo: bool, backend: str | None, slug: str) -
     """
     import difflib
 
-    from aibot.posts import is_edited, load_posts, post_text
-    from aibot.slug_holders import holders_file
+    from aibot.posts.files import is_edited, load_posts
+    from aibot.posts.frontmatter import post_text
+    from aibot.posts.slugs import holders_file
     from aibot.store import Store
     from aibot.write.base import WriterError
-    from aibot.write_stage import choose_writer, regenerated_post
+    from aibot.write.stage import choose_writer, regenerated_post
 
     config = _with_backend(_load(config_path, demo), backend)
     posts, _ = load_posts(
@@ -473,7 +476,7 @@ def feeds(ctx: click.Context, config_path: Path | None, demo: bool) -> None:
     if ctx.invoked_subcommand is not None:
         ctx.obj = (config_path, demo)
         return
-    from aibot.feeds_table import feed_health_rows
+    from aibot.commands.feeds_table import feed_health_rows
 
     config = _load(config_path, demo)
     rows = feed_health_rows(config)
@@ -520,7 +523,7 @@ def new(config_path: Path | None, demo: bool, title: str, slug: str, tags: tuple
     """Start a hand-written post titled TITLE: content/posts/YYYY/<slug>.md, dated now, with
     valid front matter. The post is locked (the pipeline never rewrites it) and a draft until
     you set draft: false. An existing file or slug is never overwritten."""
-    from aibot.new_post import NewPostError, new_post
+    from aibot.commands.new_post import NewPostError, new_post
 
     config = _load(config_path, demo)
     try:
@@ -558,8 +561,8 @@ def init(
     requirements-lock.txt, and the GitHub workflows that test and publish it.
     When one of these files exists already, nothing is written (unless --force)."""
     from aibot.collect.opml import OpmlError
-    from aibot.init_site import DEFAULT_TITLE, DEFAULT_URL, SiteExistsError, create_site
-    from aibot.site_install import SiteInstallError
+    from aibot.commands.init_site import DEFAULT_TITLE, DEFAULT_URL, SiteExistsError, create_site
+    from aibot.commands.site_install import SiteInstallError
 
     if not yes and _interactive():
         title = title or click.prompt("Site title", default=DEFAULT_TITLE)
@@ -590,8 +593,8 @@ To publish it with GitHub Actions and Pages, see docs/publishing.md in AiBot's d
 def config_command(config_path: Path | None, demo: bool, as_json: bool) -> None:
     """Print every setting in effect and where it came from: default, file, or the AIBOT_*
     environment variable that set it."""
+    from aibot.commands.config_docs import yaml_value
     from aibot.config import config_sections
-    from aibot.config_docs import yaml_value
 
     config, sources = _load_with_sources(config_path, demo)
     rows = []

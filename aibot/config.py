@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aibot.yamlio import YamlError, key_lines, load_yaml
+from aibot.support.yamlio import YamlError, key_lines, load_yaml
 
 
 class ConfigError(ValueError):
@@ -140,7 +140,7 @@ class ClusterConfig:
     min_sources: int = 2
     """Distinct outlets a story needs before it is written."""
     embeddings: str = "auto"
-    """`auto`: use sentence embeddings from the packaged model (aibot/embeddings.py);
+    """`auto`: use sentence embeddings from the packaged model (aibot/cluster/embeddings.py);
     `off`: never (TF-IDF alone)."""
     embedding_threshold: float = 0.4
     """`threshold` for a full text when embeddings are used (the TF-IDF and embedding cosines
@@ -266,7 +266,7 @@ class Config:
 
     @property
     def posts_index(self) -> Path:
-        """Parsed posts, reused while their files are unchanged (aibot.post_index)."""
+        """Parsed posts, reused while their files are unchanged (aibot.posts.index)."""
         return self.paths.cache / "posts-index.json"
 
 

@@ -1,4 +1,5 @@
-"""The vocabulary of AiBot: Article, Story, Draft (Section, Paragraph, Evidence), Post."""
+"""The vocabulary of AiBot: Article, Story, Draft (Section, Paragraph, Evidence), Review, Post,
+Usage."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -79,8 +80,8 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     post_slug: str | None = None
-    # The sum of its articles' clustering vectors (aibot.cluster), kept so that a later run need
-    # not add them up again; None when not known.
+    # The sum of its articles' clustering vectors (aibot.cluster.stories), kept so that a later
+    # run need not add them up again; None when not known.
     centroid: dict[str, float] | None = field(default=None, compare=False, repr=False)
     # Ids of earlier stories this one took in during the last clustering call (their articles are
     # now its own): a story already written may turn out to be part of another one.
@@ -143,7 +144,7 @@ class Post:
     meta: dict[str, Any]
     body: str
     path: Path | None = None
-    # BLAKE2 of the file's bytes when read through the posts index (aibot.post_index), else "".
+    # BLAKE2 of the file's bytes when read through the posts index (aibot.posts.index), else "".
     digest: str = field(default="", compare=False, repr=False)
 
     @property
@@ -181,3 +182,41 @@ class Post:
     @property
     def source_urls(self) -> set[str]:
         return {str(s.get("url")) for s in self.meta.get("sources") or [] if isinstance(s, dict)}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One model call's tokens, as the API reports them."""
+
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    batch: bool = False
+
+    @classmethod
+    def from_api(cls, model: str, usage: object, *, batch: bool = False) -> Usage:
+        """From the SDK's `Usage` object (absent cache counts read as 0)."""
+        return cls(
+            model=model,
+            input_tokens=getattr(usage, "input_tokens", 0) or 0,
+            output_tokens=getattr(usage, "output_tokens", 0) or 0,
+            cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
+            cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
+            batch=batch,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+        }
+
+
+@dataclass
+class Review:
+    status: Literal["passed", "flagged"]
+    notes: list[str] = field(default_factory=list)

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aibot.plural import counted
+from aibot.support.plural import counted
 
 if TYPE_CHECKING:
-    from aibot.write.cost import Usage
+    from aibot.models import Usage
 
 # Waiting stories listed in the printed report; --json lists them all.
 WAITING_SHOWN = 5

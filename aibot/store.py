@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aibot.models import Article, Story
 
 if TYPE_CHECKING:
-    from aibot.write.cost import Usage
+    from aibot.models import Usage
 
 SCHEMA_VERSION = 2
 
@@ -422,7 +422,8 @@ class Store:
         )
 
     def vectors(self, ids: Iterable[str]) -> dict[str, dict[str, float]]:
-        """Article id -> its clustering vector (aibot.cluster.article_vectors), for those kept."""
+        """Article id -> its clustering vector (aibot.cluster.stories.article_vectors), for
+        those kept."""
         found: dict[str, dict[str, float]] = {}
         ids = list(ids)
         for start in range(0, len(ids), 500):

@@ -20,7 +20,7 @@ after round, on the last cold build's site. The table gives the
 median wall time, the range and the peak resident memory of the largest of the build process and
 its children (Pagefind, the render workers), from wait4's rusage. The second table says how many
 files each build made (the others were hard-linked from the previous site, see
-aibot.build.incremental) and how long search indexing took (Pagefind, part of the build).
+aibot.render.incremental) and how long search indexing took (Pagefind, part of the build).
 
 With --pelican, Pelican (`pip install pelican markdown`) builds the same posts in its Markdown
 format, cold, right after each of AiBot's cold builds (speed drifts with load: each round's
@@ -46,7 +46,7 @@ from pathlib import Path
 
 import aibot
 from aibot.models import Post
-from aibot.posts import post_path, save_post, seal
+from aibot.posts.files import post_path, save_post, seal
 
 OUTLETS = [
     "The Harbour Herald", "The Northgate Times", "The Ledger Daily", "Circuit Post",

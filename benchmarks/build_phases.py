@@ -21,10 +21,11 @@ from typing import Any
 
 from build import make_posts, write_site
 
-import aibot.post_index
-import aibot.related
-from aibot.build import render, search
+import aibot.posts.index
+import aibot.posts.related
 from aibot.config import load_config
+from aibot.render import search
+from aibot.render import site as render
 
 SPENT: dict[str, float] = defaultdict(float)
 
@@ -45,11 +46,11 @@ def timed(owner: Any, name: str, label: str, kind: Callable[..., str] | None = N
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    render.POOL_FROM = aibot.post_index.POOL_FROM = 10**9  # no worker processes
+    render.POOL_FROM = aibot.posts.index.POOL_FROM = 10**9  # no worker processes
     render.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
     timed(render, "load_posts", "reading posts")
     timed(render, "markdown_to_html", "pages: posts, inside: Markdown to HTML")
-    timed(aibot.related.RelatedIndex, "reason", "pages: posts, inside: related reasons")
+    timed(aibot.posts.related.RelatedIndex, "reason", "pages: posts, inside: related reasons")
     timed(render, "write_outputs", "feeds and sitemaps")
     timed(render._Site, "_render", "", lambda _site, job: f"pages: {_page_kind(job.href)}")
     with tempfile.TemporaryDirectory(prefix="aibot-phases-") as folder:

@@ -21,7 +21,7 @@ rest fitted again.
 
 Then, for each set in turn, the coefficients fitted on the OTHER sets cluster it in hourly
 runs (BCubed F1, P, R), worst first; last, the coefficients fitted on every set, to paste into
-aibot/cluster.py. Not run by CI.
+aibot/cluster/stories.py. Not run by CI.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy
 from cluster_sweep import embeddings_of
 from devsets import DEFAULT_DATA_DIR, DataSet, Score, bcubed, hourly, load_all
 
-from aibot import cluster as clustering
+from aibot.cluster import stories as clustering
 from aibot.config import ClusterConfig
 
 FIELDS = clustering.JoinEvidence._fields

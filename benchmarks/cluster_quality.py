@@ -1,4 +1,5 @@
-"""Story clustering benchmark: BCubed quality of aibot.cluster against a plain baseline; speed.
+"""Story clustering benchmark: BCubed quality of aibot.cluster.stories against a plain
+baseline; speed.
 
     python benchmarks/cluster_quality.py [--data-dir ../shared/data/clustering] [--runs 3]
                                          [--speed] [--explain] [--timeout 120]
@@ -78,8 +79,8 @@ from typing import Any
 
 from devsets import DataSet, hourly, load_all, one_call
 
-from aibot import embeddings
-from aibot.cluster import article_vectors, cluster
+from aibot.cluster import embeddings
+from aibot.cluster.stories import article_vectors, cluster
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.store import Store

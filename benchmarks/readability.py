@@ -70,9 +70,9 @@ sys.path.insert(0, str(REPO))
 
 from aibot.collect.junk import is_furniture  # noqa: E402
 from aibot.models import Post  # noqa: E402
-from aibot.posts import load_posts  # noqa: E402
-from aibot.sentences import sentences  # noqa: E402
-from aibot.text import STOPWORDS  # noqa: E402
+from aibot.posts.files import load_posts  # noqa: E402
+from aibot.support.sentences import sentences  # noqa: E402
+from aibot.support.text import STOPWORDS  # noqa: E402
 
 DANGLING = "dangling opener"
 RELATIVE_TIME = "relative time"
@@ -533,18 +533,18 @@ def post_hits(post: Post, file_text: str | None = None) -> list[Hit]:
     return [
         *dangling_openers(sentences_),
         *relative_times(sentences_),
-        *summary_repeats_lede(summary, _key_line(lines, "summary"), sections),
+        *summary_repeats_lede(summary, key_line(lines, "summary"), sections),
         *repeated_sentences(sentences_),
         *self_references(sentences_, outlet_names(post)),
         *headings_off_section(sections),
         *abbreviation_cuts(sentences_),
         *furniture(
-            title, _key_line(lines, "title"), summary, _key_line(lines, "summary"), sentences_
+            title, key_line(lines, "title"), summary, key_line(lines, "summary"), sentences_
         ),
     ]
 
 
-def _key_line(lines: Sequence[str], key: str) -> int:
+def key_line(lines: Sequence[str], key: str) -> int:
     return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 

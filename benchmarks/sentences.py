@@ -21,9 +21,9 @@ What is measured, for each splitter:
 - installed size of the package's own files (from its installed RECORD; dependencies not
   counted).
 
---before REV adds AiBot's splitter as it was at git revision REV (its aibot/text.py, or
-aibot/sentences.py where it exists), to compare with an earlier rule set. --misses NAME prints
-the cases a splitter gets wrong. --writer (with --data and --before) also times the offline
+--before REV adds AiBot's splitter as it was at git revision REV (aibot/support/sentences.py,
+or at older revisions aibot/sentences.py or aibot/text.py), to compare with an earlier rule set.
+--misses NAME prints the cases a splitter gets wrong. --writer (with --data and --before) also times the offline
 writer (`ExtractiveWriter().write`) on each Multi-News story with each of the two AiBot
 splitters in turn, alternating them so that both see the same load: median CPU time per story
 over --runs calls, and how many drafts the change of splitter changes. Not run by CI.
@@ -46,8 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from aibot.text import sentences as aibot_sentences  # noqa: E402
-from tests.test_sentences import CASES_FILE, read_cases  # noqa: E402
+from aibot.support.text import sentences as aibot_sentences  # noqa: E402
+from tests.support.test_sentences import CASES_FILE, read_cases  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"
 Splitter = Callable[[str], list[str]]
@@ -73,7 +73,7 @@ def candidates(before: str | None) -> dict[str, tuple[str, Splitter | str]]:
 
 
 def _aibot_at(revision: str) -> Splitter:
-    for path in ("aibot/sentences.py", "aibot/text.py"):
+    for path in ("aibot/support/sentences.py", "aibot/sentences.py", "aibot/text.py"):
         shown = subprocess.run(
             ["git", "show", f"{revision}:{path}"], cwd=REPO, capture_output=True, text=True
         )
@@ -81,7 +81,7 @@ def _aibot_at(revision: str) -> Splitter:
             module = types.ModuleType(f"aibot_at_{revision}")
             exec(compile(shown.stdout, path, "exec"), module.__dict__)  # our own code, from git
             return module.sentences
-    raise SystemExit(f"--before {revision}: no aibot/sentences.py or aibot/text.py there")
+    raise SystemExit(f"--before {revision}: no sentence splitter module there")
 
 
 def _pysbd() -> Splitter:

@@ -27,7 +27,7 @@ Systems, all given the same documents and the same word budget (--words, default
   English stop words). The story's documents are concatenated in file order into one sumy
   document (one paragraph per line of text), the usual way to run a single-document ranker on
   several documents. Sentences and words come from AiBot's own splitter
-  (`aibot.text.sentences`) and a letters-and-digits word pattern, because sumy's default
+  (`aibot.support.text.sentences`) and a letters-and-digits word pattern, because sumy's default
   tokenizer needs NLTK's punkt data, which cannot be downloaded here; so every system sees the
   same sentences. A system takes its best-rated sentences until it has W words, then shows them
   in document order (sumy's own behaviour for a sentence count).
@@ -77,7 +77,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aibot.models import Article, Story  # noqa: E402
-from aibot.text import sentences  # noqa: E402
+from aibot.support.text import sentences  # noqa: E402
 from aibot.write.extractive import ExtractiveWriter  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"

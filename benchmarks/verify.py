@@ -105,8 +105,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aibot.models import Article, Draft, Paragraph, Section
-from aibot.write.verify import Review, verify
+from aibot.models import Article, Draft, Paragraph, Review, Section
+from aibot.write.verify import verify
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/summarization/multinews_dev.jsonl"
 FAMILIES = (

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from aibot.text import sentences
+from aibot.support.text import sentences
 
 HANG = "hang"
 _SOURCE = re.compile(

@@ -3,7 +3,7 @@
 from _atheris import INSTRUMENTED, atheris, fuzz
 
 with atheris.instrument_imports(include=INSTRUMENTED):
-    from aibot.posts import slugify
+    from aibot.posts.slugs import slugify
     from fuzz.invariants import check_slugify
 
 

@@ -1,6 +1,6 @@
 """What must hold for any input: one check per fuzzed function.
 
-Shared by the Hypothesis properties (tests/test_fuzz.py) and the atheris targets
+Shared by the Hypothesis properties (tests/system/test_fuzz.py) and the atheris targets
 (fuzz/fuzz_*.py). Each check calls the real function; it raises AssertionError when an invariant
 does not hold, and lets any exception the function does not document escape: both are findings.
 """
@@ -16,21 +16,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import html5lib
 
-from aibot.build.outputs import absolute_html
-from aibot.build.render import clean_html, markdown_to_html
 from aibot.collect.feeds import Feed, parse_feed
 from aibot.collect.urls import canonical_url, is_web_url
-from aibot.models import Article, Draft, Paragraph, Post, Section, article_id_for
-from aibot.posts import (
-    PostError,
-    is_slug,
-    parse_post,
-    post_from_bytes,
-    post_text,
-    render_markdown,
-    slugify,
-)
-from aibot.write.verify import Review, verify
+from aibot.models import Article, Draft, Paragraph, Post, Review, Section, article_id_for
+from aibot.posts.files import render_markdown
+from aibot.posts.frontmatter import PostError, parse_post, post_from_bytes, post_text
+from aibot.posts.slugs import is_slug, slugify
+from aibot.render.markdown import clean_html, markdown_to_html
+from aibot.render.outputs import absolute_html
+from aibot.write.verify import verify
 
 FEED_URL = "https://feeds.example.org/world/rss.xml"
 POST_PATH = Path("content/posts/2026/fuzzed.md")

@@ -1,6 +1,6 @@
 """Print verify's review of a fixed pseudo-random corpus of drafts, one line each.
 
-tests/test_fuzz.py runs it under several PYTHONHASHSEED values: the lines must not change.
+tests/system/test_fuzz.py runs it under several PYTHONHASHSEED values: the lines must not change.
     python fuzz/verify_corpus.py [count]
 """
 

@@ -71,7 +71,7 @@ def demo_articles(tmp_path_factory: pytest.TempPathFactory):
     """The demo sample collected once: (articles in time order, {article id: story label})."""
     import json
 
-    from aibot.collect.collector import collect
+    from aibot.collect.stage import collect
     from aibot.config import load_config
     from aibot.store import Store
 

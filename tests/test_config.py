@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aibot.config import Config, ConfigError, load_config
-from aibot.yamlio import YamlError, dump_yaml, load_yaml
+from aibot.support.yamlio import YamlError, dump_yaml, load_yaml
 
 
 def write_config(folder: Path, text: str, name: str = "aibot.yaml") -> Path:

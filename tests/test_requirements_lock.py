@@ -1,6 +1,7 @@
 """The locks (requirements-lock.txt, requirements-test-lock.txt) against pyproject.toml, read
 offline: every dependency pinned with hashes, at a version pyproject.toml allows, and the tests
-run on the versions a site installs. A fresh venv installing the lock is in tests/test_wheel.py.
+run on the versions a site installs. A fresh venv installing the lock is in
+tests/system/test_wheel.py.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ from urllib.parse import urljoin, urlsplit
 
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article
-from aibot.text import one_line
+from aibot.support.text import one_line
 
 NEWSPAPER = "newspaper4k"
 TRAFILATURA = "trafilatura"

@@ -16,7 +16,7 @@ import feedparser
 
 from aibot.collect.urls import canonical_url, is_web_url
 from aibot.models import Article
-from aibot.text import one_line, plain_text
+from aibot.support.text import one_line, plain_text
 
 
 @dataclass

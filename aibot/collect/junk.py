@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from aibot.text import sentences
+from aibot.support.text import sentences
 
 ERROR_PAGE = "error page"
 CONSENT_WALL = "consent wall"

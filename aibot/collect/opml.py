@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from aibot.posts import write_atomically
+from aibot.support.files import write_atomically
 
 MAX_OPML_BYTES = 5_000_000
 

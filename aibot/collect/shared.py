@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from aibot.models import Article
-from aibot.text import words
+from aibot.support.text import words
 
 SAME_TOPIC = 0.5
 COVERED = 0.5

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from aibot.text import sentences
+from aibot.support.text import sentences
 
 _CLAIM = re.compile(
     r"\b(?:expected|expects?|estimated?s?|could|would|(?-i:may)|might|likely|unlikely|allegedly|"

@@ -1,18 +1,18 @@
-"""The Writer protocol shared by the Claude and extractive writers.
+"""The Writer protocol shared by the Claude and extractive writers, and the abilities a writer
+may add to it.
 
 `write` is all a writer needs. The write stage also uses these when a writer has them (the Claude
-writer does): `input_tokens(articles)` to check the cost cap before a call, `on_usage` to hear of
-every call for the cost ledger, `repair(draft, problems, articles)` for one attempt at fixing what
-the verifier flagged, and `request(articles)` + `draft_from_message(message, articles, batch=)`
-for the Message Batches API.
+writer has all four): CountsTokens to check the cost cap before a call, ReportsUsage to hear of
+every call for the cost ledger, Repairs for one attempt at fixing what the verifier flagged, and
+Batches for the Message Batches API. Each is checked with isinstance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
-from aibot.models import Article, Draft, Story
+from aibot.models import Article, Draft, Story, Usage
 
 
 class WriterError(Exception):
@@ -39,4 +39,42 @@ class Writer(Protocol):
 
     def write(self, story: Story, articles: Sequence[Article]) -> Draft:
         """A draft about `story` drawn only from `articles`; raise WriterError on failure."""
+        ...
+
+
+@runtime_checkable
+class CountsTokens(Protocol):
+    def input_tokens(self, articles: Sequence[Article]) -> int:
+        """At most how many input tokens a call about `articles` sends."""
+        ...
+
+
+@runtime_checkable
+class ReportsUsage(Protocol):
+    #: Called with each call's usage and its purpose ("write", "repair"); set by the write stage.
+    on_usage: Callable[[Usage, str], None] | None
+
+
+@runtime_checkable
+class Repairs(Protocol):
+    #: The model repairs are made with (their cost is estimated with its prices).
+    small_model: str
+
+    def repair(
+        self, draft: Draft, problems: dict[tuple[int, int], list[str]], articles: Sequence[Article]
+    ) -> Draft:
+        """`draft` with the flagged paragraphs (section, paragraph -> notes) rewritten."""
+        ...
+
+
+@runtime_checkable
+class Batches(Protocol):
+    def request(self, articles: Sequence[Article]) -> dict[str, Any]:
+        """The Messages API request that drafts a story about `articles`."""
+        ...
+
+    def draft_from_message(
+        self, response: Any, articles: Sequence[Article], *, batch: bool = False
+    ) -> Draft:
+        """A draft from one answer to `request`; WriterError when it is unusable."""
         ...

@@ -21,9 +21,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aibot.models import Article, Draft, Paragraph, Section, Story
+from aibot.models import Article, Draft, Paragraph, Section, Story, Usage
 from aibot.write.base import WriterError
-from aibot.write.cost import Usage
 from aibot.write.errors import service_errors
 from aibot.write.passages import select_passages, tokens
 

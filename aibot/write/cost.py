@@ -9,47 +9,15 @@ the cap must hold even when the table is out of date.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from aibot.config import PriceConfig
+from aibot.models import Usage
 
 # Anthropic's published multipliers on the input price: cache reads are a tenth, writes to the
 # five-minute cache a quarter more; the Message Batches API halves every price.
 CACHE_READ_FACTOR = 0.1
 CACHE_WRITE_FACTOR = 1.25
 BATCH_FACTOR = 0.5
-
-
-@dataclass(frozen=True)
-class Usage:
-    """One model call's tokens, as the API reports them."""
-
-    model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    batch: bool = False
-
-    @classmethod
-    def from_api(cls, model: str, usage: object, *, batch: bool = False) -> Usage:
-        """From the SDK's `Usage` object (absent cache counts read as 0)."""
-        return cls(
-            model=model,
-            input_tokens=getattr(usage, "input_tokens", 0) or 0,
-            output_tokens=getattr(usage, "output_tokens", 0) or 0,
-            cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
-            cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
-            batch=batch,
-        )
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-        }
 
 
 def price_for(model: str, prices: Sequence[PriceConfig]) -> PriceConfig:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from aibot.text import STOPWORDS, sentences
+from aibot.support.text import STOPWORDS, sentences
 
 MAX_SENTENCES = 2
 # A sentence supports a paragraph when it shares at least this many content words with it.

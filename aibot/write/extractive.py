@@ -2,8 +2,8 @@
 
 The method, step by step:
 
-1. Units. Each source is split into sentences (`aibot.text.sentences`), datelines ("LIMA (Reuters)
-   -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
+1. Units. Each source is split into sentences (`aibot.support.text.sentences`), datelines
+   ("LIMA (Reuters) -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
    leans on the one before - it opens with a pronoun or connective ("He said…", "But…",
    "Others…"), names its speaker only as "he"/"she", or carries on a quotation - is joined to
    it, so that no pronoun loses its antecedent and no quotation is cut. A unit is a sentence
@@ -67,8 +67,8 @@ from dataclasses import dataclass, field
 
 from aibot.collect.junk import is_furniture, without_widget
 from aibot.models import Article, Draft, Paragraph, Section, Story
-from aibot.text import STOPWORDS, sentences, words
-from aibot.vectors import cosine, normalise, tfidf
+from aibot.support.text import STOPWORDS, sentences, words
+from aibot.support.vectors import cosine, normalise, tfidf
 from aibot.write.attribution import attributed, is_claim
 from aibot.write.headings import heading
 from aibot.write.headline import clean_headline, headline, summary

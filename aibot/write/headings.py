@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from aibot.text import STOPWORDS, sentences
+from aibot.support.text import STOPWORDS, sentences
 from aibot.write.headline import OPENING_PHRASE
 
 MAX_HEADING_WORDS = 8

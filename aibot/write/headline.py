@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 from aibot.collect.junk import is_furniture, junk_kind
 from aibot.models import Article
-from aibot.text import STOPWORDS, words
-from aibot.vectors import cosine, normalise
+from aibot.support.text import STOPWORDS, words
+from aibot.support.vectors import cosine, normalise
 
 HEADLINE_MAX_CHARS = 90
 HEADLINE_MIN_WORDS = 4

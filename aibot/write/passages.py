@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aibot.models import Article
-from aibot.text import words
-from aibot.vectors import cosine, normalise, tfidf
+from aibot.support.text import words
+from aibot.support.vectors import cosine, normalise, tfidf
 
 # A token is about four characters of English; the API counts exactly, this only has to bound.
 CHARS_PER_TOKEN = 4

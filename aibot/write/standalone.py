@@ -76,7 +76,7 @@ from zoneinfo import ZoneInfo
 import snowballstemmer
 
 from aibot.models import Article, Paragraph, Section
-from aibot.text import sentences, words
+from aibot.support.text import sentences, words
 
 _STEMMER = snowballstemmer.stemmer("english")
 NEAR_DUPLICATE = 0.8  # share of a sentence's words found in an earlier one

@@ -34,14 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import snowballstemmer
 
-from aibot.models import Article, Draft, Evidence
-from aibot.text import STOPWORDS, sentences
+from aibot.models import Article, Draft, Evidence, Review
+from aibot.support.text import STOPWORDS, sentences
 from aibot.write.dates import MONTH_NAMES, Reading, WrittenDate, dates_in, why_impossible
 from aibot.write.evidence import supporting_sentences
 from aibot.write.standalone import dates_meant
@@ -127,12 +126,6 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\
 _LINK = re.compile(
     r"\b(?:(?:https?|ftp|file|javascript|vbscript|data):|www\.)[^\s<>()\[\]\"']+", re.I
 )
-
-
-@dataclass
-class Review:
-    status: Literal["passed", "flagged"]
-    notes: list[str] = field(default_factory=list)
 
 
 def verify(draft: Draft, articles: Sequence[Article], *, timezone: str = "UTC") -> Review:

@@ -1,5 +1,0 @@
-"""The build stage: content/posts → site/."""
-
-from aibot.build.render import BuildReport, build_site, markdown_to_html
-
-__all__ = ["BuildReport", "build_site", "markdown_to_html"]

@@ -1,0 +1,1 @@
+"""Posts as files: front matter, the posts index, slugs, related posts, evidence."""

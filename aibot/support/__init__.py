@@ -1,0 +1,1 @@
+"""Building blocks every layer may use: text, files, locks, workers, progress."""

@@ -1,0 +1,360 @@
+"""Sentence embeddings in clustering: the packaged model, the blend, the cache, the fallback."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import aibot.cluster.stories
+from aibot.cluster import embeddings
+from aibot.cluster.stage import cluster_stage
+from aibot.cluster.stories import (
+    JOIN_COEFFICIENTS,
+    SAME_MEANING,
+    JoinEvidence,
+    cluster,
+    same_story_probability,
+)
+from aibot.collect.stage import collect_stage
+from aibot.config import ClusterConfig, load_config
+from aibot.models import Article
+from aibot.pipeline import RunReport
+from aibot.store import Store
+from tests.helpers.clustering import assert_meets_bar, load_fixture
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def _article(n: int, title: str, text: str, minutes: int = 0) -> Article:
+    when = T0 + timedelta(minutes=minutes)
+    return Article(f"https://outlet{n}.example/{n}", f"Outlet {n}", title, text, when)
+
+
+HEADLINES = [
+    "Dockworkers end strike after pay deal at Calder Bay port",
+    "Port workers return to the quays as wage dispute is settled",
+    "Astronomers find a ring of dust around a distant young star",
+    "Telescope spots dusty disc circling a newborn star",
+    "Brightwell shares slide after quarterly profit warning",
+]
+# Pairs of HEADLINES about the same event, and pairs about different ones.
+SAME = [(0, 1), (2, 3)]
+DIFFERENT = [(0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 4), (3, 4)]
+
+
+def _cos(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a socket fails; the model is loaded afresh under that rule."""
+
+    class Refused(socket.socket):  # a class still, for modules that subclass socket.socket
+        def __init__(self, *args, **kwargs) -> None:
+            raise AssertionError("the embedding model tried to open a socket")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket, "socket", Refused)
+    embeddings._model.cache_clear()
+    yield
+    embeddings._model.cache_clear()
+
+
+def test_the_packaged_model_loads_and_embeds_without_the_network(no_network) -> None:
+    assert embeddings.available()
+    vectors = embeddings.embed(HEADLINES)
+    assert len(vectors) == len(HEADLINES)
+    assert {len(v) for v in vectors} == {256}
+
+
+def test_embeddings_are_unit_length_and_deterministic() -> None:
+    first = embeddings.embed(HEADLINES)
+    for vector in first:
+        assert math.isclose(sum(x * x for x in vector), 1.0, rel_tol=1e-5)
+    assert embeddings.embed(HEADLINES) == first
+    # Alone or among longer texts, a headline gets the same vector (batches are padded).
+    alone = embeddings.embed([HEADLINES[0]])[0]
+    crowded = embeddings.embed([HEADLINES[0], "a much longer text about ports " * 40])[0]
+    assert max(abs(x - y) for x, y in zip(alone, first[0], strict=True)) < 1e-5
+    assert max(abs(x - y) for x, y in zip(crowded, first[0], strict=True)) < 1e-5
+
+
+def test_same_story_headlines_score_higher_than_different_story_ones() -> None:
+    vectors = embeddings.embed(HEADLINES)
+    lowest_same = min(_cos(vectors[i], vectors[j]) for i, j in SAME)
+    highest_different = max(_cos(vectors[i], vectors[j]) for i, j in DIFFERENT)
+    assert lowest_same > highest_different + 0.1
+
+
+def test_a_long_text_is_unit_length_and_a_text_without_words_is_zeros() -> None:
+    words = " ".join(f"word{n}" for n in range(2000))
+    long, empty = embeddings.embed([words, ""])
+    assert math.isclose(sum(x * x for x in long), 1.0, rel_tol=1e-5)
+    assert empty == [0.0] * 256
+
+
+def test_embedding_text_is_the_title_and_the_start_of_the_text() -> None:
+    article = _article(1, "Calder strike ends", " ".join(["word"] * 200))
+    assert embeddings.embedding_text(article) == "Calder strike ends. " + " ".join(
+        ["word"] * embeddings.TEXT_WORDS
+    )
+    assert embeddings.embedding_text(_article(2, "Only a title", "")) == "Only a title"
+
+
+def test_embeddings_join_paraphrases_that_share_only_a_name() -> None:
+    one = _article(1, "Dockworkers end Calder strike", "Pay deal agreed after eleven days.")
+    two = _article(2, "Calder quay staff back at work", "Wage dispute settled on Tuesday.", 30)
+    apart = cluster([one, two])
+    assert len(apart) == 2  # one shared name is too little for TF-IDF alone
+
+    same_meaning = {one.id: [1.0, 0.0], two.id: [0.98, 0.199]}
+    joined = cluster([one, two], embeddings=same_meaning)
+    assert [sorted(s.article_ids) for s in joined] == [sorted([one.id, two.id])]
+
+    unlike = {one.id: [1.0, 0.0], two.id: [0.0, 1.0]}
+    assert len(cluster([one, two], embeddings=unlike)) == 2
+
+
+CORVANE = (
+    "Corvane Motors lifts yearly outlook after strong quarter",
+    "Carmaker Corvane Motors said on Tuesday that profit rose in the third quarter as sales of "
+    "its small vans grew in every region. The company now expects revenue to rise faster this "
+    "year than it had forecast in the spring. Corvane said costs for steel and batteries eased, "
+    "and its chief executive told analysts that the new plant at Harlow Point would open early.",
+)
+BRIGHTWELL = (
+    "Brightwell Foods lifts yearly outlook after strong quarter",
+    "Snack maker Brightwell Foods said on Tuesday that profit rose in the third quarter as sales "
+    "of its oat biscuits grew in every region. The company now expects revenue to rise faster "
+    "this year than it had forecast in the spring. Brightwell said costs for cocoa and sugar "
+    "eased, and its chief executive told analysts that a new bakery at Fenwick Cross would open.",
+)
+CORVANE_LATER = (
+    "Corvane shares jump as carmaker raises guidance",
+    "Shares in Corvane Motors rose sharply after the carmaker raised its guidance for the year "
+    "on the back of a strong third quarter. Investors welcomed the news that Corvane expects "
+    "the Harlow Point plant to open early, and several analysts lifted their price targets "
+    "for the company, citing van sales and easing costs for steel and batteries.",
+)
+
+
+def test_a_report_that_lacks_the_storys_names_needs_the_same_meaning_to_join() -> None:
+    """Two companies' results on one day, in the same words, read alike to the embeddings too
+    (cosine 0.6 here): the other company's report stays apart, the same company's later report
+    joins."""
+    # As feed summaries (under FULL_TEXT_WORDS): the join the probability decides.
+    corvane, brightwell, later = (
+        _article(n, title, " ".join(text.split()[:45]), minutes=minutes)
+        for n, (title, text), minutes in (
+            (1, CORVANE, 0),
+            (2, BRIGHTWELL, 30),
+            (3, CORVANE_LATER, 60),
+        )
+    )
+    meanings = {corvane.id: [1.0, 0.0], brightwell.id: [0.6, 0.8], later.id: [0.6, -0.8]}
+    stories = cluster([corvane, brightwell, later], embeddings=meanings)
+    assert sorted(sorted(s.article_ids) for s in stories) == sorted(
+        [sorted([corvane.id, later.id]), [brightwell.id]]
+    )
+
+
+def test_names_disagree_only_without_a_shared_name_and_the_same_meaning() -> None:
+    other = JoinEvidence(0.6, 0, 0.0, 1.0, 0.0, shared_names=0.0, lead_name_found=0.0)
+    assert other.names_disagree()
+    assert not other._replace(semantic=SAME_MEANING).names_disagree()  # a paraphrase
+    assert not other._replace(shared_names=math.log(2)).names_disagree()
+    assert not other._replace(lead_name_found=1.0).names_disagree()
+    assert not other._replace(lead_name_found=0.5).names_disagree()  # the article names no one
+
+
+def test_the_same_story_probability_grows_with_evidence_and_shrinks_with_time() -> None:
+    assert set(JOIN_COEFFICIENTS) == set(JoinEvidence._fields)
+    base = JoinEvidence(
+        semantic=0.5,
+        shared_numbers=0,
+        gap=0.1,
+        full_text=0,
+        story_size=1.0,
+        shared_names=0.0,
+        lead_name_found=0.5,
+    )
+    p = same_story_probability(base)
+    assert 0 < p < 1
+    for stronger in (
+        base._replace(semantic=0.7),
+        base._replace(shared_numbers=1),
+        base._replace(shared_names=math.log(2)),
+        base._replace(lead_name_found=1.0),
+    ):
+        assert same_story_probability(stronger) > p
+    assert same_story_probability(base._replace(gap=0.5)) < p
+
+
+def test_the_labelled_fixture_meets_the_bar_with_the_real_model() -> None:
+    articles, labels = load_fixture()
+    titles = {a.id: a.title for a in articles}
+    vectors = dict(
+        zip(
+            (a.id for a in articles),
+            embeddings.embed([embeddings.embedding_text(a) for a in articles]),
+            strict=True,
+        )
+    )
+    assert_meets_bar(cluster(articles, embeddings=vectors), labels, titles)
+
+
+@pytest.fixture
+def demo_store(demo_dir: Path):
+    config = load_config(demo_dir / "aibot.yaml")
+    with Store(config.cache_file) as store:
+        collect_stage(config, store, RunReport(started=T0))
+        yield config, store
+
+
+def test_the_cluster_stage_embeds_each_article_once_and_caches_it(demo_store) -> None:
+    config, store = demo_store
+    calls: list[int] = []
+
+    def fake(texts):
+        calls.append(len(texts))
+        return [[float(len(t) % 7), 1.0] for t in texts]
+
+    report = RunReport(started=T0)
+    changed = cluster_stage(config, store, report, embed=fake)
+    articles = store.articles(i for s in changed for i in s.article_ids)
+    assert calls == [len(articles)]
+    assert report.clustering == f"TF-IDF + embeddings ({embeddings.MODEL_NAME})"
+    assert "clustering: TF-IDF + embeddings" in "\n".join(report.lines())
+    cached = store.embeddings((a.id for a in articles), embeddings.MODEL_NAME)
+    assert set(cached) == {a.id for a in articles}
+
+    # Clustered again, the same articles are read from the cache: nothing is embedded.
+    store.db.execute("UPDATE articles SET story_id=NULL")
+    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    assert calls == [len(articles), 0]
+
+
+def test_the_pipeline_clusters_with_the_packaged_model_by_default(demo_store) -> None:
+    config, store = demo_store
+    assert config.cluster.embeddings == "auto"
+    report = RunReport(started=T0)
+    changed = cluster_stage(config, store, report)
+    assert report.clustering == "TF-IDF + embeddings (wordllama-l2-supercat-256)"
+    assert not report.problems
+    ids = [i for s in changed for i in s.article_ids]
+    assert set(store.embeddings(ids, "wordllama-l2-supercat-256")) == set(ids)
+
+
+def test_a_model_file_other_than_the_tested_one_is_refused(demo_store, monkeypatch) -> None:
+    import wordllama
+
+    config, store = demo_store
+    weights = Path(wordllama.__file__).parent / "weights" / "l2_supercat_256.safetensors"
+    monkeypatch.setattr(embeddings, "WEIGHTS_SHA256", "0" * 64)  # as if the file had changed
+    embeddings._model.cache_clear()
+    try:
+        report = RunReport(started=T0)
+        cluster_stage(config, store, report)
+    finally:
+        embeddings._model.cache_clear()
+    assert report.clustering == "TF-IDF"
+    assert report.problems == [
+        f"embeddings: RuntimeError: {weights} is not the model file AiBot was tested with (sha256 "
+        "differs); reinstall it with `pip install --force-reinstall wordllama==0.4.0.post1`; "
+        "clustered with TF-IDF alone"
+    ]
+
+
+def test_a_failing_model_is_a_problem_line_and_tf_idf_carries_on(demo_store) -> None:
+    config, store = demo_store
+
+    def broken(texts):
+        raise RuntimeError("model file is truncated")
+
+    report = RunReport(started=T0)
+    changed = cluster_stage(config, store, report, embed=broken)
+    assert len(changed) == 15
+    assert report.clustering == "TF-IDF"
+    assert report.problems == [
+        "embeddings: RuntimeError: model file is truncated; clustered with TF-IDF alone"
+    ]
+
+
+def test_embeddings_off_never_embeds(demo_dir: Path) -> None:
+    raw = (demo_dir / "aibot.yaml").read_text()
+    (demo_dir / "aibot.yaml").write_text(raw.replace("cluster:\n", "cluster:\n  embeddings: off\n"))
+    config = load_config(demo_dir / "aibot.yaml")
+    assert config.cluster.embeddings == "off"
+
+    def must_not_run(texts):
+        raise AssertionError("embedded with embeddings: off")
+
+    with Store(config.cache_file) as store:
+        collect_stage(config, store, RunReport(started=T0))
+        report = RunReport(started=T0)
+        cluster_stage(config, store, report, embed=must_not_run)
+    assert report.clustering == "TF-IDF" and not report.problems
+
+
+def test_cluster_settings_are_checked(tmp_path: Path) -> None:
+    from aibot.config import ConfigError
+
+    shutil.copy(
+        Path(__file__).resolve().parents[2] / "examples/demo/aibot.yaml", tmp_path / "a.yaml"
+    )
+    text = (tmp_path / "a.yaml").read_text()
+    for bad, message in (
+        ("embeddings: maybe", "cluster.embeddings: expected auto or off, got 'maybe'"),
+        ("merge_threshold: 1.5", "cluster.merge_threshold: expected a number between 0 and 1"),
+        ("embedding_threshold: 0", "cluster.embedding_threshold: expected a number between 0"),
+    ):
+        (tmp_path / "a.yaml").write_text(text.replace("cluster:\n", f"cluster:\n  {bad}\n"))
+        with pytest.raises(ConfigError, match=message):
+            load_config(tmp_path / "a.yaml")
+    assert ClusterConfig().embeddings == "auto"
+
+
+def test_loading_the_model_leaves_the_root_logger_as_it_was() -> None:
+    """wordllama's import sets the root logger to INFO with a handler: a run that embeds would
+    then print every HTTP request it makes afterwards."""
+    script = (
+        "import logging\n"
+        "from aibot.cluster import embeddings\n"
+        "embeddings.embed(['Harbour reopens'])\n"
+        "root = logging.getLogger()\n"
+        "print(logging.getLevelName(root.level), len(root.handlers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout == "WARNING 0\n"
+
+
+def test_full_texts_join_by_the_blend_and_headlines_by_the_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fit has few full-text examples and mixed stories there: a full text is judged by
+    the blended similarity and its threshold, a headline or short summary by the probability."""
+    asked: list[JoinEvidence] = []
+    real = aibot.cluster.stories.same_story_probability
+    monkeypatch.setattr(
+        aibot.cluster.stories, "same_story_probability", lambda e: asked.append(e) or real(e)
+    )
+    full = [_article(1, *CORVANE), _article(3, *CORVANE_LATER, minutes=60)]
+    meanings = {full[0].id: [1.0, 0.0], full[1].id: [0.9, 0.1]}
+    assert len(cluster(full, embeddings=meanings)) == 1
+    assert asked == []
+    short = [
+        _article(4, "Corvane Motors lifts yearly outlook after strong quarter", ""),
+        _article(5, "Corvane Motors lifts its outlook for the year", "", minutes=60),
+    ]
+    cluster(short, embeddings={short[0].id: [1.0, 0.0], short[1].id: [0.9, 0.1]})
+    assert asked

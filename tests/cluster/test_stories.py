@@ -1,0 +1,152 @@
+"""Story clustering on the labelled demo sample: right groups, incremental, stable, pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from aibot.cluster.stories import cluster
+from aibot.config import ClusterConfig
+from aibot.models import Story
+
+
+def _partition(stories: list[Story]) -> set[frozenset[str]]:
+    return {frozenset(s.article_ids) for s in stories}
+
+
+def _truth(labels: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = defaultdict(set)
+    for article_id, label in labels.items():
+        groups[label].add(article_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_demo_articles_group_exactly_as_labelled(demo_articles) -> None:
+    articles, labels = demo_articles
+    assert _partition(cluster(articles)) == _truth(labels)
+
+
+def test_two_storms_with_shared_words_stay_apart(demo_articles) -> None:
+    articles, labels = demo_articles
+    stories = cluster(articles)
+    for story in stories:
+        assert len({labels[i] for i in story.article_ids}) == 1, story.title
+
+
+def test_same_input_gives_the_same_stories(demo_articles) -> None:
+    articles, _ = demo_articles
+    first = cluster(articles)
+    second = cluster(list(articles))
+    assert [(s.id, s.article_ids, s.title) for s in first] == [
+        (s.id, s.article_ids, s.title) for s in second
+    ]
+
+
+def test_a_later_article_joins_its_existing_story_and_ids_are_kept(demo_articles) -> None:
+    articles, labels = demo_articles
+    *earlier, last = sorted(articles, key=lambda a: (a.when, a.id))
+    before = cluster(earlier)
+    after = cluster([*earlier, last], before)
+    assert [s.id for s in after[: len(before)]] == [s.id for s in before]
+    home = next(s for s in after if last.id in s.article_ids)
+    assert {labels[i] for i in home.article_ids} == {labels[last.id]}
+    mates = [a.id for a in earlier if labels[a.id] == labels[last.id]]
+    if mates:  # the last article's story already existed: it must join it, not start another
+        assert home.id in {s.id for s in before}
+        assert len(after) == len(before)
+    for old in before:
+        assert set(old.article_ids) <= set(next(s for s in after if s.id == old.id).article_ids)
+
+
+def test_two_earlier_fragments_of_one_event_join_when_a_later_call_links_them(
+    demo_articles,
+) -> None:
+    articles, labels = demo_articles
+    by_label: dict[str, list] = defaultdict(list)
+    for article in sorted(articles, key=lambda a: (a.when, a.id)):
+        by_label[labels[article.id]].append(article)
+    first, second, *rest = max(by_label.values(), key=len)
+    assert rest, "the demo's largest story has at least three articles"
+    # Two stories made in earlier runs, each holding one report of the same event.
+    fragments = [
+        Story(f"fragment-{n}", [a.id], a.title, a.when, a.when)
+        for n, a in enumerate((first, second))
+    ]
+    stories = cluster(articles, fragments)
+    home = next(s for s in stories if first.id in s.article_ids)
+    assert home.id == "fragment-0"  # the earlier story keeps its id (and its post's URL)
+    assert home.absorbed == ["fragment-1"]
+    assert set(home.article_ids) == {a.id for a in (first, second, *rest)}
+    assert "fragment-1" not in {s.id for s in stories}
+
+
+def test_an_article_outside_the_window_starts_a_new_story(demo_articles) -> None:
+    articles, _ = demo_articles
+    first = sorted(articles, key=lambda a: (a.when, a.id))[0]
+    echo = replace(first, id="", url=first.url + "?later", canonical_url="",
+                   published=first.when + timedelta(days=30))  # fmt: skip
+    stories = cluster([first, echo], settings=ClusterConfig(window_hours=72))
+    assert len(stories) == 2
+    together = cluster([first, echo], settings=ClusterConfig(window_hours=24 * 60))
+    assert len(together) == 1
+
+
+def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_path) -> None:
+    from aibot.cluster.stories import article_vectors
+    from aibot.store import Store
+
+    articles, _ = demo_articles
+    ordered = sorted(articles, key=lambda a: (a.when, a.id))
+    earlier, later = ordered[:20], ordered[20:]
+    vectors = article_vectors(earlier)
+    before = cluster(earlier, vectors=vectors)
+    assert all(s.centroid for s in before)
+    with Store(tmp_path / "cache.sqlite") as store:
+        store.save_vectors(vectors)
+        for article in earlier:
+            store.add_article(article)
+        store.save_stories(before)
+        kept = store.all_stories()
+        assert [s.id for s in kept] == [s.id for s in before]
+        for stored, made in zip(kept, before, strict=True):
+            assert stored.centroid == pytest.approx(made.centroid, rel=1e-12)
+        known = store.vectors(a.id for a in earlier)
+    assert known.keys() == vectors.keys()
+    for article_id, vector in vectors.items():
+        assert list(known[article_id]) == list(vector)  # heaviest first, as made
+        assert known[article_id] == pytest.approx(vector, rel=1e-6)
+
+    # The next run, from what the cache kept, groups the later articles as a run from
+    # recomputed vectors and summed centroids does.
+    from_cache = cluster(ordered, kept, vectors=article_vectors(ordered, known))
+    plain = cluster(ordered, [replace(s, centroid=None) for s in before], vectors=vectors)
+    assert _partition(from_cache) == _partition(plain)
+    assert [s.id for s in from_cache[: len(before)]] == [s.id for s in before]
+    assert len(later) > 0
+
+
+def test_vectors_are_unit_length_heaviest_first_and_never_negative(demo_articles) -> None:
+    import math
+
+    from aibot.cluster.stories import VECTOR_TERMS, article_vectors
+
+    articles, _ = demo_articles
+    vectors = article_vectors(articles)
+    assert vectors.keys() == {a.id for a in articles}
+    for vector in vectors.values():
+        weights = list(vector.values())
+        assert 0 < len(weights) <= VECTOR_TERMS
+        assert math.isclose(sum(w * w for w in weights), 1.0, rel_tol=1e-9)
+        assert weights == sorted(weights, reverse=True)
+        assert min(weights) > 0
+
+    # A word met only once past the lead weighs little, never less than nothing.
+    lead = " ".join(["harbour crane strike"] * 34)  # 102 words
+    first = replace(articles[0], text=f"{lead} ferry timetable", title="Crane strike")
+    second = replace(articles[1], text=lead, title="Crane strike")
+    vector = article_vectors([first, second])[first.id]
+    assert {"ferri", "timet"} <= vector.keys()
+    assert min(vector.values()) > 0
