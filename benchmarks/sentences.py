@@ -21,12 +21,12 @@ What is measured, for each splitter:
 - installed size of the package's own files (from its installed RECORD; dependencies not
   counted).
 
---before REV adds AiBot's splitter as it was at git revision REV (aibot/support/sentences.py,
-or at older revisions aibot/sentences.py or aibot/text.py), to compare with an earlier rule set.
---misses NAME prints the cases a splitter gets wrong. --writer (with --data and --before) also times the offline
-writer (`ExtractiveWriter().write`) on each Multi-News story with each of the two AiBot
-splitters in turn, alternating them so that both see the same load: median CPU time per story
-over --runs calls, and how many drafts the change of splitter changes. Not run by CI.
+--before REV adds AiBot's splitter as it was at git revision REV (aibot/support/sentences.py, or at
+older revisions aibot/sentences.py or aibot/text.py), to compare with an earlier rule set. --misses
+NAME prints the cases a splitter gets wrong. --writer (with --data and --before) also times the
+offline writer (`ExtractiveWriter().write`) on each Multi-News story with each of the two AiBot
+splitters in turn, alternating them so that both see the same load: median CPU time per story over
+--runs calls, and how many drafts the change of splitter changes. Not run by CI.
 """
 
 from __future__ import annotations

@@ -145,8 +145,9 @@ def cluster(
     `articles` must include the articles of the given stories that should count for similarity
     (those missing only lose their vote). Existing stories keep their ids and members.
     `embeddings` (article id -> unit vector, see aibot.cluster.embeddings) adds a semantic
-    signal; an article without one is compared by TF-IDF alone. `vectors` are TF-IDF vectors made earlier
-    by `article_vectors` (the pipeline keeps them in its cache): only the others are made now.
+    signal; an article without one is compared by TF-IDF alone. `vectors` are TF-IDF vectors
+    made earlier by `article_vectors` (the pipeline keeps them in its cache): only the others
+    are made now.
     """
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
@@ -287,8 +288,8 @@ def _vectors_and_names(
 
 def name_words(texts: Iterable[str]) -> frozenset[str]:
     """Words (as `aibot.support.text.words` spells them) written with a capital in at least
-    NAME_SHARE of their mid-sentence uses. Title Case stretches (headlines) are skipped: they capitalise
-    everything."""
+    NAME_SHARE of their mid-sentence uses. Title Case stretches (headlines) are skipped: they
+    capitalise everything."""
     capital: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for text in texts:

@@ -2,16 +2,15 @@
 
 The method, step by step:
 
-1. Units. Each source is split into sentences (`aibot.support.text.sentences`), datelines
-   ("LIMA (Reuters) -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
-   leans on the one before - it opens with a pronoun or connective ("He said…", "But…",
-   "Others…"), names its speaker only as "he"/"she", or carries on a quotation - is joined to
-   it, so that no pronoun loses its antecedent and no quotation is cut. A unit is a sentence
-   alone or with the sentences that lean on it; units with an unbalanced or unattributed
-   quotation, links or share buttons, or no closing punctuation are left out, as is every
-   sentence that is page furniture or junk text (`aibot.collect.junk.is_furniture`:
-   "Image caption …", "Add X as an interest…", a cookie notice); a source headline that is one
-   is passed over for another.
+1. Units. Each source is split into sentences (`aibot.support.text.sentences`), datelines ("LIMA
+   (Reuters) -") and a gallery's controls ("1 of 10 Full Screen Autoplay…") dropped. A sentence that
+   leans on the one before - it opens with a pronoun or connective ("He said…", "But…", "Others…"),
+   names its speaker only as "he"/"she", or carries on a quotation - is joined to it, so that no
+   pronoun loses its antecedent and no quotation is cut. A unit is a sentence alone or with the
+   sentences that lean on it; units with an unbalanced or unattributed quotation, links or share
+   buttons, or no closing punctuation are left out, as is every sentence that is page furniture or
+   junk text (`aibot.collect.junk.is_furniture`: "Image caption …", "Add X as an interest…", a
+   cookie notice); a source headline that is one is passed over for another.
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
    sources' own centroids, each weighted by how much it agrees with the other sources, so a long
    article does not outvote a short one and a stray page counts little - plus a bonus for an
