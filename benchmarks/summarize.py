@@ -268,9 +268,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(table(results, slice(None), f"all {n} stories"))
     if 0 < k < n:
         print()
-        print(table(results, slice(0, k), f"stories 1-{k} (tuned on)"))
+        print(table(results, slice(0, k), f"stories 1-{k}"))
         print()
-        print(table(results, slice(k, n), f"stories {k + 1}-{n} (checked)"))
+        print(table(results, slice(k, n), f"stories {k + 1}-{n}"))
 
 
 if __name__ == "__main__":
