@@ -310,10 +310,23 @@ def _dates_meant(text: str, published: datetime | None, zone: tzinfo) -> tuple[s
     return tuple(found)
 
 
+# Characters either side of a time word that the rules read. Hostile text may put thousands of
+# weekdays in one "sentence": reading the whole of it around each would take quadratic time.
+CONTEXT = 300
+
+
+def _before(match: re.Match[str], segment: str) -> str:
+    return segment[max(0, match.start() - CONTEXT) : match.start()]
+
+
+def _after(match: re.Match[str], segment: str) -> str:
+    return segment[match.end() : match.end() + CONTEXT]
+
+
 def _not_a_time_reference(match: re.Match[str], segment: str) -> bool:
     """A weekday already dated or part of a name ("Good Friday", "Sunday Times"), or a
     capitalised "Today" in mid-sentence (a programme's name)."""
-    before, after = segment[: match.start()], segment[match.end() :]
+    before, after = _before(match, segment), _after(match, segment)
     opening = before.rstrip(" \"“‘'(")
     mid_sentence = bool(opening) and opening[-1] not in ".!?:"
     if match.group("day") and match.group("day")[0].isupper() and mid_sentence:
@@ -335,7 +348,7 @@ def _explicit(
     """The explicit form of one relative time expression, None when it names no single day
     (or month, or year); `now` is the publication time in the site's time zone."""
     today = now.date()
-    if match.group("possessive") or _ATTRIBUTIVE.search(segment[: match.start()]):
+    if match.group("possessive") or _ATTRIBUTIVE.search(_before(match, segment)):
         return None  # "yesterday's vote", "the Sunday night event": no place for a date
     spec = (match.group("spec") or "").split()
     earlier = spec[0].lower() + " " if spec else ""
@@ -362,7 +375,8 @@ def _explicit(
                           today, earlier)  # fmt: skip
     relation = match.group("wrel").lower().split()
     weekday = _WEEKDAYS.index(match.group("weekday").lower())
-    day = _weekday_date(relation, weekday, segment[: match.start()], segment, today)
+    around = segment[max(0, match.start() - CONTEXT) : match.end() + CONTEXT]
+    day = _weekday_date(relation, weekday, _before(match, segment), around, today)
     if day is None:
         return None
     return earlier + _on_day(day, (match.group("wpart") or "").lower(), named)
@@ -401,7 +415,7 @@ def _in_period(relation: str, period: str, today: date, earlier: str) -> str | N
 
 
 def _weekday_date(
-    relation: list[str], weekday: int, before: str, sentence: str, today: date
+    relation: list[str], weekday: int, before: str, around: str, today: date
 ) -> date | None:
     """The date a weekday means: "last Friday" the one before the publication day, "this
     Friday" the coming one, a bare "(on) Friday" by the tense of the words before it."""
@@ -414,7 +428,7 @@ def _weekday_date(
     if "this" in relation or ahead == 0:
         return today + timedelta(days=ahead)  # the publication day itself, whatever the tense
     near = " ".join(before.split()[-6:])
-    for context in (near, sentence):
+    for context in (near, around):
         if _FUTURE.search(context):
             return today + timedelta(days=ahead)
         if _PAST.search(context):
@@ -437,7 +451,7 @@ def _on_day(day: date, part: str = "", named: set[date] | None = None) -> str:
 def _joined(match: re.Match[str], segment: str, phrase: str, opens: bool) -> str:
     """The phrase in place of the match: without its own "on"/"in" after a preposition, with
     a capital where a sentence starts (`opens`: the segment starts the sentence)."""
-    before = segment[: match.start()].split()
+    before = _before(match, segment).split()
     last = before[-1].lower() if before else ""
     late = last in ("late", "early") and phrase.startswith("on the ")  # "late on the night of"
     if last in _BARE_AFTER and phrase.split()[0] in ("on", "in") and not late:
@@ -584,9 +598,10 @@ class People:
                 self.introduced.add(key)
                 continue
             start = match.start()
-            title = _TITLE_BEFORE.search(segment[:start])
+            near = max(0, start - CONTEXT)
+            title = _TITLE_BEFORE.search(segment[near:start])
             if title:
-                start = title.start()
+                start = near + title.start()
             out += [segment[last:start], surname]
             last = match.end()
         out.append(segment[last:])
@@ -600,13 +615,13 @@ class People:
             if any(k.endswith(f" {surname}") for k in self.introduced):
                 continue
             for match in re.finditer(rf"(?<![\w'’-]){re.escape(surname)}(?![\w-])", segment):
-                before = segment[: match.start()].split()
+                before = _before(match, segment).split()
                 if before and re.fullmatch(
                     rf"{_NAME_WORD}|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?", before[-1]
                 ):
                     continue  # a full name or "Ms Lund": not alone
-                speaking = re.match(rf"\s+{_SPEECH}\b", segment[match.end() :]) or re.search(
-                    rf"\b(?:{_SPEECH}|according to)\s+$", segment[: match.start()]
+                speaking = re.match(rf"\s+{_SPEECH}\b", _after(match, segment)) or re.search(
+                    rf"\b(?:{_SPEECH}|according to)\s+$", _before(match, segment)
                 )
                 if not speaking:
                     continue  # "the Adebayo-Strand plan": a name used as a word, left alone
@@ -623,7 +638,7 @@ def _full_form(surname: str, text: str) -> str | None:
     it gives one: "Transport Minister Felix Adebayo-Strand"."""
     for match in _FULL_NAME.finditer(text):
         if match.group(2) == surname and match.group(1) not in _NOT_FIRST_NAMES:
-            title = _TITLE_BEFORE.search(text[: match.start()])
+            title = _TITLE_BEFORE.search(text[max(0, match.start() - CONTEXT) : match.start()])
             return (title.group(0) if title else "") + f"{match.group(1)} {surname}"
     return None
 

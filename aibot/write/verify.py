@@ -381,7 +381,7 @@ def _amounts(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[str,
         found.append((match.group(0).strip(), value, *_around(text, match.start(), match.end())))
     for match in _NUMBER_WORD.finditer(text):
         words = match.group(0).strip()
-        if re.search(r"\d\s*$", text[: match.start()]):
+        if re.search(r"\d\s*$", text[max(0, match.start() - 40) : match.start()]):
             continue  # the scale word of "4.2 billion", read above
         value = _spelled(words)
         if value is not None and value >= 2:  # "one of the" says no number
@@ -471,7 +471,9 @@ def _names(
             continue
         if word.lower() in _CALENDAR or any(a <= match.start() < b for a, b in skip):
             continue
-        if _SENTENCE_START.search(text[: match.start()]):
+        # The 80 characters before are enough, and reading all of them for every word of a
+        # long text would take quadratic time.
+        if _SENTENCE_START.search(text[max(0, match.start() - 80) : match.start()]):
             lower = word.lower()
             if lower in common or lower in _COMMON_OPENERS or lower in STOPWORDS:
                 continue

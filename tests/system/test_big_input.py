@@ -461,3 +461,31 @@ def test_dates_in_1970_and_2100_and_no_dates(served, tmp_path: Path) -> None:
     assert not (site / "posts" / "a-post-for-the-next-century.html").exists()
     assert "a-post-for-the-next-century" not in (site / "atom.xml").read_text()
     assert "a-post-for-the-next-century" not in (site / "sitemap.xml").read_text()
+
+
+# Pathological sentences: the writer and the grounding check read a bounded context around each
+# time word, name and number, so a page of one repeated phrase costs linear time.
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["On Monday ", "said Tuesday ", "three days ", "Minister Ada Lund said ", "4.2 billion "],
+)
+def test_a_page_of_one_repeated_phrase_is_written_and_checked_in_linear_time(phrase: str) -> None:
+    from aibot.models import Article, Story
+    from aibot.write.extractive import ExtractiveWriter
+    from aibot.write.verify import verify
+
+    published = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    text = phrase * (60_000 // len(phrase))
+    sources = [
+        Article("https://a.example/1", "Outlet A", "Ferry sails again",
+                text + "ago. The ferry sailed from Brackwater again on Monday.", published),
+        Article("https://b.example/1", "Outlet B", "Ferry sails again",
+                text[:5000] + " It sailed.", published),
+    ]  # fmt: skip
+    story = Story("s", [a.id for a in sources], "Ferry sails again", published, published)
+    started = time.process_time()
+    verify(ExtractiveWriter().write(story, sources), sources)
+    # Reading all the text before each of the thousands of phrases took over 15 s of CPU time.
+    assert time.process_time() - started < 20
