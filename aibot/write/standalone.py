@@ -293,20 +293,35 @@ def posted_size(text: str, article: Article, timezone: str | tzinfo) -> int | No
     return None if resolved is None else len(named_outlet(resolved, article.source).split())
 
 
-def dates_meant(article: Article, timezone: str | tzinfo) -> tuple[str, ...]:
+def dates_meant(
+    article: Article, timezone: str | tzinfo, near: str | None = None
+) -> tuple[str, ...]:
     """Every date `resolve_time` writes for a sentence of `article`: the dates its relative
-    time words mean."""
-    return _dates_meant(article.text or article.summary, article.published, zone_of(timezone))
+    time words mean. With `near` (a paragraph), only those of the sentences it retells (half
+    their content words or more in it): a "tomorrow" elsewhere in the source must not vouch
+    for a weekday changed in this paragraph."""
+    dated = _dated_sentences(article.text or article.summary, article.published, zone_of(timezone))
+    told = set(words(near)) if near is not None else None
+    found: dict[str, None] = {}
+    for said, dates in dated:
+        if told is None or len(said & told) * 2 >= len(said):
+            found.update(dict.fromkeys(dates))
+    return tuple(found)
 
 
 @lru_cache(maxsize=256)
-def _dates_meant(text: str, published: datetime | None, zone: tzinfo) -> tuple[str, ...]:
+def _dated_sentences(
+    text: str, published: datetime | None, zone: tzinfo
+) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    """(content words, dates written) of each sentence whose time words resolve to a date."""
     if published is None:
         return ()
-    found: dict[str, None] = {}
+    found = []
     for line in text.split("\n"):
         for sentence in sentences(" ".join(line.split())):
-            found.update(dict.fromkeys(resolve_time(sentence, published, zone).dates))
+            dates = resolve_time(sentence, published, zone).dates
+            if dates:
+                found.append((frozenset(words(sentence)), dates))
     return tuple(found)
 
 

@@ -186,7 +186,7 @@ def paragraph_problems(
 
 def unsupported(text: str, cited: Sequence[Article], *, timezone: str = "UTC") -> list[str]:
     """What `text` states that the cited articles do not: one note per kind of claim."""
-    meant = [d for a in cited for d in dates_meant(a, timezone)]
+    meant = [d for a in cited for d in dates_meant(a, timezone, near=text)]
     facts = _facts(_evidence(cited) + ("\n" + ". ".join(meant) if meant else ""))
     notes = []
     links = [link for link in _LINK.findall(text) if link.rstrip(".,;:") not in facts.folded]

@@ -241,6 +241,19 @@ def test_verify_accepts_a_date_derived_from_the_publication_time_and_no_other() 
         "Schools in Brackwater are closed on Tuesday 24 November because of the flooding."
     )
     assert any("date(s) not in the cited sources: Tuesday, 24 November" in n for n in wrong)
+    # A "tomorrow" in another sentence of the source vouches for no weekday in this paragraph.
+    other = _article(
+        "Schools in Brackwater are closed because of the flooding, the council said on Monday.\n\n"
+        "The ferry sails again tomorrow."
+    )
+    changed = Draft(
+        "Brackwater floods",
+        "x",
+        [Section("Floods", [Paragraph(
+            "Schools in Brackwater are closed because of the flooding, the council said on "
+            "Tuesday.", [other.id])])],
+    )  # fmt: skip
+    assert any("Tuesday" in n for n in verify(changed, [other]).notes)
     # The same day in another zone: published 08:20 UTC is still Monday in Helsinki.
     assert (
         review(
