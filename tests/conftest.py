@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import shutil
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -101,22 +104,20 @@ def feeds_over_http(demo: Path, base: str, allow_private: bool, extra: Sequence[
     return config_file
 
 
-def _load_stub():
-    """examples/anthropic_stub.py as a module (examples/ is not a package)."""
-    import importlib.util
-    import sys
-
-    if "anthropic_stub" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "anthropic_stub", REPO / "examples" / "anthropic_stub.py"
-        )
+def script_module(path: str) -> ModuleType:
+    """A script of the repository (`examples/…`, `benchmarks/…`: not packages) as a module,
+    loaded once and named after its file."""
+    name = Path(path).stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / path)
+        assert spec is not None and spec.loader is not None, path
         module = importlib.util.module_from_spec(spec)
-        sys.modules["anthropic_stub"] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
-    return sys.modules["anthropic_stub"]
+    return sys.modules[name]
 
 
-anthropic_stub = _load_stub()
+anthropic_stub = script_module("examples/anthropic_stub.py")
 
 
 @pytest.fixture

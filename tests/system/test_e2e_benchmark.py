@@ -3,9 +3,7 @@ here): outlets and times, headlines, the served pages and feeds, posts mapped ba
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -16,22 +14,9 @@ import pytest
 from aibot.collect.feeds import parse_feed
 from aibot.models import Article, Draft, Paragraph, Post, Section
 from aibot.posts.files import render_markdown, save_post
+from tests.conftest import script_module
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_benchmark():
-    if "e2e_news" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "e2e_news", REPO / "benchmarks" / "e2e_news.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["e2e_news"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["e2e_news"]
-
-
-e2e = _load_benchmark()
+e2e = script_module("benchmarks/e2e_news.py")
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 

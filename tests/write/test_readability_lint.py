@@ -3,29 +3,15 @@ places): each kind of hit, and a near miss beside it that must not count."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
 from aibot.posts.frontmatter import load_post
+from tests.conftest import script_module
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_benchmark():
-    if "readability" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "readability", REPO / "benchmarks" / "readability.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["readability"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["readability"]
-
-
-lint = _load_benchmark()
+lint = script_module("benchmarks/readability.py")
 
 HERALD = "The Harbour Herald"
 GAZETTE = "Skerne Gazette"
