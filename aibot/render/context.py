@@ -26,6 +26,8 @@ class PageLink:
     reason: Callable[[Post, Post], str] | None = field(default=None, repr=False)
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
     image: str = ""  # the post's image as a path inside the site, or "" (see local_image)
+    # The Markdown its page shows, when not the file's own (render.evidence.body_with_evidence).
+    body: str = field(default="", repr=False)
     # Digests of what pages show of this post (build.incremental): `content_key` of the post's
     # file, URL and tags (all a card, a feed entry or the search index shows), `build_key` of
     # that and the content keys of its related posts (all its own page shows: a reason shown on
@@ -56,7 +58,7 @@ class PageLink:
     def html(self) -> str:
         """The post's body as sanitised HTML."""
         if self._html is None:
-            self._html = self.to_html(self.post.body)
+            self._html = self.to_html(self.body or self.post.body)
         return self._html
 
 

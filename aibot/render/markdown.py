@@ -12,9 +12,9 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 
 
@@ -35,8 +35,12 @@ _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 _IMAGE = re.compile(r'<img\b(?:[^"<>]|"[^"]*")*>')
 
 
-# A citation as nh3 leaves it: `[[2]](#source-2)` in Markdown.
-_CITATION = re.compile(r'<a href="#source-(\d+)" rel="noopener noreferrer">\[(\d+)\]</a>')
+# A citation as nh3 leaves it: `[[2]](#source-2)` in Markdown, or `[[2]](URL "Source 2")` as
+# render.evidence links it to the source itself.
+_CITATION = re.compile(
+    r'<a href="([^"]+)"(?: title="Source (\d+)")? rel="noopener noreferrer">\[(\d+)\]</a>'
+)
+_INSIDE = re.compile(r"#source-\d+")
 
 
 def markdown_to_html(text: str) -> str:
@@ -83,10 +87,14 @@ def _image_without_source(match: re.Match[str]) -> str:
 
 
 def _citation(match: re.Match[str]) -> str:
-    number, label = match.groups()
+    href, source, label = match.groups()
+    if source is None and _INSIDE.fullmatch(href):
+        return f'<sup class="cite"><a href="{href}" aria-label="Source {label}">[{label}]</a></sup>'
+    if source != label:
+        return match.group(0)  # a link of the editor's own
     return (
-        f'<sup class="cite"><a href="#source-{number}" '
-        f'aria-label="Source {label}">[{label}]</a></sup>'
+        f'<sup class="cite"><a href="{href}" aria-label="Source {label}" '
+        f'rel="noopener noreferrer">[{label}]</a></sup>'
     )
 
 

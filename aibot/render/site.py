@@ -47,6 +47,7 @@ from aibot.posts.files import load_posts, old_slugs, post_listing
 from aibot.posts.related import RELATED_COUNT, RelatedIndex
 from aibot.posts.slugs import holders_file, save_holders, slugify
 from aibot.render.context import FeedRow, Month, PageLink, month_key
+from aibot.render.evidence import SourceTexts, body_with_evidence
 from aibot.render.feed_health import feed_health
 from aibot.render.incremental import (
     MARKER,
@@ -507,7 +508,7 @@ class _Site:
 
     def render_all(self, posts: list[Post], feeds: list[FeedRow]) -> None:
         base_url = self.config.site.base_url
-        links = [PageLink(p, f"posts/{p.slug}.html", to_html=self.cache.html) for p in posts]
+        links = self._post_links(posts)
         by_slug = {link.post.slug: link for link in links}
         tags: dict[str, list[PageLink]] = defaultdict(list)
         tag_names: dict[str, str] = {}
@@ -524,7 +525,7 @@ class _Site:
                 link.tags.append((tag, f"tags/{key}.html"))
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
-        keys = {link.post.slug: post_key(link.post) for link in links}
+        keys = {link.post.slug: _shown_key(link) for link in links}
         neighbours = _Neighbours(links, tags)
         aliases = _aliases(links)
         for link in links:
@@ -543,7 +544,7 @@ class _Site:
                 "post.html",
                 key=link.build_key,
                 make=self._post_context(link),
-                body=link.post.body,
+                body=link.body or link.post.body,
             )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
@@ -613,7 +614,20 @@ class _Site:
         # one behind; pruning costs a digest of every body).
         self.cache.save()
         if self.cache.rows() > len(links) + len(links) // 5 + 16:
-            self.cache.prune(digest(link.post.body) for link in links)
+            self.cache.prune(digest(link.body or link.post.body) for link in links)
+
+    def _post_links(self, posts: list[Post]) -> list[PageLink]:
+        """A PageLink for each post; its `body` set where evidence links change what it shows."""
+        texts = SourceTexts(self.config.cache_file)
+        links = []
+        try:
+            for post in posts:
+                shown = body_with_evidence(post, texts.of(post))
+                body = shown if shown != post.body else ""
+                links.append(PageLink(post, f"posts/{post.slug}.html", self.cache.html, body=body))
+        finally:
+            texts.close()
+        return links
 
     def _related(
         self,
@@ -1059,6 +1073,12 @@ class _Written:
             )
             if self._failed:
                 raise RuntimeError("rendering failed: the pages to index were not all written")
+
+
+def _shown_key(link: PageLink) -> str:
+    """The key of what a post's page shows of its file (with evidence links, when it has them)."""
+    key = post_key(link.post)
+    return digest(key, link.body) if link.body else key
 
 
 def _newest(links: list[PageLink]) -> datetime | None:
