@@ -26,8 +26,9 @@ class PageLink:
     reason: Callable[[Post, Post], str] | None = field(default=None, repr=False)
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, href)
     image: str = ""  # the post's image as a path inside the site, or "" (see local_image)
-    # The Markdown its page shows, when not the file's own (render.evidence.body_with_evidence).
-    body: str = field(default="", repr=False)
+    # The Markdown its page shows, made from the post when its HTML is first read; None: the
+    # file's own body (render.evidence.body_with_evidence is one).
+    body: Callable[[Post], str] | None = field(default=None, repr=False)
     # Digests of what pages show of this post (build.incremental): `content_key` of the post's
     # file, URL and tags (all a card, a feed entry or the search index shows), `build_key` of
     # that and the content keys of its related posts (all its own page shows: a reason shown on
@@ -58,7 +59,7 @@ class PageLink:
     def html(self) -> str:
         """The post's body as sanitised HTML."""
         if self._html is None:
-            self._html = self.to_html(self.body or self.post.body)
+            self._html = self.to_html(self.body(self.post) if self.body else self.post.body)
         return self._html
 
 

@@ -16,10 +16,12 @@ page (SourceTexts); without the cache the fragments are the default ones.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from markupsafe import escape
@@ -27,6 +29,9 @@ from markupsafe import escape
 from aibot.models import Post
 from aibot.posts.evidence import paragraph_evidence
 from aibot.render.fragments import fragment_url
+
+if TYPE_CHECKING:
+    from aibot.store import Store
 
 # What a source's <details> quotes of it, at most.
 QUOTE_WORDS = 40
@@ -39,7 +44,7 @@ _SOURCE_ITEM = re.compile(r'^(\d+[.)][ \t]+)<span id="source-(\d+)"></span>.*$',
 def body_with_evidence(post: Post, texts: Mapping[str, str] | None = None) -> str:
     """The body to convert for `post`: its own, with evidence links and quotes when it has an
     `evidence:` mapping. `texts` maps a source URL to the source's text, where known."""
-    if not isinstance(post.meta.get("evidence"), dict):
+    if not has_evidence(post):
         return post.body
     urls = _source_urls(post)
     relied: dict[int, list[str]] = {}
@@ -67,6 +72,11 @@ def body_with_evidence(post: Post, texts: Mapping[str, str] | None = None) -> st
     return _SOURCE_ITEM.sub(lambda m: m.group(0) + _quotes(m, relied), body)
 
 
+def has_evidence(post: Post) -> bool:
+    """Whether the build gives `post` evidence links (it has an `evidence:` mapping)."""
+    return isinstance(post.meta.get("evidence"), dict)
+
+
 def quoted_briefly(sentences: list[str], limit: int = QUOTE_WORDS) -> list[str]:
     """`sentences` cut to `limit` words in all, at a word, the last one cut ending in "…"."""
     out: list[str] = []
@@ -85,25 +95,20 @@ def quoted_briefly(sentences: list[str], limit: int = QUOTE_WORDS) -> list[str]:
 
 class SourceTexts:
     """The text of each source of a post, read from the cache when it has it (the build works
-    without: a missing or unreadable cache gives no text)."""
+    without: a missing or unreadable cache gives no text). A forked render worker opens the
+    cache again: a connection must not cross a fork."""
 
     def __init__(self, cache_file: Path) -> None:
         self.cache_file = cache_file
-        self._store = None
-        self._tried = False
+        self._store: Store | None = None
+        self._opened_by: int | None = None
+        self._inherited: list[Store] = []  # a parent's connections: never used, never closed
 
     def of(self, post: Post) -> dict[str, str]:
         """Source URL -> its text, for the sources of `post` the cache holds."""
-        if not isinstance(post.meta.get("evidence"), dict):
-            return {}
-        store = self._open()
-        sources = post.meta.get("sources")
-        ids = [
-            s["id"]
-            for s in (sources if isinstance(sources, list) else [])
-            if isinstance(s, dict) and isinstance(s.get("id"), str)
-        ]
-        if store is None or not ids:
+        ids = _source_ids(post)
+        store = self._open() if ids else None
+        if store is None:
             return {}
         try:
             articles = store.articles(ids)
@@ -111,22 +116,56 @@ class SourceTexts:
             return {}
         return {a.canonical_url: a.text for a in articles if a.text}
 
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+    def versions(self, posts: list[Post]) -> dict[str, str]:
+        """Article id -> a hash of its text, for the sources of `posts` that have evidence and
+        are in the cache: what their pages' keys need to know of the cache (one query a 500)."""
+        wanted = list(dict.fromkeys(i for p in posts for i in _source_ids(p)))
+        store = self._open() if wanted else None
+        found: dict[str, str] = {}
+        if store is None:
+            return found
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                rows = store.db.execute(
+                    f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", chunk
+                )
+                found.update((row["id"], row["content_hash"]) for row in rows)
+        except sqlite3.Error:
+            return {}
+        return found
 
-    def _open(self):  # noqa: ANN202 - a Store, imported only when there is a cache
-        if not self._tried:
-            self._tried = True
+    def close(self) -> None:
+        if self._store is not None and self._opened_by == os.getpid():
+            self._store.close()
+        self._store = None
+
+    def _open(self) -> Store | None:
+        if self._opened_by != os.getpid():
+            if self._store is not None:
+                self._inherited.append(self._store)
+            self._opened_by, self._store = os.getpid(), None
             if self.cache_file.is_file():
-                from aibot.store import Store
+                from aibot.store import Store  # only when there is a cache to read
 
                 try:
                     self._store = Store.read_only(self.cache_file)
                 except sqlite3.Error:
                     self._store = None
         return self._store
+
+
+def _source_ids(post: Post) -> list[str]:
+    """The cache ids of the sources of a post with evidence (none for a post without)."""
+    if not has_evidence(post):
+        return []
+    sources = post.meta.get("sources")
+    return [
+        s["id"]
+        for s in (sources if isinstance(sources, list) else [])
+        if isinstance(s, dict) and isinstance(s.get("id"), str)
+    ]
 
 
 def _source_urls(post: Post) -> dict[int, str]:

@@ -1,4 +1,4 @@
-"""The one thing a build reads from the cache: each feed's health for the Sources page."""
+"""Each feed's health for the Sources page, as a build reads it from the cache."""
 
 from __future__ import annotations
 

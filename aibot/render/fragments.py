@@ -17,7 +17,7 @@ where an earlier sentence starts with the same words highlights from there.
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from urllib.parse import quote
 
 # A sentence of at most this many words is named whole; a longer one by its first and last
@@ -45,9 +45,9 @@ def text_directive(sentence: str, page_text: str | None = None) -> str:
     if len(words) > EXACT_WORDS:
         start, end = words[:EDGE_WORDS], words[-EDGE_WORDS:]
     prefix: list[str] = []
-    page = _fold(page_text) if page_text else ""
-    folded = [w.casefold() for w in words]
-    at = _find(page, folded) if page and end else -1
+    page = _fold(page_text) if page_text and end else ""
+    folded = [w.casefold() for w in words] if page else []
+    at = _find(page, folded) if page else -1
     if at >= 0:
         size, tail, prefix = _landing(page, at, folded)
         start, end = (words, []) if size + tail >= len(words) else (words[:size], words[-tail:])
@@ -70,8 +70,8 @@ def fragment_url(url: str, sentences: list[str], page_text: str | None = None) -
 
 
 def _landing(page: str, at: int, words: list[str]) -> tuple[int, int, list[str]]:
-    """(start words, end words, prefix) that name the sentence of folded `words` found at `at`
-    in the folded `page`, and nothing before it."""
+    """(how many words start the range, how many end it, the prefix's words) that name the
+    sentence of folded `words` found at `at` in the folded `page`, and nothing before it."""
     size = EDGE_WORDS
     while _find(page, words[:size]) != at and size < MAX_EDGE_WORDS:
         size += 1
@@ -95,12 +95,26 @@ def _length(words: list[str]) -> int:
     return len(" ".join(words))
 
 
+@lru_cache(maxsize=32)
 def _fold(text: str) -> str:
+    """`text` as the search sees it: white space folded, case folded (a source's text is folded
+    once for all the sentences cited from it)."""
     return " ".join(text.split()).casefold()
 
 
 def _find(page: str, words: list[str], begin: int = 0) -> int:
     """Where `words` first occur as whole words in the folded `page` from `begin`; -1 if not."""
-    phrase = re.escape(" ".join(words).casefold())
-    match = re.compile(rf"(?<!\w){phrase}(?!\w)").search(page, begin)
-    return match.start() if match else -1
+    phrase = " ".join(words)
+    at = page.find(phrase, begin)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not _word_char(page[at - 1])) and (
+            end == len(page) or not _word_char(page[end])
+        ):
+            return at
+        at = page.find(phrase, at + 1)
+    return -1
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"

@@ -1,13 +1,15 @@
 """Render posts into a static site: collect every page's context first, then write each output.
 
-The build reads `content/` only (never the cache). It writes into a fresh folder beside the output
-and swaps it in at the end, so a failed build leaves the last good site untouched. Every link is
-relative, so the site works from any folder, from `file://` and on any static host. The one
-exception is 404.html, which a host serves at any depth: its links start at the path of
-`site.base_url`.
+The build reads `content/`, and the cache only where there is one, read-only (see below). It
+writes into a fresh folder beside the output and swaps it in at the end, so a failed build leaves
+the last good site untouched. Every link is relative, so the site works from any folder, from
+`file://` and on any static host. The one exception is 404.html, which a host serves at any
+depth: its links start at the path of `site.base_url`.
 
-The one page that reads the cache is the Sources page, and only to show each feed's health (last
-success, articles this week); with no cache it lists the feeds without health.
+From the cache the build reads two things: each feed's health for the Sources page (last success,
+articles this week), and the text of the sources of posts with evidence, which makes their
+citations' text fragments unique on the source's page (render.evidence). Without a cache the
+Sources page lists the feeds without health, and the fragments are the default ones.
 
 Pages: posts/SLUG.html, index.html + page/N.html, tags/index.html + tags/TAG.html,
 archive/index.html + archive/YYYY/MM.html, about.html, sources.html, search.html, 404.html, the
@@ -47,7 +49,7 @@ from aibot.posts.files import load_posts, old_slugs, post_listing
 from aibot.posts.related import RELATED_COUNT, RelatedIndex
 from aibot.posts.slugs import holders_file, save_holders, slugify
 from aibot.render.context import FeedRow, Month, PageLink, month_key
-from aibot.render.evidence import SourceTexts, body_with_evidence
+from aibot.render.evidence import SourceTexts, body_with_evidence, has_evidence
 from aibot.render.feed_health import feed_health
 from aibot.render.incremental import (
     MARKER,
@@ -458,11 +460,14 @@ class _Site:
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)
+        self.texts = SourceTexts(config.cache_file)  # for evidence links (render.evidence)
+        self.versions: dict[str, str] = {}  # see whole_key
 
     def close(self) -> None:
-        """Let go of the search thread and the HTML cache's database."""
+        """Let go of the search thread and the HTML cache's and the cache's databases."""
         self._searcher.shutdown(wait=True)
         self.cache.close()
+        self.texts.close()
         self.await_links()
 
     def await_links(self) -> None:
@@ -504,7 +509,10 @@ class _Site:
         since = self.now - NEWS_WINDOW
         recent = [p.slug for p in posts if p.date is not None and since <= p.date <= self.now]
         published = [(p.slug, post_key(p)) for p in posts]
-        return digest(self.inputs, drafts, future, repr((published, recent, feeds)))
+        # The cache's versions of the text of the sources of posts with evidence links.
+        self.versions = self.texts.versions([p for p in posts if has_evidence(p)])
+        texts = [sorted(self.versions.items())] if self.versions else []
+        return digest(self.inputs, drafts, future, repr((published, recent, feeds, *texts)))
 
     def render_all(self, posts: list[Post], feeds: list[FeedRow]) -> None:
         base_url = self.config.site.base_url
@@ -525,7 +533,7 @@ class _Site:
                 link.tags.append((tag, f"tags/{key}.html"))
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
-        keys = {link.post.slug: _shown_key(link) for link in links}
+        keys = {link.post.slug: _shown_key(link, self.versions) for link in links}
         neighbours = _Neighbours(links, tags)
         aliases = _aliases(links)
         for link in links:
@@ -544,7 +552,7 @@ class _Site:
                 "post.html",
                 key=link.build_key,
                 make=self._post_context(link),
-                body=link.body or link.post.body,
+                body="" if link.body else link.post.body,  # "": not worth preloading
             )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
@@ -614,20 +622,21 @@ class _Site:
         # one behind; pruning costs a digest of every body).
         self.cache.save()
         if self.cache.rows() > len(links) + len(links) // 5 + 16:
-            self.cache.prune(digest(link.body or link.post.body) for link in links)
+            self.cache.prune(digest(link.post.body) for link in links)
 
     def _post_links(self, posts: list[Post]) -> list[PageLink]:
-        """A PageLink for each post; its `body` set where evidence links change what it shows."""
-        texts = SourceTexts(self.config.cache_file)
+        """A PageLink for each post; a post with evidence shows its body with evidence links
+        (made when its page is rendered, from the sources' text in the cache if it has them)."""
         links = []
-        try:
-            for post in posts:
-                shown = body_with_evidence(post, texts.of(post))
-                body = shown if shown != post.body else ""
-                links.append(PageLink(post, f"posts/{post.slug}.html", self.cache.html, body=body))
-        finally:
-            texts.close()
+        for post in posts:
+            link = PageLink(post, f"posts/{post.slug}.html", self.cache.html)
+            if has_evidence(post):
+                link.body = self._with_evidence
+            links.append(link)
         return links
+
+    def _with_evidence(self, post: Post) -> str:
+        return body_with_evidence(post, self.texts.of(post))
 
     def _related(
         self,
@@ -1075,10 +1084,15 @@ class _Written:
                 raise RuntimeError("rendering failed: the pages to index were not all written")
 
 
-def _shown_key(link: PageLink) -> str:
-    """The key of what a post's page shows of its file (with evidence links, when it has them)."""
+def _shown_key(link: PageLink, versions: dict[str, str]) -> str:
+    """The key of what a post's page shows of its file; with evidence links, of the versions of
+    its sources' text in the cache too (they make its text fragments)."""
     key = post_key(link.post)
-    return digest(key, link.body) if link.body else key
+    if not link.body:
+        return key
+    sources = link.meta.get("sources")
+    ids = [s.get("id") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+    return digest(key, [versions.get(i, "") if isinstance(i, str) else "" for i in ids])
 
 
 def _newest(links: list[PageLink]) -> datetime | None:

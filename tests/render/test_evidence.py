@@ -154,7 +154,31 @@ def test_the_cached_text_makes_the_fragment_land_on_the_sentence(tmp_path: Path)
     shutil.rmtree(config.paths.cache)  # the build works without it, with the default range
     _build(tmp_path)
     assert _citations(_page(tmp_path, post))[0] == ("1", fragment_url(GAZETTE, [FARES]))
-    assert fragment_url(GAZETTE, [FARES]) != unique
+    assert fragment_url(GAZETTE, [FARES]) != UNIQUE
+
+
+UNIQUE = (
+    GAZETTE + "#:~:text=Under%20the%20plan%2C%20fares%20on%20the%20island,rise%20by%20a%20tenth."
+)
+
+
+def test_a_page_is_built_again_when_the_cache_gains_its_sources_text(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    post, articles = ferry_post(tmp_path, GAZETTE)
+    _build(tmp_path)
+    assert _citations(_page(tmp_path, post))[0] == ("1", fragment_url(GAZETTE, [FARES]))
+    cache_articles(config, articles)  # the post file is unchanged; the cache now has the text
+    _build(tmp_path)
+    assert _citations(_page(tmp_path, post))[0] == ("1", UNIQUE)
+
+
+def test_render_workers_read_the_cache_themselves(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    post, articles = ferry_post(tmp_path, GAZETTE)
+    cache_articles(config, articles)
+    report = build_site(config, now=NOW, processes=2)  # forked workers render the pages
+    assert report.ok and not report.problems, report.problems
+    assert _citations(_page(tmp_path, post))[0] == ("1", UNIQUE)
 
 
 def test_quotes_are_cut_at_a_word_with_an_ellipsis() -> None:

@@ -206,17 +206,22 @@ def test_every_paragraph_cites_sources_that_exist_on_the_page(site: Path, posts:
         root = parse(site / "posts" / f"{post.slug}.html")
         body = find_class(root, "body")[0]
         ids = {e.get("id") for e in root.iter() if e.get("id")}
-        paragraphs = [p for p in body.iter("p")]
+        quoted = {id(p) for details in body.iter("details") for p in details.iter("p")}
+        paragraphs = [p for p in body.iter("p") if id(p) not in quoted]  # not the evidence
         assert paragraphs
         for paragraph in paragraphs:
             cites = [s for s in paragraph.iter("sup") if "cite" in classes(s)]
             assert cites, f"{post.slug}: paragraph without a citation: {text(paragraph)[:60]}"
             for cite in cites:
                 link = cite.find("a")
-                number = link.get("href").removeprefix("#source-")
+                number = link.get("aria-label").removeprefix("Source ")
                 assert f"source-{number}" in ids
                 assert text(link) == f"[{number}]"
-                assert link.get("aria-label") == f"Source {number}"
+                # To the source itself (at its supporting sentence), or to the Sources list.
+                url = post.meta["sources"][int(number) - 1]["url"]
+                assert link.get("href") in (f"#source-{number}", url) or link.get(
+                    "href"
+                ).startswith(f"{url}#:~:text="), link.get("href")
         sources = [li for li in body.iter("li") if li.find("span") is not None]
         urls = [a.get("href") for li in sources for a in li.iter("a")]
         assert sorted(urls) == sorted(s["url"] for s in post.meta["sources"])
