@@ -181,6 +181,22 @@ def test_render_workers_read_the_cache_themselves(tmp_path: Path) -> None:
     assert _citations(_page(tmp_path, post))[0] == ("1", UNIQUE)
 
 
+def test_an_edit_built_incrementally_gives_what_a_cold_build_gives(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    post, articles = ferry_post(tmp_path, GAZETTE)
+    cache_articles(config, articles)
+    _build(tmp_path)
+    text = post.path.read_text(encoding="utf-8")
+    post.path.write_text(text.replace("absent through illness", "away"), encoding="utf-8")
+    _build(tmp_path)
+    incremental = _page(tmp_path, post)
+    shutil.rmtree(tmp_path / "site")
+    shutil.rmtree(config.paths.cache / "build")
+    _build(tmp_path)
+    assert _page(tmp_path, post) == incremental
+    assert _citations(incremental)[:2] == [("1", UNIQUE), ("1", GAZETTE)]
+
+
 def test_quotes_are_cut_at_a_word_with_an_ellipsis() -> None:
     sentences = ["One two three four.", "Five six seven eight nine ten."]
     assert quoted_briefly(sentences, limit=6) == ["One two three four.", "Five six…"]
