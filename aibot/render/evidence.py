@@ -38,7 +38,10 @@ QUOTE_WORDS = 40
 
 _BLOCKS = re.compile(r"(\n[ \t]*\n)")
 _CITATION = re.compile(r"\[\[(\d+)\]\]\(#source-(\d+)\)")
-_SOURCE_ITEM = re.compile(r'^(\d+[.)][ \t]+)<span id="source-(\d+)"></span>.*$', re.M)
+# An item of the Sources list, with the lines an editor may have wrapped it onto.
+_SOURCE_ITEM = re.compile(
+    r'^(\d+[.)][ \t]+)<span id="source-(\d+)"></span>.*(?:\n(?![ \t]*$|\d+[.)][ \t]).+)*', re.M
+)
 
 
 def body_with_evidence(post: Post, texts: Mapping[str, str] | None = None) -> str:

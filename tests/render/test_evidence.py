@@ -197,6 +197,28 @@ def test_an_edit_built_incrementally_gives_what_a_cold_build_gives(tmp_path: Pat
     assert _citations(incremental)[:2] == [("1", UNIQUE), ("1", GAZETTE)]
 
 
+def test_the_quotes_follow_a_sources_item_an_editor_wrapped() -> None:
+    body = (
+        "Fares rise by a fifth in April. [[1]](#source-1)\n\n## Sources\n\n"
+        '1. <span id="source-1"></span>Harbour Gazette:\n   [Fares](https://g.test/fares)\n'
+        '2. <span id="source-2"></span>Hill Courier: [Vote](https://c.test/vote)\n'
+    )
+    evidence = {"url": "https://g.test/fares", "sentences": ["Fares rise by a fifth."]}
+    sources = [{"url": "https://g.test/fares"}, {"url": "https://c.test/vote"}]
+    post = Post(
+        meta={
+            "sources": sources,
+            "evidence": {
+                paragraph_key("Fares rise by a fifth in April. [[1]](#source-1)"): [evidence]
+            },
+        },
+        body=body,
+    )
+    shown = markdown_to_html(body_with_evidence(post))
+    assert _quotes(shown) == {"1": ["Fares rise by a fifth."]}
+    assert '<a href="https://g.test/fares" rel="noopener noreferrer">Fares</a>\n<details>' in shown
+
+
 def test_quotes_are_cut_at_a_word_with_an_ellipsis() -> None:
     sentences = ["One two three four.", "Five six seven eight nine ten."]
     assert quoted_briefly(sentences, limit=6) == ["One two three four.", "Five six…"]
