@@ -80,10 +80,8 @@ def updates_problem(value: Any) -> str | None:
         return "expected a list of {at, added, note} entries"
     for n, entry in enumerate(value, start=1):
         if _update_of(entry) is None:
-            return (
-                f"entry {n} is not {{at: <date and time>, added: [{{outlet, url}}], note: "
-                "<text>}}"
-            )
+            shape = "{at: <date and time>, added: [{outlet, url}], note: <text>}"
+            return f"entry {n} is not {shape}"
     return None
 
 
@@ -167,6 +165,7 @@ def _moment(value: Any) -> datetime | None:
 
 
 _LIST = re.compile(r"^## Updates\n+((?:- .*\n?)+)", re.M)
+_MARKDOWN_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\([^()\s]*\)")
 _DATED = re.compile(r"^(\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}) UTC: (.*)$")
 
 
@@ -178,7 +177,8 @@ def _listed_updates(body: str) -> list[Update]:
         return []
     found = []
     for line in match.group(1).splitlines():
-        text = re.sub(r"\\(.)", r"\1", line[2:].strip())
+        text = _MARKDOWN_LINK.sub(r"\1", line[2:].strip())  # a list whose `updates:` was deleted
+        text = re.sub(r"\\(.)", r"\1", text)
         dated = _DATED.match(text)
         at = None
         if dated:

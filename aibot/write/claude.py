@@ -108,9 +108,9 @@ paragraphs that were left out to save space; do not guess what they said.
 - disagreements: an empty list when the sources agree.
 - changes: when a later report changes a figure an earlier one gave (a toll that rose, a price
   or forecast that was revised), one sentence per figure giving the earlier and the later value
-  as the sources state them, for example "The number of signatories rose from 41 to 43.", with
-  `sources` listing the labels of the reports that give both values. An empty list when no
-  figure changed; never a change you work out yourself.
+  with the words the sources use around them, for example "The deal now covers 2,400 workers,
+  up from 2,300 first reported.", with `sources` listing the labels of the reports that give
+  the two values. An empty list when no figure changed; never a change you work out yourself.
 
 # An example of the shape (an invented event; never reuse its facts)
 Given S1 (The Harbour Herald) saying dockworkers in Calder Bay voted to accept a 14 per cent pay
