@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from aibot.models import Article, Draft, Paragraph, Section
 from aibot.write.changes import drop_unsupported_changes
 from aibot.write.extractive import ExtractiveWriter
+from tests.conftest import anthropic_stub as stub
+from tests.conftest import run_cli
+from tests.helpers.claude import claude_posts, configure_claude
+from tests.helpers.e2e import add_feed
 
 WHEN = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 EARLIER = Article("https://quay.example/accord", "Quay Times", "Ocean accord signed",
@@ -46,3 +55,50 @@ def test_the_extractive_writer_reports_no_changed_figure() -> None:
     # It copies sentences; which numbers of two reports are the same claim it could only guess.
     draft = ExtractiveWriter().write(None, [EARLIER, LATER])  # type: ignore[arg-type]
     assert draft.changes == []
+
+
+# Through the write stage: the demo with the Claude writer against the stub Messages API
+
+
+@pytest.fixture
+def claude_demo(demo_dir: Path, claude_api, monkeypatch: pytest.MonkeyPatch):
+    api, url = claude_api
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    return configure_claude(demo_dir), api
+
+
+def _answer_with_changes(api: Any, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The stub's answer from the sources, plus two changed figures citing every source: one
+    the sources give, one they do not."""
+    answer = stub.written_answer(request)
+    labels = re.findall(r'<source id="(S\d+)"', request["messages"][0]["content"])
+    answer["changes"] = [
+        {"text": "The coastal defence fund has grown to $13.4 billion, up from $12.5 billion.",
+         "sources": labels},
+        {"text": "The coastal defence fund has grown to $15 billion.", "sources": labels},
+    ]  # fmt: skip
+    return 200, api.message(request, answer)
+
+
+def test_an_update_notes_the_grounded_change_the_writer_reports_and_drops_the_other(
+    claude_demo: tuple[Path, Any],
+) -> None:
+    config, api = claude_demo
+    assert run_cli("run", "-c", str(config)).exit_code == 0
+    add_feed(config.parent, "sample/extra/feeds/harbour-herald-update.xml", "Follow-up desk")
+    api.script.append(_answer_with_changes)
+    result = run_cli("run", "-c", str(config))
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    (post,) = [p for p in claude_posts(config.parent) if p.meta.get("updates")]
+    (update,) = post.meta["updates"]
+    assert update["note"] == (
+        "The coastal defence fund has grown to $13.4 billion, up from $12.5 billion."
+    )
+    assert [a["outlet"] for a in update["added"]] == ["Follow-up desk"]
+    assert (
+        f"note: story {post.story_id}: change 2 left out (number(s) not in the cited sources: "
+        "15 billion): The coastal defence fund has grown to $15 billion.\n"
+    ) in result.output
+    assert "$15 billion" not in post.body
