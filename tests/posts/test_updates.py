@@ -6,17 +6,21 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 import feedparser
 import html5lib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibot.models import Article, Draft, Paragraph, Post, Review, Section, Story
 from aibot.posts.files import draft_to_post
 from aibot.posts.frontmatter import load_post, post_from_bytes, post_text
-from aibot.posts.updates import Update, latest_update, recorded_updates
+from aibot.posts.updates import Update, is_web, latest_update, recorded_updates, update_html
 from aibot.render.markdown import markdown_to_html
 from aibot.render.site import build_site
+from fuzz.invariants import executable_constructs
 from tests.conftest import run_cli
 from tests.helpers.pages import BODY, NOW, ferry_post, small_config
 
@@ -233,3 +237,46 @@ def test_check_names_the_line_of_an_updates_entry_it_cannot_read(tmp_path: Path)
     ) in result.output
     report = build_site(small_config(tmp_path), now=NOW)  # the post is still published
     assert report.ok and (tmp_path / "site" / "posts" / "ferry-fares-rise.html").is_file()
+
+
+# Hostile text: an outlet's name, a URL and a note written by a feed, a page or a model
+
+HOSTILE = (
+    "[x](javascript:alert(1))", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+    "www.evil.example", "https://evil.example/x", "~~struck~~", "- ", "1. ", "---", "`", "*",
+    "_", "](", ")", "[", "]", "\\", "&amp;", "<", ">", '"', "\n", "東京",
+)  # fmt: skip
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6)), max_size=8).map(
+    "".join
+)
+urls = st.sampled_from([
+    "https://g.example/a", "https://h.example/a?x=<b>&y=(1)", "http://i.example/a b]c",
+    "javascript:alert(1)", "data:text/html,<script>x</script>", "//evil.example/x", "x", "",
+])  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(outlet=hostile_text, url=urls, note=hostile_text)
+def test_what_an_update_says_never_becomes_markup_or_a_link_but_to_its_source(
+    outlet: str, url: str, note: str
+) -> None:
+    previous = _first_post()
+    previous.meta["updates"] = [
+        {"at": "2026-11-20T10:00:00Z", "added": [{"outlet": outlet, "url": url}], "note": note}
+    ]
+    post = _updated(previous, [_article("https://c.example/5", "Courier", T0)])
+    hosts = {"c.example"} | ({urlsplit(url).hostname} if is_web(url) else set())
+    listed = markdown_to_html(post.body.split("## Updates")[1])
+    for html, allowed in ((listed, {"ul", "li", "a"}), (update_html(recorded_updates(post)[0]),
+                                                       {"p", "strong", "a"})):  # fmt: skip
+        assert not executable_constructs(html), html
+        root = html5lib.parseFragment(
+            html, container="div", treebuilder="etree", namespaceHTMLElements=False
+        )
+        for element in root.iter():
+            if not isinstance(element.tag, str) or element.tag == "DOCUMENT_FRAGMENT":
+                continue
+            assert element.tag in allowed, (element.tag, html)
+            href = element.get("href")
+            if element.tag == "a" and not (href or "").startswith("mailto:"):
+                assert urlsplit(href).hostname in hosts, (href, html)
