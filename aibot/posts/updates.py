@@ -24,7 +24,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,21 +115,22 @@ def update_html(update: Update) -> str:
     return f'<p class="update"><strong>Updated{when}:</strong> {what}</p>'
 
 
-def joined(names: Sequence[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def is_web(url: str) -> bool:
+    """Whether `url` may be linked: http(s), with a host."""
     return urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).netloc)
 
 
 def what_it_added(names: Sequence[str], note: str) -> str:
     """ "added A and B. <note>": `names` and `note` already escaped for where they go."""
-    parts = [f"added {joined(names)}."] if names else []
+    parts = [f"added {_joined(names)}."] if names else []
     if note:
         parts.append(note)
     return " ".join(parts)
+
+
+def _joined(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _update_of(entry: Any) -> Update | None:
@@ -156,6 +157,8 @@ def _update_of(entry: Any) -> Update | None:
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return utc(value)
+    if isinstance(value, date):  # `at: 2026-11-20` reads as a day: its start, in UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
         try:
             return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))

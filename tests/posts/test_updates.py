@@ -4,7 +4,7 @@ byline and in feed entries, and posts from before `updates:` existed."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -120,6 +120,14 @@ def test_without_updates_front_matter_the_linked_list_is_read_back_as_plain_line
     del post.meta["updates"]  # an editor deleted it
     (update,) = recorded_updates(post)
     assert update == Update(T0 + timedelta(hours=5), (), "added Pier *Post* [late].")
+
+
+def test_an_entry_an_editor_dated_with_a_day_only_reads_as_the_start_of_that_day() -> None:
+    post = _first_post()
+    post.meta["updates"] = [{"at": date(2026, 11, 21), "note": "Corrected the fare."}]
+    assert latest_update(post) == Update(
+        datetime(2026, 11, 21, tzinfo=UTC), (), "Corrected the fare."
+    )
 
 
 def test_each_update_adds_an_entry_and_keeps_those_before() -> None:
