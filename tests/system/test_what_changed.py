@@ -1,11 +1,14 @@
 """What changed, end to end: the demo served on 127.0.0.1, run with the extractive writer; a
 second run brings a new report of one story, and the post, its page and the feeds say what that
-update added, with links that work."""
+update added, with links to the source's address (an edited post is left as it is). Then in
+Chromium: a reader clicks the update's links and lands on the added source, served on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -13,10 +16,17 @@ import feedparser
 import html5lib
 import pytest
 
-from aibot.posts.files import load_posts
+from aibot.models import Article, Draft, Paragraph, Review, Section, Story
+from aibot.posts.files import draft_to_post, load_posts, post_path, save_post
 from aibot.posts.frontmatter import load_post
+from aibot.render.site import build_site
 from tests.conftest import feeds_over_http, run_cli
+from tests.helpers.browser import serving
 from tests.helpers.e2e import add_feed
+from tests.helpers.pages import NOW, small_config
+
+with contextlib.suppress(ImportError):  # reported by the `browser` fixture
+    from playwright.sync_api import expect
 
 EXTRA_FEED = "extra/feeds/harbour-herald-update.xml"
 EXTRA_PAGE = "extra/pages/harbour-herald/two-more-nations-join-ocean-accord-calder-bay-bid.html"
@@ -161,3 +171,51 @@ def test_an_edited_post_is_not_touched_when_its_story_gains_a_source(
     assert path.read_text() == edited
     page = _parse(demo / "site" / "posts" / f"{path.stem}.html")
     assert "EDITOR'S NOTE: checked." in _text(page) and not _with_class(page, "update")
+
+
+# In Chromium: the update's links lead to the source
+
+
+def test_a_reader_follows_the_update_links_to_the_added_source(
+    tmp_path: Path, open_context
+) -> None:
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "pier.html").write_text(
+        "<!doctype html><html lang='en'><head><title>Pier Post: ferry fares</title></head>"
+        "<body><h1>Ferry fares rise again</h1><p>Fares rose a second time.</p></body></html>"
+    )
+    with serving(tmp_path) as served:
+        when = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+        text = "Fares on the island ferry rise by a fifth in April."
+        first = [
+            Article(served.url(f"sources/{name}.html"), outlet, "Ferry fares rise", text, when)
+            for name, outlet in (("gazette", "Harbour Gazette"), ("courier", "Hill Courier"))
+        ]
+        later = when + timedelta(days=1)
+        added = Article(
+            served.url("sources/pier.html"), "Pier Post", "Fares rise again", text, later
+        )
+        story = Story("s1", [a.id for a in first], "Ferry", when, when)
+        post = None
+        for articles in (first, [*first, added]):  # written, then updated with the Pier Post
+            draft = Draft("Ferry fares rise", "Fares rise.",
+                          [Section("", [Paragraph(text, [articles[0].id])])])  # fmt: skip
+            post = draft_to_post(draft, story, articles, Review("passed"), author="Quill",
+                                 previous=post, now=later)  # fmt: skip
+        save_post(post, post_path(tmp_path / "content" / "posts", post))
+        report = build_site(small_config(tmp_path), now=NOW)
+        assert report.ok, report.problems
+
+        context, watch = open_context()
+        page = context.new_page()
+        post_url = served.url(f"site/posts/{post.slug}.html")
+        for link in (".byline .update a", ".body ul li a"):  # the Updates list: a ul
+            assert page.goto(post_url).status == 200
+            source = page.locator(link)
+            expect(source).to_have_text("Pier Post")
+            with page.expect_navigation() as navigation:
+                source.click()
+            assert navigation.value.status == 200
+            assert page.url == served.url("sources/pier.html")
+            expect(page).to_have_title("Pier Post: ferry fares")
+        assert watch.outside() == [] and watch.errors == []
