@@ -120,6 +120,9 @@ class Draft:
     sections: list[Section]
     tags: list[str] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
+    # Figures the writer reports changed between the sources' reports ("The toll rose from 12 to
+    # 15."), each citing the sources of the new figure; an update of a post notes them.
+    changes: list[Paragraph] = field(default_factory=list)
     writer: str = ""
     model: str = ""
     usage: dict[str, int] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from aibot.models import Article, Draft, Paragraph, Post, Story, utc
+from aibot.models import Article, Draft, Paragraph, Post, Story
 from aibot.posts.evidence import evidence_front_matter, evidence_problem
 from aibot.posts.frontmatter import (
     FRONT_MATTER_KEYS,
@@ -29,6 +29,14 @@ from aibot.posts.frontmatter import (
     post_text,
 )
 from aibot.posts.slugs import holder, is_slug, last_holders, slugify
+from aibot.posts.updates import (
+    Update,
+    new_update,
+    recorded_updates,
+    updates_problem,
+    what_it_added,
+    when_text,
+)
 from aibot.support.files import write_atomically
 
 if TYPE_CHECKING:
@@ -148,6 +156,10 @@ def post_warnings(posts: Sequence[Post], *, now: datetime | None = None) -> list
             problem = evidence_problem(post.meta["evidence"])
             if problem:
                 out.append(at("evidence", f"evidence: {problem}; ignored (delete it if unsure)"))
+        if "updates" in post.meta:
+            problem = updates_problem(post.meta["updates"])
+            if problem:
+                out.append(at("updates", f"updates: {problem}; left out"))
         review = post.meta.get("review")
         if post.is_draft and isinstance(review, dict) and review.get("status") == "flagged":
             out.append(at("review", "review: flagged by the grounding check; not published "
@@ -279,15 +291,24 @@ def draft_to_post(
         meta["evidence"] = evidence  # filled in by verify
     else:
         meta.pop("evidence", None)  # a previous version's: of paragraphs no longer there
-    updates = _updates(previous) if previous else []
+    updates = recorded_updates(previous) if previous else []
+    # Entries as the file has them (one `aibot check` cannot read is kept for its editor), or the
+    # old Markdown list's lines as entries.
+    entries = meta.get("updates")
+    entries = list(entries) if isinstance(entries, list) else [u.as_front_matter() for u in updates]
     if previous:
         known = previous.source_urls
         added = [a for a in cited if a.canonical_url not in known]
         if added:
-            outlets = ", ".join(dict.fromkeys(a.source for a in added))
-            updates.append(f"{_when(latest)}: added {len(added)} report(s) from {outlets}.")
+            ids = {a.id for a in added}
+            # Only a change the writer grounds in a source this update adds is news of it.
+            changes = [c.text for c in draft.changes if ids & set(c.sources)]
+            updates.append(new_update(latest, added, changes))
+            entries.append(updates[-1].as_front_matter())
+    if entries:
+        meta["updates"] = entries
     if updates:
-        body += "\n## Updates\n\n" + "\n".join(f"- {_escape(u)}" for u in updates) + "\n"
+        body += "\n## Updates\n\n" + "\n".join(f"- {_update_markdown(u)}" for u in updates) + "\n"
     post = Post(meta=meta, body=body)
     first_slug = _generator(previous).get("slug") if previous else None
     meta["generator"] = {
@@ -317,20 +338,12 @@ def _generator(post: Post) -> dict[str, Any]:
     return generator if isinstance(generator, dict) else {}
 
 
-_UPDATES = re.compile(r"^## Updates\n+((?:- .*\n?)+)", re.M)
-
-
-def _updates(post: Post) -> list[str]:
-    """The dated lines of a post's "Updates" list, oldest first, as plain text."""
-    match = _UPDATES.search(post.body)
-    if not match:
-        return []
-    lines = [line[2:].strip() for line in match.group(1).splitlines() if line.startswith("- ")]
-    return [re.sub(r"\\(.)", r"\1", line) for line in lines]
-
-
-def _when(moment: datetime) -> str:
-    return f"{utc(moment):%-d %B %Y, %H:%M} UTC"
+def _update_markdown(update: Update) -> str:
+    """A line of the Updates list: "<when>: added [Outlet](url) and [Outlet](url). <note>";
+    only an http(s) URL is linked, and every text is escaped."""
+    names = [f"[{_escape(o)}]({_link(u)})" if u else _escape(o) for o, u in update.links]
+    line = what_it_added(names, _escape(update.note))
+    return f"{_escape(when_text(update.at))}: {line}" if update.at else line
 
 
 def _language(articles: Sequence[Article]) -> str:

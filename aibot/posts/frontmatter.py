@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 FRONT_MATTER_KEYS = (
-    "title", "slug", "date", "updated", "author", "summary", "tags", "image", "sources",
+    "title", "slug", "date", "updated", "updates", "author", "summary", "tags", "image", "sources",
     "related", "aliases", "draft", "review", "locked", "language", "generator", "evidence",
 )  # fmt: skip
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from aibot.models import Post
+from aibot.posts.updates import Update, latest_update
 from aibot.render.markdown import markdown_to_html
 
 
@@ -54,6 +55,11 @@ class PageLink:
     def credit(self) -> str:
         """ "Based on 3 reports from …" or "Single-source report …" (see corroboration)."""
         return corroboration(self.meta.get("sources"))
+
+    @functools.cached_property
+    def latest_update(self) -> Update | None:
+        """The post's last update, shown under its byline and in its feed entries."""
+        return latest_update(self.post)
 
     @property
     def html(self) -> str:

@@ -27,7 +27,9 @@ Rules every feed follows:
   its entries, so a build with nothing new writes byte-identical feeds (only news-sitemap.xml
   depends on `now`).
 - `full_content=True`: the post's HTML (content / content:encoded / content_html) plus the
-  summary; False: the summary only (front matter `summary`, else the body's first words).
+  summary; False: the summary only (front matter `summary`, else the body's first words). An
+  updated post's entry says what its latest update added (aibot.posts.updates): a line after the
+  summary, and a paragraph with links to the added sources before the HTML.
   Relative links in the HTML are made absolute against the post's URL, as feed readers need.
 - Every text is escaped for its format (XML text and attributes; in JSON `<`, `>` and `&` are
   written as \\u escapes, so no output holds raw markup from a title) and characters XML forbids
@@ -53,6 +55,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from aibot.config import Config
 from aibot.models import Post, utc
+from aibot.posts.updates import update_html, update_summary
 from aibot.render.incremental import digest
 
 if TYPE_CHECKING:
@@ -220,11 +223,17 @@ class _Entry:
 
     @cached_property
     def summary(self) -> str:
-        return _clean(summary_text(self.link))
+        update = self.link.latest_update
+        text = summary_text(self.link)
+        return _clean(f"{text} {update_summary(update)}".strip() if update else text)
 
     @cached_property
     def html(self) -> str:
-        return _clean(absolute_html(self.link.html, self.url)) if self.full_content else ""
+        if not self.full_content:
+            return ""
+        update = self.link.latest_update
+        html = (update_html(update) if update else "") + absolute_html(self.link.html, self.url)
+        return _clean(html)
 
     @cached_property
     def atom(self) -> str:

@@ -106,6 +106,11 @@ paragraphs that were left out to save space; do not guess what they said.
 - tags: 2 to 5 lowercase topic words or short phrases (places, organisations, subjects), no
   outlet names.
 - disagreements: an empty list when the sources agree.
+- changes: when a later report changes a figure an earlier one gave (a toll that rose, a price
+  or forecast that was revised), one sentence per figure giving the earlier and the later value
+  with the words the sources use around them, for example "The deal now covers 2,400 workers,
+  up from 2,300 first reported.", with `sources` listing the labels of the reports that give
+  the two values. An empty list when no figure changed; never a change you work out yourself.
 
 # An example of the shape (an invented event; never reuse its facts)
 Given S1 (The Harbour Herald) saying dockworkers in Calder Bay voted to accept a 14 per cent pay
@@ -125,14 +130,15 @@ rise over three years, ending an 11-day strike, and S2 (The Ledger Daily) saying
    {"text": "Ships are expected to berth again on Saturday, the Ledger Daily said.",
     "sources": ["S2"]}]}],
  "tags": ["calder bay", "ports", "labour"],
- "disagreements": []}
+ "disagreements": [],
+ "changes": []}
 Note what it does not do: it gives no reason for the strike and no name of a union leader,
 because neither source gives them."""
 
 DRAFT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["headline", "summary", "sections", "tags", "disagreements"],
+    "required": ["headline", "summary", "sections", "tags", "disagreements", "changes"],
     "properties": {
         "headline": {"type": "string"},
         "summary": {"type": "string"},
@@ -161,6 +167,18 @@ DRAFT_SCHEMA: dict[str, Any] = {
         },
         "tags": {"type": "array", "items": {"type": "string"}},
         "disagreements": {"type": "array", "items": {"type": "string"}},
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["text", "sources"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "sources": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
     },
 }
 
@@ -433,6 +451,11 @@ def draft_from_answer(answer: Any, ids: dict[str, str]) -> Draft:
             sections=_at_most(MAX_SECTIONS, [s for s in sections if s.paragraphs]),
             tags=[str(t).strip().lower() for t in answer.get("tags", []) if str(t).strip()][:5],
             disagreements=[str(d) for d in answer.get("disagreements", [])],
+            changes=[
+                Paragraph(str(c["text"]).strip(), [ids[s] for s in c["sources"] if s in ids])
+                for c in answer.get("changes", [])
+                if str(c["text"]).strip()
+            ],
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise WriterError(f"the answer does not match the draft schema ({exc!r})") from None

@@ -51,6 +51,7 @@ from aibot.write.base import (
     Writer,
     WriterError,
 )
+from aibot.write.changes import drop_unsupported_changes
 from aibot.write.cost import Budget, cost_of, upper_bound
 from aibot.write.extractive import ExtractiveWriter
 from aibot.write.verify import paragraph_problems, verify
@@ -434,6 +435,9 @@ class _Stage:
         review = verify(draft, job.articles, timezone=self.config.site.timezone)
         if review.status != "passed":
             draft, review = self._repaired(job, draft, review)
+        timezone = self.config.site.timezone
+        for note in drop_unsupported_changes(draft, job.articles, timezone=timezone):
+            self.report.notes.append(f"story {job.story.id}: {note}")
         post = self._post(job, draft, review)
         if job.existing is None:
             path = post_path(self.config.posts_dir, post)
@@ -565,6 +569,7 @@ def regenerated_post(
     sources = _union(post, articles, store)
     draft = writer.write(story, sources)
     review = verify(draft, sources, timezone=config.site.timezone)
+    drop_unsupported_changes(draft, sources, timezone=config.site.timezone)
     new = draft_to_post(
         draft, story, sources, review, author=config.author.name, previous=post, now=now
     )

@@ -147,15 +147,15 @@ def test_an_update_keeps_slug_and_date_and_appends_a_dated_line_each_time() -> N
     assert edited_title.slug == post.slug and edited_title.date == post.date
     assert edited_title.meta["updated"] == T0 + timedelta(hours=5)
     assert edited_title.body.rstrip().endswith(
-        "## Updates\n\n- 20 November 2026, 14:00 UTC: added 1 report(s) from Courier."
+        "## Updates\n\n- 20 November 2026, 14:00 UTC: added [Courier](https://courier.example/3)."
     )
     third = [*second, _article(4, "Bulletin", T0 + timedelta(days=1))]
     again = draft_to_post(_draft(third), story, third, PASSED, author="AiBot",
                           previous=edited_title, now=T0 + timedelta(days=2))  # fmt: skip
     lines = re.findall(r"^- .*$", again.body.split("## Updates")[1], re.M)
     assert lines == [
-        "- 20 November 2026, 14:00 UTC: added 1 report(s) from Courier.",
-        "- 21 November 2026, 09:00 UTC: added 1 report(s) from Bulletin.",
+        "- 20 November 2026, 14:00 UTC: added [Courier](https://courier.example/3).",
+        "- 21 November 2026, 09:00 UTC: added [Bulletin](https://bulletin.example/4).",
     ]
     assert again.meta["generator"]["slug"] == post.slug
 

@@ -90,8 +90,22 @@ def test_the_request_caches_the_system_prompt_and_uses_a_json_schema(claude_api)
     assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert request["output_config"]["format"]["type"] == "json_schema"
     schema = request["output_config"]["format"]["schema"]
-    assert set(schema["required"]) == {"headline", "summary", "sections", "tags", "disagreements"}
+    required = {"headline", "summary", "sections", "tags", "disagreements", "changes"}
+    assert set(schema["required"]) == required
     assert "tool_choice" not in request and "tools" not in request
+
+
+def test_a_changed_figure_the_model_reports_comes_with_the_sources_it_cites(claude_api) -> None:
+    api, url = claude_api
+    changes = [{"text": "The deal now covers 2,300 workers.", "sources": ["S2", "S7"]},
+               {"text": " ", "sources": ["S1"]}]  # fmt: skip
+    api.script.append(_ok(_answer(changes=changes)))
+    draft = _writer(url).write(STORY, SOURCES)
+    assert [(c.text, c.sources) for c in draft.changes] == [
+        ("The deal now covers 2,300 workers.", [SOURCES[1].id])
+    ]
+    api.script.append(_ok())  # an answer without the key (an older shape) reports no change
+    assert _writer(url).write(STORY, SOURCES).changes == []
 
 
 def test_an_instruction_inside_an_article_reaches_the_model_only_as_quoted_data(
