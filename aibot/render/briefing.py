@@ -69,7 +69,7 @@ class Item:
 
 @dataclass
 class Day:
-    """The published stories first published on one day, in the site's time zone."""
+    """The stories first published on one day, in the site's time zone."""
 
     day: date
     items: list[Item] = field(default_factory=list)
@@ -137,7 +137,10 @@ def outlet_of(source: dict[str, Any]) -> str:
     name = " ".join(str(source.get("outlet") or "").split()).casefold()
     if name:
         return name
-    host = urlsplit(str(source.get("url") or "")).hostname or ""
+    try:
+        host = urlsplit(str(source.get("url") or "")).hostname or ""
+    except ValueError:  # not a URL ("http://[x"): an editor's slip
+        host = ""
     return f"domain:{_registered_domain(host)}" if host else ""
 
 
@@ -183,24 +186,11 @@ def briefing_pages(days: list[Day], site_title: str) -> list[Page]:
         title = f"Briefing for {day.label}"
         stories = counted(len(day.items), "story", "stories")
         description = f"The {stories} of {day.label}, most widely reported first."
-        shown = {
-            "title": title,
-            "description": description,
-            "day": day,
-            "newer": newer,
-            "older": older,
-        }
-        key = digest(day.key, newer, older)
-        pages.append(
-            Page(
-                day.href,
-                "briefing.html",
-                key,
-                {**shown, "latest": False, "earlier": []},
-                day.updated,
-            )
-        )
-        pages.append(Page(day.email, "briefing-email.html", key, shown))
+        shown = {"title": title, "description": description, "day": day}
+        page = {**shown, "newer": newer, "older": older, "latest": False, "earlier": []}
+        key = digest(day.key, newer, older)  # the page links to the days either side
+        pages.append(Page(day.href, "briefing.html", key, page, day.updated))
+        pages.append(Page(day.email, "briefing-email.html", day.key, shown))
     latest = days[0] if days else None
     earlier = [(d.href, d.label, len(d.items)) for d in days[1 : EARLIER_DAYS + 1]]
     context = {
@@ -213,15 +203,8 @@ def briefing_pages(days: list[Day], site_title: str) -> list[Page]:
         "earlier": earlier,
     }
     key = digest(latest.key if latest else "", earlier)
-    pages.append(
-        Page(
-            f"{FOLDER}/index.html",
-            "briefing.html",
-            key,
-            context,
-            latest.updated if latest else None,
-        )
-    )
+    modified = latest.updated if latest else None
+    pages.append(Page(f"{FOLDER}/index.html", "briefing.html", key, context, modified))
     return pages
 
 

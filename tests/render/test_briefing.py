@@ -194,6 +194,7 @@ def test_outlets_are_counted_by_name_else_by_registered_domain() -> None:
         {"url": "https://www.hill-courier.co.uk/b"},
         {"url": "https://harbour-post.example.com/c"},
         {"url": "not a url"},
+        {"url": "http://[not-a-host"},  # urlsplit raises ValueError
         "not a source",
     ]
     assert outlet_count(unnamed) == 2
@@ -423,6 +424,20 @@ def test_only_the_days_whose_posts_changed_are_rendered_again(tmp_path: Path) ->
         "2026-03-10.email.html", "2026-03-10.html", "atom.xml", "feed.json", "index.html",
     ]  # fmt: skip
     assert slugs(folder / "2026-03-10.html")[-1] == "ferry-strike-called-off"
+
+
+def test_a_new_day_renders_the_day_before_again_but_not_its_email(tmp_path: Path) -> None:
+    write_posts(tmp_path)
+    site = build(tmp_path)
+    folder = site / "briefing"
+    files = ["2026-03-10.html", "2026-03-11.html", "2026-03-11.email.html", "index.html"]
+    before = {name: inode(folder / name) for name in files}
+    add_post(tmp_path, "ferry-returns", "Ferry returns", at(12, 9), "## News\n\nBack.\n")
+    site = build(tmp_path)
+    changed = sorted(name for name in files if inode(folder / name) != before[name])
+    # The 11th's page now links to the 12th; its email shows no other day.
+    assert changed == ["2026-03-11.html", "index.html"]
+    assert slugs(folder / "index.html") == ["ferry-returns"]
 
 
 def test_an_incremental_briefing_is_what_a_cold_build_makes(tmp_path: Path) -> None:
