@@ -12,8 +12,9 @@ citations' text fragments unique on the source's page (render.evidence). Without
 Sources page lists the feeds without health, and the fragments are the default ones.
 
 Pages: posts/SLUG.html, index.html + page/N.html, tags/index.html + tags/TAG.html,
-archive/index.html + archive/YYYY/MM.html, about.html, sources.html, search.html, 404.html, the
-redirects of renamed posts, atom.xml, sitemap.xml and static/.
+archive/index.html + archive/YYYY/MM.html, briefing/ (render.briefing), about.html,
+sources.html, search.html, 404.html, the redirects of renamed posts, atom.xml, sitemap.xml and
+static/.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from aibot.models import Post
 from aibot.posts.files import load_posts, old_slugs, post_listing
 from aibot.posts.related import RELATED_COUNT, RelatedIndex
 from aibot.posts.slugs import holders_file, save_holders, slugify
+from aibot.render.briefing import FEEDS, briefing_days, briefing_feeds, briefing_pages, feed_key
 from aibot.render.context import FeedRow, Month, PageLink, month_key
 from aibot.render.evidence import SourceTexts, body_with_evidence, has_evidence
 from aibot.render.feed_health import feed_health
@@ -589,6 +591,7 @@ class _Site:
             tags=[(tag_names[k], f"tags/{k}.html", len(v)) for k, v in sorted(tags.items())],
         )
         self.archive(links)
+        self.briefing(links)
         self.page("about.html", "about.html", title="About", feeds=self.config.feeds)
         self.page(
             "sources.html",
@@ -727,6 +730,20 @@ class _Site:
                 older=older,
             )
             self.sitemap_pages[month.href] = _newest(month.posts)
+
+    def briefing(self, links: list[PageLink]) -> None:
+        """briefing/: a page and an email per day, the latest day and two feeds of days
+        (render.briefing); the feeds are written now, unless the days they show are unchanged."""
+        days = briefing_days(links, self.zone)
+        for page in briefing_pages(days, self.config.site.title):
+            self.page(page.href, page.template, page.key, **page.context)
+            if page.modified is not None:
+                self.sitemap_pages[page.href] = page.modified
+        if not self._reuse_files(list(FEEDS), feed_key(days, self.now)):
+            for href, text in briefing_feeds(days, self.config, self.now).items():
+                self._write_output(href, text)
+                self.pages += 1
+                self.rendered += 1
 
     def feed_rows(self, posts: list[Post]) -> list[FeedRow]:
         """The configured feeds, with their health from the cache when there is one."""

@@ -75,7 +75,12 @@ def all_files(site: Path) -> dict[str, tuple[int, bytes]]:
 
 
 def html_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "pagefind")
+    """The pages framed by base.html: not the search index's, nor the briefing's emails."""
+    return sorted(
+        p
+        for p in site.rglob("*.html")
+        if p.relative_to(site).parts[0] != "pagefind" and not p.name.endswith(".email.html")
+    )
 
 
 def cold_build(

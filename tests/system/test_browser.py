@@ -140,7 +140,33 @@ def test_every_page_loads_without_errors_or_outside_requests(site: Served, open_
     for path in pages:
         response = page.goto(site.url(path))
         assert response.status == 200, path
-        expect(page.locator("main")).to_be_attached()
+        # A briefing's email copy has no site frame: its headline is in a table.
+        expect(page.locator("h1" if path.endswith(".email.html") else "main")).to_be_attached()
+    assert watch.errors == []
+    assert watch.outside() == []
+
+
+def test_reader_opens_the_briefing_from_the_navigation_and_its_email(
+    site: Served, open_context
+) -> None:
+    context, watch = open_context(viewport=MOBILE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    assert page.goto(site.url("posts/" + _first_post(site).name)).status == 200
+    assert _follow(page, page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Briefing")) == 200  # fmt: skip
+    assert page.url.endswith("/briefing/index.html")
+    expect(page.locator("main h1")).to_have_text("Daily briefing")
+    stories = page.locator("main ol.briefing-list > li")
+    assert stories.count() >= 1
+    day = page.locator("main .page-intro a").first
+    assert _follow(page, day) == 200
+    assert re.search(r"/briefing/\d{4}-\d\d-\d\d\.html$", page.url)
+    assert page.locator("main ol.briefing-list > li").count() == stories.count()
+    assert _follow(page, page.get_by_role("link", name="Email version")) == 200
+    assert page.url.endswith(".email.html")
+    expect(page.locator("h2").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= MOBILE["width"], f"the email is {width} px wide at 360 px"
     assert watch.errors == []
     assert watch.outside() == []
 
