@@ -147,7 +147,8 @@ class ClusterConfig:
     blended); a headline or short summary joins by a learned same-story probability instead
     (docs/stories.md)."""
     embedding_merge_threshold: float = 0.35
-    """`merge_threshold` when embeddings are used."""
+    """Not used: with embeddings, two stories merge by a learned same-story probability
+    (docs/stories.md). Still accepted, so that older configuration files load."""
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,16 @@ The rule (docs/stories.md, "How stories are formed"):
    (JOIN_SHARED terms, or embeddings that agree SAME_MEANING), else the article starts a new
    story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
-   new or made in an earlier call, whose centroid is at least `merge_threshold` similar to its
-   own (the TF-IDF cosine blended half and half with the embedding cosine, when given, and the
-   same time prior), if the two share MERGE_SHARED of their filed terms,
-   repeated until nothing moves. Single headlines judged against a young story miss it when
-   the story's words have not settled yet; whole stories do not. The earlier story absorbs the
-   later, so ids stay stable; an absorbed story made in an earlier call is listed in the
-   survivor's `absorbed` (its post, if any, becomes part of the survivor's).
+   new or made in an earlier call, that shares MERGE_SHARED of its filed terms and is most
+   probably the same story, if that reaches MERGE_PROBABILITY: a logistic regression (see
+   `MergeEvidence`) over the TF-IDF and embedding cosines of the two centroids, shared names and
+   numbers, the time gap and the two sizes. Two stories whose leading names are each missing
+   from the other and that share no name merge only when their embeddings agree SAME_MEANING.
+   Without embeddings, the TF-IDF cosine of the centroids must reach `merge_threshold`, with the
+   same time prior. Repeated until nothing moves. Single headlines judged against a young story
+   miss it when the story's words have not settled yet; whole stories do not. The earlier story
+   absorbs the later, so ids stay stable; an absorbed story made in an earlier call is listed in
+   the survivor's `absorbed` (its post, if any, becomes part of the survivor's).
 
 No number of stories is chosen in advance. Pure and deterministic: the same input in the same
 order gives the same stories, and a story keeps its id (derived from its first article).
@@ -85,6 +88,21 @@ JOIN_COEFFICIENTS = {
     "story_size": -0.45,
     "shared_names": 0.92,
     "lead_name_found": 0.57,
+}
+# The same-story probability two stories need to merge (with embeddings), and its logistic
+# regression over the fields of MergeEvidence: fitted by `benchmarks/cluster_fit.py --merge` as
+# the join's is, from the story pairs the merge pass scores.
+MERGE_PROBABILITY = 0.5
+MERGE_INTERCEPT = 0.15
+MERGE_COEFFICIENTS = {
+    "lexical": 2.56,
+    "semantic": 3.70,
+    "gap": -21.93,
+    "shared_names": 0.09,
+    "shared_numbers": 1.25,
+    "smaller_size": -0.50,
+    "larger_size": -0.28,
+    "lead_names_found": 0.00,
 }
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
 # texts too, as when the shipped coefficients were fitted (full texts are few but anchor them).
@@ -179,6 +197,7 @@ def cluster(
     names = frozenset()
     if learned:
         names = fresh_names if fresh_names is not None else _name_terms(newcomers)
+        signals.names = names
     for article in newcomers:
         vector = vectors[article.id]
         when = article.when.timestamp()
@@ -226,7 +245,13 @@ def cluster(
         if _refile(len(groups[best].story.article_ids)):
             index.file(best, groups[best].total)
     kept = _merge_passes(
-        groups, len(stories), index, window, merge, MERGE_SCREEN * settings.merge_threshold
+        groups,
+        len(stories),
+        index,
+        window,
+        merge,
+        MERGE_SCREEN * settings.merge_threshold,
+        learned,
     )
     return [g.finish(pool) for g in kept]
 
@@ -380,6 +405,31 @@ class JoinEvidence(NamedTuple):
         return unnamed and self.semantic < SAME_MEANING
 
 
+class MergeEvidence(NamedTuple):
+    """What the same-story probability of two stories is made from."""
+
+    lexical: float  # TF-IDF cosine of the two stories' summaries
+    semantic: float  # embedding cosine of the two stories' centroids
+    gap: float  # time between the two stories, as a share of the window
+    shared_names: float  # log(1 + names the two summaries share)
+    shared_numbers: float  # numbers the two summaries share (0, 1, 2+)
+    smaller_size: float  # log of the smaller story's article count
+    larger_size: float  # log of the larger story's article count
+    lead_names_found: float  # share of the two stories whose heaviest name the other has
+
+    def names_disagree(self) -> bool:
+        """Neither story's leading name is in the other, they share no name and their
+        embeddings do not agree SAME_MEANING: two companies' results on one day."""
+        unnamed = self.lead_names_found == 0.0 and not self.shared_names
+        return unnamed and self.semantic < SAME_MEANING
+
+
+def merge_probability(evidence: MergeEvidence) -> float:
+    """The logistic regression of MERGE_COEFFICIENTS over the evidence."""
+    z = MERGE_INTERCEPT + sum(MERGE_COEFFICIENTS[k] * v for k, v in evidence._asdict().items())
+    return 1 / (1 + math.exp(-z))
+
+
 def same_story_probability(evidence: JoinEvidence) -> float:
     """The logistic regression of JOIN_COEFFICIENTS over the evidence."""
     z = JOIN_INTERCEPT + sum(JOIN_COEFFICIENTS[k] * v for k, v in evidence._asdict().items())
@@ -410,10 +460,11 @@ def _needed(threshold: float, group: _Group, start: float, end: float, window: f
     return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Signals:
     vectors: dict[str, Vector]
     embeddings: dict[str, Any]
+    names: frozenset[str] = frozenset()
 
 
 class _TermIndex:
@@ -498,6 +549,7 @@ def _merge_passes(
     window: float,
     threshold: float,
     screen: float,
+    learned: bool = False,
 ) -> list[_Group]:
     """Merge stories that turn out to be one until nothing moves; return the ones left.
 
@@ -513,7 +565,7 @@ def _merge_passes(
         for number in recheck:
             if number in gone:
                 continue
-            partner = _best_partner(groups, number, index, gone, window, threshold, screen)
+            partner = _best_partner(groups, number, index, gone, window, threshold, screen, learned)
             if partner is None:
                 continue
             keep, drop = min(number, partner), max(number, partner)
@@ -536,8 +588,10 @@ def _best_partner(
     window: float,
     threshold: float,
     screen: float,
+    learned: bool = False,
 ) -> int | None:
-    """The live story most similar to story `number`, if it reaches the merge threshold."""
+    """The live story most similar to story `number`, if it reaches the merge threshold (with
+    embeddings: the story most probably the same, if that reaches MERGE_PROBABILITY)."""
     group = groups[number]
     target, best = None, 0.0
     overlaps = index.overlaps(group.total, STORY_TERMS)
@@ -545,10 +599,19 @@ def _best_partner(
         if other_number == number or other_number in gone or overlaps[other_number] < screen:
             continue
         other = groups[other_number]
-        needed = _needed(threshold, other, group.start, group.end, window)
-        if needed is None:
-            continue
-        score = other.similarity_to(group)
+        if learned:
+            gap = _gap(other, group.start, group.end)
+            if gap > window:
+                continue
+            evidence = other.merge_evidence(group, gap / window)
+            if evidence.names_disagree():
+                continue
+            needed, score = MERGE_PROBABILITY, merge_probability(evidence)
+        else:
+            needed = _needed(threshold, other, group.start, group.end, window)
+            if needed is None:
+                continue
+            score = other.similarity_to(group)
         if score >= needed and score > best:
             target, best = other_number, score
     return target
@@ -591,6 +654,34 @@ class _Group:
         """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
         lexical = _dot(other.summary, self.summary)
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
+
+    def merge_evidence(self, other: _Group, gap: float) -> MergeEvidence:
+        """The evidence that the other story is this one (`gap` as a share of the window)."""
+        mine, theirs = self.summary, other.summary
+        lexical = _dot(theirs, mine)
+        semantic = lexical
+        if self.meaning is not None and other.meaning is not None:
+            semantic = float(_unit(self.meaning) @ _unit(other.meaning))
+        shared = mine.keys() & theirs.keys()
+        names = self.signals.names
+        numbers = sum(1 for t in shared if any(c.isdigit() for c in t))
+        leads = [next((t for t in v if t in names), None) for v in (mine, theirs)]
+        found = [
+            lead in summary
+            for lead, summary in zip(leads, (theirs, mine), strict=True)
+            if lead is not None
+        ]
+        small, large = sorted((len(self.story.article_ids), len(other.story.article_ids)))
+        return MergeEvidence(
+            lexical=lexical,
+            semantic=semantic,
+            gap=gap,
+            shared_names=math.log1p(len(shared & names)),
+            shared_numbers=min(numbers, 2),
+            smaller_size=math.log(max(small, 1)),
+            larger_size=math.log(max(large, 1)),
+            lead_names_found=sum(found) / len(found) if found else 0.5,
+        )
 
     def join_evidence(
         self,
