@@ -25,12 +25,14 @@ The rule (docs/stories.md, "How stories are formed"):
    story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
    new or made in an earlier call, that shares MERGE_SHARED of its filed terms and is most
-   probably the same story, if that reaches MERGE_PROBABILITY: a logistic regression (see
-   `MergeEvidence`) over the TF-IDF and embedding cosines of the two centroids, shared names and
-   numbers, the time gap and the two sizes. Two stories whose leading names are each missing
-   from the other and that share no name merge only when their embeddings agree SAME_MEANING.
-   Without embeddings, the TF-IDF cosine of the centroids must reach `merge_threshold`, with the
-   same time prior. Repeated until nothing moves. Single headlines judged against a young story
+   probably the same story. Two stories of headlines (with embeddings) merge when a logistic
+   regression (see `MergeEvidence`) over the TF-IDF and embedding cosines of the two
+   centroids, shared names and numbers, the time gap and the two sizes reaches
+   MERGE_PROBABILITY, unless each one's leading name is missing from the other and they share
+   no name (then the embeddings must agree SAME_MEANING). When either is mostly full texts, the
+   similarity of the centroids (the TF-IDF cosine, blended half and half with the embedding
+   cosine when given) must reach `merge_threshold` (`embedding_merge_threshold`), with the same
+   time prior. Repeated until nothing moves. Single headlines judged against a young story
    miss it when the story's words have not settled yet; whole stories do not. The earlier story
    absorbs the later, so ids stay stable; an absorbed story made in an earlier call is listed in
    the survivor's `absorbed` (its post, if any, becomes part of the survivor's).
@@ -89,19 +91,21 @@ JOIN_COEFFICIENTS = {
     "shared_names": 0.92,
     "lead_name_found": 0.57,
 }
-# The same-story probability two stories need to merge (with embeddings), and its logistic
-# regression over the fields of MergeEvidence: fitted by `benchmarks/cluster_fit.py --merge` as
-# the join's is, from the story pairs the merge pass scores.
+# The same-story probability two stories of headlines need to merge (with embeddings), and its
+# logistic regression over the fields of MergeEvidence: fitted by `benchmarks/cluster_fit.py
+# --merge` as the join's is, from the story pairs the merge pass scores. Stories mostly of full
+# texts merge by the blended similarity: judged by a probability too, end to end they chained
+# one politician's several stories into one post.
 MERGE_PROBABILITY = 0.5
-MERGE_INTERCEPT = 0.15
+MERGE_INTERCEPT = 1.27
 MERGE_COEFFICIENTS = {
-    "lexical": 2.56,
-    "semantic": 3.70,
-    "gap": -21.93,
-    "shared_names": 0.09,
-    "shared_numbers": 1.25,
-    "smaller_size": -0.50,
-    "larger_size": -0.28,
+    "lexical": 0.17,
+    "semantic": 4.38,
+    "gap": -21.17,
+    "shared_names": 0.00,
+    "shared_numbers": 0.75,
+    "smaller_size": -0.70,
+    "larger_size": -0.42,
     "lead_names_found": 0.00,
 }
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
@@ -172,6 +176,7 @@ def cluster(
     placed = {i for s in stories for i in s.article_ids}
     known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
+    signals.full_texts = frozenset(i for i, a in pool.items() if _is_full(a))
     window = settings.window_hours * 3600.0
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
@@ -465,6 +470,7 @@ class _Signals:
     vectors: dict[str, Vector]
     embeddings: dict[str, Any]
     names: frozenset[str] = frozenset()
+    full_texts: frozenset[str] = frozenset()
 
 
 class _TermIndex:
@@ -590,8 +596,9 @@ def _best_partner(
     screen: float,
     learned: bool = False,
 ) -> int | None:
-    """The live story most similar to story `number`, if it reaches the merge threshold (with
-    embeddings: the story most probably the same, if that reaches MERGE_PROBABILITY)."""
+    """The live story most similar to story `number`, if it reaches the merge threshold (two
+    stories of headlines, with embeddings: the one most probably the same, if that reaches
+    MERGE_PROBABILITY)."""
     group = groups[number]
     target, best = None, 0.0
     overlaps = index.overlaps(group.total, STORY_TERMS)
@@ -599,7 +606,7 @@ def _best_partner(
         if other_number == number or other_number in gone or overlaps[other_number] < screen:
             continue
         other = groups[other_number]
-        if learned:
+        if learned and not (group.mostly_full_text() or other.mostly_full_text()):
             gap = _gap(other, group.start, group.end)
             if gap > window:
                 continue
@@ -654,6 +661,10 @@ class _Group:
         """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
         lexical = _dot(other.summary, self.summary)
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
+
+    def mostly_full_text(self) -> bool:
+        ids = self.story.article_ids
+        return 2 * len(self.signals.full_texts.intersection(ids)) > len(ids)
 
     def merge_evidence(self, other: _Group, gap: float) -> MergeEvidence:
         """The evidence that the other story is this one (`gap` as a share of the window)."""
