@@ -50,8 +50,9 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -97,15 +98,15 @@ JOIN_COEFFICIENTS = {
 # texts merge by the blended similarity: judged by a probability too, end to end they chained
 # one politician's several stories into one post.
 MERGE_PROBABILITY = 0.5
-MERGE_INTERCEPT = 1.27
+MERGE_INTERCEPT = 1.31
 MERGE_COEFFICIENTS = {
-    "lexical": 0.17,
-    "semantic": 4.38,
-    "gap": -21.17,
+    "lexical": 0.78,
+    "semantic": 3.55,
+    "gap": -21.04,
     "shared_names": 0.00,
-    "shared_numbers": 0.75,
-    "smaller_size": -0.70,
-    "larger_size": -0.42,
+    "shared_numbers": 0.52,
+    "smaller_size": -0.65,
+    "larger_size": -0.39,
     "lead_names_found": 0.00,
 }
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
@@ -117,6 +118,9 @@ FULL_TEXT_WORDS = 50
 # The similarity needed at the end of the window, as a share of the threshold, on top of it.
 TIME_PENALTY = 0.5
 MAX_MERGE_PASSES = 5
+# Newcomers are clustered this much publication time at a time, each slice followed by the merge
+# passes (as hourly runs would).
+MERGE_EVERY = timedelta(hours=1)
 # How many of an article's heaviest terms are looked up to find candidate stories.
 QUERY_TERMS = 8
 # How many of a story's heaviest terms it is filed under for that lookup.
@@ -203,62 +207,71 @@ def cluster(
     if learned:
         names = fresh_names if fresh_names is not None else _name_terms(newcomers)
         signals.names = names
-    for article in newcomers:
-        vector = vectors[article.id]
-        when = article.when.timestamp()
-        best, best_score = None, 0.0
-        # Headlines join by the same-story probability; full texts, where the fit has few
-        # examples and mixes stories, by the blended similarity and its threshold.
-        by_probability = learned and (FIT_ON_FULL_TEXTS or not _is_full(article))
-        for number, partial in sorted(index.partials(vector).items()):
-            if partial < JOIN_SCREEN * settings.threshold:
-                continue
-            group = groups[number]
-            if by_probability:
-                gap = _gap(group, when, when)
-                if gap > window:
+    # The newcomers are taken an hour of publication at a time, each hour followed by the merge
+    # passes, as the hourly runs of a site do: one run over a backlog then gives the stories that
+    # runs every hour would, which is what the learned probabilities were fitted on.
+    gone: set[int] = set()
+    for batch in _hours(newcomers):
+        touched: set[int] = set()
+        for article in batch:
+            vector = vectors[article.id]
+            when = article.when.timestamp()
+            best, best_score = None, 0.0
+            # Headlines join by the same-story probability; full texts, where the fit has few
+            # examples and mixes stories, by the blended similarity and its threshold.
+            by_probability = learned and (FIT_ON_FULL_TEXTS or not _is_full(article))
+            for number, partial in sorted(index.partials(vector).items()):
+                if partial < JOIN_SCREEN * settings.threshold:
                     continue
-                facts = (article.id, gap / window, _is_full(article), names)
-                # Looked up among all the story's terms, not its summary's, the evidence can
-                # only be stronger (its coefficients are not negative): a bound that spares
-                # making the summary of a story the article cannot join.
-                bound = same_story_probability(group.join_evidence(*facts, terms=group.total))
-                if bound < JOIN_PROBABILITY or bound < best_score:
-                    continue
-                evidence = group.join_evidence(*facts, terms=group.summary)
-                if evidence.names_disagree():
-                    continue
-                needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
-            else:
-                needed = _needed(join, group, when, when, window)
-                if needed is None:
-                    continue
-                score = group.similarity(article.id)
-            if score >= needed and score >= best_score and group.corroborates(article.id):
-                best, best_score = number, score
-        if best is None:
-            story = Story(
-                id=story_id_for(article.id),
-                article_ids=[],
-                title=article.title,
-                first_seen=article.when,
-                last_seen=article.when,
-            )
-            groups.append(_Group(story, signals))
-            best = len(groups) - 1
-        groups[best].add(article)
-        if _refile(len(groups[best].story.article_ids)):
-            index.file(best, groups[best].total)
-    kept = _merge_passes(
-        groups,
-        len(stories),
-        index,
-        window,
-        merge,
-        MERGE_SCREEN * settings.merge_threshold,
-        learned,
-    )
-    return [g.finish(pool) for g in kept]
+                group = groups[number]
+                if by_probability:
+                    gap = _gap(group, when, when)
+                    if gap > window:
+                        continue
+                    facts = (article.id, gap / window, _is_full(article), names)
+                    # Looked up among all the story's terms, not its summary's, the evidence can
+                    # only be stronger (its coefficients are not negative): a bound that spares
+                    # making the summary of a story the article cannot join.
+                    bound = same_story_probability(group.join_evidence(*facts, terms=group.total))
+                    if bound < JOIN_PROBABILITY or bound < best_score:
+                        continue
+                    evidence = group.join_evidence(*facts, terms=group.summary)
+                    if evidence.names_disagree():
+                        continue
+                    needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
+                else:
+                    needed = _needed(join, group, when, when, window)
+                    if needed is None:
+                        continue
+                    score = group.similarity(article.id)
+                if score >= needed and score >= best_score and group.corroborates(article.id):
+                    best, best_score = number, score
+            if best is None:
+                story = Story(
+                    id=story_id_for(article.id),
+                    article_ids=[],
+                    title=article.title,
+                    first_seen=article.when,
+                    last_seen=article.when,
+                )
+                groups.append(_Group(story, signals))
+                best = len(groups) - 1
+            groups[best].add(article)
+            if _refile(len(groups[best].story.article_ids)):
+                index.file(best, groups[best].total)
+            touched.add(best)
+        _merge_passes(
+            groups,
+            touched - gone,
+            gone,
+            len(stories),
+            index,
+            window,
+            merge,
+            MERGE_SCREEN * settings.merge_threshold,
+            learned,
+        )
+    return [g.finish(pool) for n, g in enumerate(groups) if n not in gone]
 
 
 def _kept(story: Story, given: Set[str]) -> dict[str, float] | None:
@@ -548,24 +561,38 @@ def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
     return top[:count]
 
 
+def _hours(articles: Sequence[Article]) -> Iterator[list[Article]]:
+    """The articles (in time order) an hour of publication at a time."""
+    batch: list[Article] = []
+    for article in articles:
+        if batch and article.when - batch[0].when >= MERGE_EVERY:
+            yield batch
+            batch = []
+        batch.append(article)
+    if batch:
+        yield batch
+
+
 def _merge_passes(
     groups: list[_Group],
+    recheck: Set[int],
+    gone: set[int],
     existing: int,
     index: _TermIndex,
     window: float,
     threshold: float,
     screen: float,
     learned: bool = False,
-) -> list[_Group]:
-    """Merge stories that turn out to be one until nothing moves; return the ones left.
+) -> None:
+    """Merge stories that turn out to be one until nothing moves; the numbers of the stories
+    absorbed are added to `gone`.
 
-    Every story that changed in this call (new, or grown by an article) is scored against every
-    other live story, so two fragments of one event join even when both were made in earlier
-    calls. The earlier story absorbs the later one and keeps its id; a story given to this
-    call that is absorbed is listed in the survivor's `absorbed`. After the first pass, only the
-    stories that grew are scored again: the others compare as they did."""
-    gone: set[int] = set()
-    recheck = sorted(n for n, g in enumerate(groups) if g.changed)
+    Every story in `recheck` (new, or grown by an article) is scored against every other live
+    story, so two fragments of one event join even when both were made in earlier calls. The
+    earlier story absorbs the later one and keeps its id; a story given to this call that is
+    absorbed is listed in the survivor's `absorbed`. After the first pass, only the stories
+    that grew are scored again: the others compare as they did."""
+    recheck = sorted(recheck)
     for _ in range(MAX_MERGE_PASSES):
         grown: set[int] = set()
         for number in recheck:
@@ -583,7 +610,6 @@ def _merge_passes(
         if not grown:
             break
         recheck = sorted(grown - gone)
-    return [g for n, g in enumerate(groups) if n not in gone]
 
 
 def _best_partner(
