@@ -37,6 +37,9 @@ The rule (docs/stories.md, "How stories are formed"):
    absorbs the later, so ids stay stable; an absorbed story made in an earlier call is listed in
    the survivor's `absorbed` (its post, if any, becomes part of the survivor's).
 
+Steps 2-4 take the newcomers an hour of publication at a time (MERGE_EVERY), the merge passes
+after each hour, so one call over a backlog gives what hourly calls would.
+
 No number of stories is chosen in advance. Pure and deterministic: the same input in the same
 order gives the same stories, and a story keeps its id (derived from its first article).
 """
