@@ -147,7 +147,9 @@ class ClusterConfig:
     blended); a headline or short summary joins by a learned same-story probability instead
     (docs/stories.md)."""
     embedding_merge_threshold: float = 0.35
-    """`merge_threshold` when embeddings are used."""
+    """`merge_threshold` for stories mostly of full texts when embeddings are used (the TF-IDF
+    and embedding cosines blended); two stories of headlines merge by a learned same-story
+    probability instead (docs/stories.md)."""
 
 
 @dataclass(frozen=True)

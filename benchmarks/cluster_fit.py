@@ -32,14 +32,13 @@ from pathlib import Path
 
 import numpy
 from cluster_sweep import embeddings_of
-from devsets import DEFAULT_DATA_DIR, DataSet, Score, bcubed, hourly, load_all
+from devsets import DEFAULT_DATA_DIR, DataSet, Score, bcubed, hourly, load_all, one_call
 
 from aibot.cluster import stories as clustering
 from aibot.config import ClusterConfig
 
-FIELDS = clustering.JoinEvidence._fields
 # +1: the coefficient must not be negative; -1: not positive; 0: either.
-SIGNS = {
+JOIN_SIGNS = {
     "semantic": 1,
     "shared_numbers": 1,
     "gap": -1,
@@ -48,62 +47,115 @@ SIGNS = {
     "shared_names": 1,
     "lead_name_found": 1,
 }
+MERGE_SIGNS = {
+    "lexical": 1,
+    "semantic": 1,
+    "gap": -1,
+    "shared_names": 1,
+    "shared_numbers": 1,
+    "smaller_size": 0,
+    "larger_size": 0,
+    "lead_names_found": 1,
+}
 L2 = 1.0
+# Each set weighs the same, except that a set of few pairs weighs less: n / (n + SMALL_SET).
+SMALL_SET = 100
 
 Model = tuple[float, dict[str, float]]
 Pairs = list[tuple[tuple[float, ...], int]]
 
 
-def shipped() -> Model:
-    return clustering.JOIN_INTERCEPT, dict(clustering.JOIN_COEFFICIENTS)
+class Decision:
+    """One of the two fitted decisions: an article joining a story, or two stories merging."""
+
+    def __init__(self, prefix: str, signs: dict[str, int]) -> None:
+        self.prefix, self.signs, self.fields = prefix, signs, tuple(signs)
+
+    def shipped(self) -> Model:
+        return (
+            getattr(clustering, f"{self.prefix}_INTERCEPT"),
+            dict(getattr(clustering, f"{self.prefix}_COEFFICIENTS")),
+        )
+
+    def install(self, model: Model) -> None:
+        setattr(clustering, f"{self.prefix}_INTERCEPT", model[0])
+        setattr(clustering, f"{self.prefix}_COEFFICIENTS", dict(model[1]))
 
 
-def clustered(data: DataSet, model: Model, meanings, pairs: Pairs | None = None) -> Score:
-    """BCubed of the set fed as hourly runs with `model`; the scored pairs go to `pairs`."""
-    original = clustering._Group.join_evidence
+JOIN = Decision("JOIN", JOIN_SIGNS)
+MERGE = Decision("MERGE", MERGE_SIGNS)
 
-    def recorded(group, article_id, *args, terms):
+
+def _majority(data: DataSet, ids) -> str | None:
+    return Counter(data.labels.get(i) for i in ids).most_common(1)[0][0]
+
+
+def clustered(
+    data: DataSet,
+    model: Model,
+    meanings,
+    pairs: Pairs | None = None,
+    decision: Decision = JOIN,
+    feed=hourly,
+) -> Score:
+    """BCubed of the set fed by `feed` (hourly runs, or one call) with `model` for `decision`;
+    the scored pairs go to `pairs`."""
+    join_evidence = clustering._Group.join_evidence
+    merge_evidence = clustering._Group.merge_evidence
+
+    def joining(group, article_id, *args, terms):
         # The join step first asks for a bound (terms: all the story's terms) for every story
         # in reach, then for the evidence itself only where the bound can win: the pair is
         # kept at the first call, with the evidence itself, so every story in reach counts.
-        if pairs is not None and terms is not group.summary:
-            evidence = original(group, article_id, *args, terms=group.summary)
-            label = Counter(data.labels.get(i) for i in group.story.article_ids).most_common(1)
-            pairs.append((tuple(evidence), int(label[0][0] == data.labels.get(article_id))))
-        return original(group, article_id, *args, terms=terms)
+        if terms is not group.summary:
+            evidence = join_evidence(group, article_id, *args, terms=group.summary)
+            same = _majority(data, group.story.article_ids) == data.labels.get(article_id)
+            pairs.append((tuple(evidence), int(same)))
+        return join_evidence(group, article_id, *args, terms=terms)
 
-    saved = shipped()
-    clustering._Group.join_evidence = recorded
-    clustering.FIT_ON_FULL_TEXTS = pairs is not None
-    clustering.JOIN_INTERCEPT, clustering.JOIN_COEFFICIENTS = model
+    def merging(group, other, gap):
+        evidence = merge_evidence(group, other, gap)
+        same = _majority(data, group.story.article_ids) == _majority(data, other.story.article_ids)
+        pairs.append((tuple(evidence), int(same)))
+        return evidence
+
+    saved = decision.shipped()
+    if pairs is not None and decision is JOIN:
+        clustering._Group.join_evidence = joining
+        clustering.FIT_ON_FULL_TEXTS = True
+    if pairs is not None and decision is MERGE:
+        clustering._Group.merge_evidence = merging
+    decision.install(model)
     try:
-        return bcubed(hourly(data, ClusterConfig(), embeddings=meanings), data.labels)
+        return bcubed(feed(data, ClusterConfig(), embeddings=meanings), data.labels)
     finally:
-        clustering._Group.join_evidence = original
+        clustering._Group.join_evidence = join_evidence
+        clustering._Group.merge_evidence = merge_evidence
         clustering.FIT_ON_FULL_TEXTS = False
-        clustering.JOIN_INTERCEPT, clustering.JOIN_COEFFICIENTS = saved
+        decision.install(saved)
 
 
-def fit(pair_sets: list[Pairs]) -> Model:
+def fit(pair_sets: list[Pairs], decision: Decision = JOIN) -> Model:
     """Logistic regression over the pairs of every set given, each set weighing the same, with
-    the signs of SIGNS kept."""
+    the signs of the decision's fields kept."""
+    fields, signs = decision.fields, decision.signs
     x = numpy.vstack([numpy.array([p[0] for p in pairs]) for pairs in pair_sets])
     y = numpy.concatenate([numpy.array([p[1] for p in pairs]) for pairs in pair_sets])
-    weight = numpy.concatenate([numpy.full(len(p), 1 / len(p)) for p in pair_sets])
+    weight = numpy.concatenate([numpy.full(len(p), 1 / (len(p) + SMALL_SET)) for p in pair_sets])
     weight *= len(y) / weight.sum()
-    kept = list(range(len(FIELDS)))
+    kept = list(range(len(fields)))
     while True:
         intercept, coefficients = _logistic(x[:, kept], y, weight)
         wrong = [
-            (SIGNS[FIELDS[k]] * c, k)
+            (signs[fields[k]] * c, k)
             for k, c in zip(kept, coefficients, strict=True)
-            if SIGNS[FIELDS[k]] * c < 0
+            if signs[fields[k]] * c < 0
         ]
         if not wrong:
             break
         kept.remove(min(wrong)[1])
-    found = dict.fromkeys(FIELDS, 0.0)
-    found.update({FIELDS[k]: float(c) for k, c in zip(kept, coefficients, strict=True)})
+    found = dict.fromkeys(fields, 0.0)
+    found.update({fields[k]: float(c) for k, c in zip(kept, coefficients, strict=True)})
     return float(intercept), found
 
 
@@ -134,41 +186,57 @@ def _shown(model: Model) -> str:
     return f"intercept {intercept:+.2f}, {terms}"
 
 
+def _both(data: DataSet, model: Model, meanings, decision: Decision) -> tuple[Score, Score]:
+    """BCubed fed as hourly runs and in one call."""
+    return (
+        clustered(data, model, meanings, decision=decision),
+        clustered(data, model, meanings, decision=decision, feed=one_call),
+    )
+
+
+def _cells(score: Score) -> str:
+    return f"{score.f1:.3f} | {score.precision:.3f} | {score.recall:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--merge", action="store_true", help="fit the merge, not the join")
     args = parser.parse_args()
+    decision = MERGE if args.merge else JOIN
     datasets = load_all(args.data_dir)
     meanings = embeddings_of(datasets)
-    model = shipped()
+    model = decision.shipped()
     for round_ in range(args.rounds):
         pairs: dict[str, Pairs] = {d.name: [] for d in datasets}
         print(f"round {round_ + 1}: pairs collected with {_shown(model)}")
         for data in datasets:
-            score = clustered(data, model, meanings[data.name], pairs[data.name])
-            joins = sum(label for _, label in pairs[data.name])
-            print(f"  {data.name}: {len(pairs[data.name])} pairs ({joins} same story); "
+            found = pairs[data.name]
+            score = clustered(data, model, meanings[data.name], found, decision)
+            if decision is MERGE:  # a site's first run clusters its backlog in one call
+                clustered(data, model, meanings[data.name], found, decision, feed=one_call)
+            same = sum(label for _, label in found)
+            print(f"  {data.name}: {len(found)} pairs ({same} same story); hourly "
                   f"F1 {score.f1:.3f} P {score.precision:.3f} R {score.recall:.3f}")  # fmt: skip
-        model = fit(list(pairs.values()))
-    print("\nLeave one data set out (fitted on the others, scored on it, hourly runs):")
-    print("| left out (worst first) | F1 | P | R | fitted on the others |")
-    print("|---|---:|---:|---:|---|")
+        model = fit([p for p in pairs.values() if p], decision)
+    print("\nLeave one data set out (fitted on the others, scored on it):")
+    print("| left out (worst first) | hourly F1 | P | R | one call F1 | P | R | fitted on others |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     rows = []
     for data in datasets:
-        held_out = fit([p for name, p in pairs.items() if name != data.name])
-        score = clustered(data, held_out, meanings[data.name])
-        rows.append((score.f1, data.name, score, held_out))
-    for _, name, score, held_out in sorted(rows, key=lambda r: r[0]):
-        print(f"| {name} | {score.f1:.3f} | {score.precision:.3f} | {score.recall:.3f} "
-              f"| {_shown(held_out)} |")  # fmt: skip
+        held_out = fit([p for name, p in pairs.items() if name != data.name and p], decision)
+        hourly_score, one_score = _both(data, held_out, meanings[data.name], decision)
+        rows.append((hourly_score.f1, data.name, hourly_score, one_score, held_out))
+    for _, name, hourly_score, one_score, held_out in sorted(rows, key=lambda r: r[0]):
+        print(f"| {name} | {_cells(hourly_score)} | {_cells(one_score)} | {_shown(held_out)} |")
     print(f"\nFitted on every set: {_shown(model)}")
-    print(f"JOIN_INTERCEPT = {model[0]:.2f}")
+    print(f"{decision.prefix}_INTERCEPT = {model[0]:.2f}")
     for name, value in model[1].items():
         print(f'    "{name}": {value:.2f},')
     for data in datasets:
-        score = clustered(data, model, meanings[data.name])
-        print(f"  {data.name}: F1 {score.f1:.3f} P {score.precision:.3f} R {score.recall:.3f}")
+        hourly_score, one_score = _both(data, model, meanings[data.name], decision)
+        print(f"  {data.name}: hourly {_cells(hourly_score)}; one call {_cells(one_score)}")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ best worst-case precision) and scored on the set left out: a setting that only s
 it was chosen on shows up as a drop there. Last, the setting chosen in the same way over all
 sets, which is how the defaults are chosen.
 
-With the embedding model installed (the default), the grid is over `embedding_merge_threshold`
-(the join is decided by the learned same-story probability: benchmarks/cluster_fit.py), the
-embeddings computed once first; --tfidf sweeps the TF-IDF thresholds with embeddings off. Not
-run by CI.
+With the embedding model installed (the default), the grid is over `embedding_merge_threshold`,
+the bar for merging stories of full texts (a headline's join and the merge of two stories of
+headlines are decided by learned probabilities: benchmarks/cluster_fit.py), the embeddings
+computed once first; --tfidf sweeps the TF-IDF thresholds with embeddings off. Not run by CI.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     meanings = embeddings_of(datasets) if use_embeddings else {}
     base = ClusterConfig(embeddings="auto" if use_embeddings else "off")
     if use_embeddings:
-        first = [ClusterConfig().embedding_threshold]  # not used by the join (see above)
+        first = [ClusterConfig().embedding_threshold]
         second = args.merge or [0.3, 0.35, 0.4]
         keys = ("embedding_threshold", "embedding_merge_threshold")
     else:

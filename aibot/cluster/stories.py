@@ -24,13 +24,21 @@ The rule (docs/stories.md, "How stories are formed"):
    (JOIN_SHARED terms, or embeddings that agree SAME_MEANING), else the article starts a new
    story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
-   new or made in an earlier call, whose centroid is at least `merge_threshold` similar to its
-   own (the TF-IDF cosine blended half and half with the embedding cosine, when given, and the
-   same time prior), if the two share MERGE_SHARED of their filed terms,
-   repeated until nothing moves. Single headlines judged against a young story miss it when
-   the story's words have not settled yet; whole stories do not. The earlier story absorbs the
-   later, so ids stay stable; an absorbed story made in an earlier call is listed in the
-   survivor's `absorbed` (its post, if any, becomes part of the survivor's).
+   new or made in an earlier call, that shares MERGE_SHARED of its filed terms and is most
+   probably the same story. Two stories of headlines (with embeddings) merge when a logistic
+   regression (see `MergeEvidence`) over the TF-IDF and embedding cosines of the two
+   centroids, shared names and numbers, the time gap and the two sizes reaches
+   MERGE_PROBABILITY, unless each one's leading name is missing from the other and they share
+   no name (then the embeddings must agree SAME_MEANING). When either is mostly full texts, the
+   similarity of the centroids (the TF-IDF cosine, blended half and half with the embedding
+   cosine when given) must reach `merge_threshold` (`embedding_merge_threshold`), with the same
+   time prior. Repeated until nothing moves. Single headlines judged against a young story
+   miss it when the story's words have not settled yet; whole stories do not. The earlier story
+   absorbs the later, so ids stay stable; an absorbed story made in an earlier call is listed in
+   the survivor's `absorbed` (its post, if any, becomes part of the survivor's).
+
+Steps 2-4 take the newcomers an hour of publication at a time (MERGE_EVERY), the merge passes
+after each hour, so one call over a backlog gives what hourly calls would.
 
 No number of stories is chosen in advance. Pure and deterministic: the same input in the same
 order gives the same stories, and a story keeps its id (derived from its first article).
@@ -45,8 +53,9 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -76,15 +85,32 @@ JOIN_PROBABILITY = 0.5
 # Fitted by benchmarks/cluster_fit.py on every labelled dev set (each set weighing the same),
 # from the article-story pairs the hourly runs score, with the evidence of sameness kept
 # non-negative and the time gap non-positive; leave-one-set-out figures in benchmarks/README.md.
-JOIN_INTERCEPT = -0.80
+JOIN_INTERCEPT = -0.67
 JOIN_COEFFICIENTS = {
-    "semantic": 4.10,
-    "shared_numbers": 1.17,
-    "gap": -13.77,
-    "full_text": 0.44,
-    "story_size": -0.45,
-    "shared_names": 0.92,
-    "lead_name_found": 0.57,
+    "semantic": 4.63,
+    "shared_numbers": 0.82,
+    "gap": -14.80,
+    "full_text": 0.47,
+    "story_size": -0.42,
+    "shared_names": 0.54,
+    "lead_name_found": 0.43,
+}
+# The same-story probability two stories of headlines need to merge (with embeddings), and its
+# logistic regression over the fields of MergeEvidence: fitted by `benchmarks/cluster_fit.py
+# --merge` as the join's is, from the story pairs the merge pass scores. Stories mostly of full
+# texts merge by the blended similarity: judged by a probability too, end to end they chained
+# one politician's several stories into one post.
+MERGE_PROBABILITY = 0.5
+MERGE_INTERCEPT = 1.31
+MERGE_COEFFICIENTS = {
+    "lexical": 0.78,
+    "semantic": 3.55,
+    "gap": -21.04,
+    "shared_names": 0.00,
+    "shared_numbers": 0.52,
+    "smaller_size": -0.65,
+    "larger_size": -0.39,
+    "lead_names_found": 0.00,
 }
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
 # texts too, as when the shipped coefficients were fitted (full texts are few but anchor them).
@@ -95,6 +121,9 @@ FULL_TEXT_WORDS = 50
 # The similarity needed at the end of the window, as a share of the threshold, on top of it.
 TIME_PENALTY = 0.5
 MAX_MERGE_PASSES = 5
+# Newcomers are clustered this much publication time at a time, each slice followed by the merge
+# passes (as hourly runs would).
+MERGE_EVERY = timedelta(hours=1)
 # How many of an article's heaviest terms are looked up to find candidate stories.
 QUERY_TERMS = 8
 # How many of a story's heaviest terms it is filed under for that lookup.
@@ -154,6 +183,7 @@ def cluster(
     placed = {i for s in stories for i in s.article_ids}
     known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
     signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
+    signals.full_texts = frozenset(i for i, a in pool.items() if _is_full(a))
     window = settings.window_hours * 3600.0
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
@@ -179,56 +209,72 @@ def cluster(
     names = frozenset()
     if learned:
         names = fresh_names if fresh_names is not None else _name_terms(newcomers)
-    for article in newcomers:
-        vector = vectors[article.id]
-        when = article.when.timestamp()
-        best, best_score = None, 0.0
-        # Headlines join by the same-story probability; full texts, where the fit has few
-        # examples and mixes stories, by the blended similarity and its threshold.
-        by_probability = learned and (FIT_ON_FULL_TEXTS or not _is_full(article))
-        for number, partial in sorted(index.partials(vector).items()):
-            if partial < JOIN_SCREEN * settings.threshold:
-                continue
-            group = groups[number]
-            if by_probability:
-                gap = _gap(group, when, when)
-                if gap > window:
+        signals.names = names
+    # The newcomers are taken an hour of publication at a time, each hour followed by the merge
+    # passes, as the hourly runs of a site do: one run over a backlog then gives the stories that
+    # runs every hour would, which is what the learned probabilities were fitted on.
+    gone: set[int] = set()
+    for batch in _hours(newcomers):
+        touched: set[int] = set()
+        for article in batch:
+            vector = vectors[article.id]
+            when = article.when.timestamp()
+            best, best_score = None, 0.0
+            # Headlines join by the same-story probability; full texts, where the fit has few
+            # examples and mixes stories, by the blended similarity and its threshold.
+            by_probability = learned and (FIT_ON_FULL_TEXTS or not _is_full(article))
+            for number, partial in sorted(index.partials(vector).items()):
+                if partial < JOIN_SCREEN * settings.threshold:
                     continue
-                facts = (article.id, gap / window, _is_full(article), names)
-                # Looked up among all the story's terms, not its summary's, the evidence can
-                # only be stronger (its coefficients are not negative): a bound that spares
-                # making the summary of a story the article cannot join.
-                bound = same_story_probability(group.join_evidence(*facts, terms=group.total))
-                if bound < JOIN_PROBABILITY or bound < best_score:
-                    continue
-                evidence = group.join_evidence(*facts, terms=group.summary)
-                if evidence.names_disagree():
-                    continue
-                needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
-            else:
-                needed = _needed(join, group, when, when, window)
-                if needed is None:
-                    continue
-                score = group.similarity(article.id)
-            if score >= needed and score >= best_score and group.corroborates(article.id):
-                best, best_score = number, score
-        if best is None:
-            story = Story(
-                id=story_id_for(article.id),
-                article_ids=[],
-                title=article.title,
-                first_seen=article.when,
-                last_seen=article.when,
-            )
-            groups.append(_Group(story, signals))
-            best = len(groups) - 1
-        groups[best].add(article)
-        if _refile(len(groups[best].story.article_ids)):
-            index.file(best, groups[best].total)
-    kept = _merge_passes(
-        groups, len(stories), index, window, merge, MERGE_SCREEN * settings.merge_threshold
-    )
-    return [g.finish(pool) for g in kept]
+                group = groups[number]
+                if by_probability:
+                    gap = _gap(group, when, when)
+                    if gap > window:
+                        continue
+                    facts = (article.id, gap / window, _is_full(article), names)
+                    # Looked up among all the story's terms, not its summary's, the evidence can
+                    # only be stronger (its coefficients are not negative): a bound that spares
+                    # making the summary of a story the article cannot join.
+                    bound = same_story_probability(group.join_evidence(*facts, terms=group.total))
+                    if bound < JOIN_PROBABILITY or bound < best_score:
+                        continue
+                    evidence = group.join_evidence(*facts, terms=group.summary)
+                    if evidence.names_disagree():
+                        continue
+                    needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
+                else:
+                    needed = _needed(join, group, when, when, window)
+                    if needed is None:
+                        continue
+                    score = group.similarity(article.id)
+                if score >= needed and score >= best_score and group.corroborates(article.id):
+                    best, best_score = number, score
+            if best is None:
+                story = Story(
+                    id=story_id_for(article.id),
+                    article_ids=[],
+                    title=article.title,
+                    first_seen=article.when,
+                    last_seen=article.when,
+                )
+                groups.append(_Group(story, signals))
+                best = len(groups) - 1
+            groups[best].add(article)
+            if _refile(len(groups[best].story.article_ids)):
+                index.file(best, groups[best].total)
+            touched.add(best)
+        _merge_passes(
+            groups,
+            touched - gone,
+            gone,
+            len(stories),
+            index,
+            window,
+            merge,
+            MERGE_SCREEN * settings.merge_threshold,
+            learned,
+        )
+    return [g.finish(pool) for n, g in enumerate(groups) if n not in gone]
 
 
 def _kept(story: Story, given: Set[str]) -> dict[str, float] | None:
@@ -380,6 +426,31 @@ class JoinEvidence(NamedTuple):
         return unnamed and self.semantic < SAME_MEANING
 
 
+class MergeEvidence(NamedTuple):
+    """What the same-story probability of two stories is made from."""
+
+    lexical: float  # TF-IDF cosine of the two stories' summaries
+    semantic: float  # embedding cosine of the two stories' centroids
+    gap: float  # time between the two stories, as a share of the window
+    shared_names: float  # log(1 + names the two summaries share)
+    shared_numbers: float  # numbers the two summaries share (0, 1, 2+)
+    smaller_size: float  # log of the smaller story's article count
+    larger_size: float  # log of the larger story's article count
+    lead_names_found: float  # share of the two stories whose heaviest name the other has
+
+    def names_disagree(self) -> bool:
+        """Neither story's leading name is in the other, they share no name and their
+        embeddings do not agree SAME_MEANING: two companies' results on one day."""
+        unnamed = self.lead_names_found == 0.0 and not self.shared_names
+        return unnamed and self.semantic < SAME_MEANING
+
+
+def merge_probability(evidence: MergeEvidence) -> float:
+    """The logistic regression of MERGE_COEFFICIENTS over the evidence."""
+    z = MERGE_INTERCEPT + sum(MERGE_COEFFICIENTS[k] * v for k, v in evidence._asdict().items())
+    return 1 / (1 + math.exp(-z))
+
+
 def same_story_probability(evidence: JoinEvidence) -> float:
     """The logistic regression of JOIN_COEFFICIENTS over the evidence."""
     z = JOIN_INTERCEPT + sum(JOIN_COEFFICIENTS[k] * v for k, v in evidence._asdict().items())
@@ -410,10 +481,12 @@ def _needed(threshold: float, group: _Group, start: float, end: float, window: f
     return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Signals:
     vectors: dict[str, Vector]
     embeddings: dict[str, Any]
+    names: frozenset[str] = frozenset()
+    full_texts: frozenset[str] = frozenset()
 
 
 class _TermIndex:
@@ -491,29 +564,44 @@ def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
     return top[:count]
 
 
+def _hours(articles: Sequence[Article]) -> Iterator[list[Article]]:
+    """The articles (in time order) an hour of publication at a time."""
+    batch: list[Article] = []
+    for article in articles:
+        if batch and article.when - batch[0].when >= MERGE_EVERY:
+            yield batch
+            batch = []
+        batch.append(article)
+    if batch:
+        yield batch
+
+
 def _merge_passes(
     groups: list[_Group],
+    recheck: Set[int],
+    gone: set[int],
     existing: int,
     index: _TermIndex,
     window: float,
     threshold: float,
     screen: float,
-) -> list[_Group]:
-    """Merge stories that turn out to be one until nothing moves; return the ones left.
+    learned: bool = False,
+) -> None:
+    """Merge stories that turn out to be one until nothing moves; the numbers of the stories
+    absorbed are added to `gone`.
 
-    Every story that changed in this call (new, or grown by an article) is scored against every
-    other live story, so two fragments of one event join even when both were made in earlier
-    calls. The earlier story absorbs the later one and keeps its id; a story given to this
-    call that is absorbed is listed in the survivor's `absorbed`. After the first pass, only the
-    stories that grew are scored again: the others compare as they did."""
-    gone: set[int] = set()
-    recheck = sorted(n for n, g in enumerate(groups) if g.changed)
+    Every story in `recheck` (new, or grown by an article) is scored against every other live
+    story, so two fragments of one event join even when both were made in earlier calls. The
+    earlier story absorbs the later one and keeps its id; a story given to this call that is
+    absorbed is listed in the survivor's `absorbed`. After the first pass, only the stories
+    that grew are scored again: the others compare as they did."""
+    recheck = sorted(recheck)
     for _ in range(MAX_MERGE_PASSES):
         grown: set[int] = set()
         for number in recheck:
             if number in gone:
                 continue
-            partner = _best_partner(groups, number, index, gone, window, threshold, screen)
+            partner = _best_partner(groups, number, index, gone, window, threshold, screen, learned)
             if partner is None:
                 continue
             keep, drop = min(number, partner), max(number, partner)
@@ -525,7 +613,6 @@ def _merge_passes(
         if not grown:
             break
         recheck = sorted(grown - gone)
-    return [g for n, g in enumerate(groups) if n not in gone]
 
 
 def _best_partner(
@@ -536,8 +623,11 @@ def _best_partner(
     window: float,
     threshold: float,
     screen: float,
+    learned: bool = False,
 ) -> int | None:
-    """The live story most similar to story `number`, if it reaches the merge threshold."""
+    """The live story most similar to story `number`, if it reaches the merge threshold (two
+    stories of headlines, with embeddings: the one most probably the same, if that reaches
+    MERGE_PROBABILITY)."""
     group = groups[number]
     target, best = None, 0.0
     overlaps = index.overlaps(group.total, STORY_TERMS)
@@ -545,10 +635,19 @@ def _best_partner(
         if other_number == number or other_number in gone or overlaps[other_number] < screen:
             continue
         other = groups[other_number]
-        needed = _needed(threshold, other, group.start, group.end, window)
-        if needed is None:
-            continue
-        score = other.similarity_to(group)
+        if learned and not (group.mostly_full_text() or other.mostly_full_text()):
+            gap = _gap(other, group.start, group.end)
+            if gap > window:
+                continue
+            evidence = other.merge_evidence(group, gap / window)
+            if evidence.names_disagree():
+                continue
+            needed, score = MERGE_PROBABILITY, merge_probability(evidence)
+        else:
+            needed = _needed(threshold, other, group.start, group.end, window)
+            if needed is None:
+                continue
+            score = other.similarity_to(group)
         if score >= needed and score > best:
             target, best = other_number, score
     return target
@@ -591,6 +690,38 @@ class _Group:
         """Similarity of two story centroids, each cut to its SUMMARY_TERMS heaviest terms."""
         lexical = _dot(other.summary, self.summary)
         return self._blend(lexical, None if other.meaning is None else _unit(other.meaning))
+
+    def mostly_full_text(self) -> bool:
+        ids = self.story.article_ids
+        return 2 * len(self.signals.full_texts.intersection(ids)) > len(ids)
+
+    def merge_evidence(self, other: _Group, gap: float) -> MergeEvidence:
+        """The evidence that the other story is this one (`gap` as a share of the window)."""
+        mine, theirs = self.summary, other.summary
+        lexical = _dot(theirs, mine)
+        semantic = lexical
+        if self.meaning is not None and other.meaning is not None:
+            semantic = float(_unit(self.meaning) @ _unit(other.meaning))
+        shared = mine.keys() & theirs.keys()
+        names = self.signals.names
+        numbers = sum(1 for t in shared if any(c.isdigit() for c in t))
+        leads = [next((t for t in v if t in names), None) for v in (mine, theirs)]
+        found = [
+            lead in summary
+            for lead, summary in zip(leads, (theirs, mine), strict=True)
+            if lead is not None
+        ]
+        small, large = sorted((len(self.story.article_ids), len(other.story.article_ids)))
+        return MergeEvidence(
+            lexical=lexical,
+            semantic=semantic,
+            gap=gap,
+            shared_names=math.log1p(len(shared & names)),
+            shared_numbers=min(numbers, 2),
+            smaller_size=math.log(max(small, 1)),
+            larger_size=math.log(max(large, 1)),
+            lead_names_found=sum(found) / len(found) if found else 0.5,
+        )
 
     def join_evidence(
         self,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from aibot.cluster.stories import cluster
 from aibot.config import ClusterConfig
-from aibot.models import Story
+from aibot.models import Article, Story
 
 
 def _partition(stories: list[Story]) -> set[frozenset[str]]:
@@ -150,3 +150,33 @@ def test_vectors_are_unit_length_heaviest_first_and_never_negative(demo_articles
     vector = article_vectors([first, second])[first.id]
     assert {"ferri", "timet"} <= vector.keys()
     assert min(vector.values()) > 0
+
+
+def test_a_backlog_is_taken_an_hour_of_publication_at_a_time() -> None:
+    from aibot.cluster.stories import _hours
+
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    minutes = [0, 30, 59, 61, 62, 180]
+    articles = [
+        Article(
+            f"https://outlet.example/{m}", "Outlet", f"Report {m}", "", start + timedelta(minutes=m)
+        )
+        for m in minutes
+    ]
+    batches = [[int(a.title.split()[1]) for a in batch] for batch in _hours(articles)]
+    assert batches == [[0, 30, 59], [61, 62], [180]]
+
+
+def test_one_call_over_the_demo_gives_the_stories_of_hourly_calls(demo_articles) -> None:
+    articles, _ = demo_articles
+    ordered = sorted(articles, key=lambda a: (a.when, a.id))
+    stories: list[Story] = []
+    cut = ordered[0].when
+    while cut <= ordered[-1].when:
+        cut += timedelta(hours=1)
+        stories = cluster([a for a in ordered if a.when < cut], stories)
+    at_once = cluster(ordered)
+    assert sorted(sorted(s.article_ids) for s in at_once) == sorted(
+        sorted(s.article_ids) for s in stories
+    )
+    assert all(not s.absorbed for s in at_once)  # no story of an earlier call was given
