@@ -241,7 +241,10 @@ def test_two_posts_of_one_story_become_the_older_one_with_the_other_as_an_alias(
     assert post.meta["aliases"] == [newer.slug]
     assert post.source_urls == {a.canonical_url for a in articles}
     assert post.story_id == "a" and post.meta["date"] == older.date
-    assert "added 2 report(s) from Courier, Bulletin." in post.body
+    assert (
+        "added [Courier](https://courier.example/news/3) and "
+        "[Bulletin](https://bulletin.example/news/4)."
+    ) in post.body
     assert (report.posts_merged, report.posts_updated, report.posts_written) == (1, 1, 0)
     assert (
         f"post {newer.slug} merged into {older.slug} (same story): its address forwards there, "
