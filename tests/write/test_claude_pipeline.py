@@ -3,6 +3,7 @@ ledger and cap, outages, per-story faults, Message Batches and the repair attemp
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sqlite3
@@ -51,8 +52,12 @@ def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> 
         cited = [b.strip() for b in post.body.split("\n\n") if "](#source-" in b]
         evidence = [e for b in cited for e in paragraph_evidence(post, b)]
         assert evidence and {e.url for e in evidence} <= urls, post.slug
-    page = next((folder / "site" / "posts").glob("*.html")).read_text()
-    assert 'href="#source-1"' in page and 'id="source-1"' in page
+    # The citations open the sources at the sentence behind the paragraph (evidence links).
+    page_file = next((folder / "site" / "posts").glob("*.html"))
+    page = page_file.read_text()
+    shown = next(p for p in posts if p.slug == page_file.stem)
+    first = html.escape(shown.meta["sources"][0]["url"])
+    assert f'href="{first}#:~:text=' in page and 'id="source-1"' in page
     rows = _ledger(folder)
     assert len(rows) == len(api.requests) == POSTS_IN_DEMO
     assert sum(r["cache_read_tokens"] for r in rows) > 0  # the system prompt was cached
