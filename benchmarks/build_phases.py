@@ -46,7 +46,7 @@ def timed(owner: Any, name: str, label: str, kind: Callable[..., str] | None = N
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    render.POOL_FROM = aibot.posts.index.POOL_FROM = 10**9  # no worker processes
+    aibot.posts.index.POOL_FROM = 10**9  # no worker processes (and processes=1 below)
     render.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
     timed(render, "load_posts", "reading posts")
     timed(render, "markdown_to_html", "pages: posts, inside: Markdown to HTML")
@@ -57,7 +57,7 @@ def main() -> None:
         root = Path(folder) / "site"
         write_site(root, make_posts(count))
         started = time.process_time()
-        report = render.build_site(load_config(root / "aibot.yaml"))
+        report = render.build_site(load_config(root / "aibot.yaml"), processes=1)
         total = time.process_time() - started
     print(f"{report.pages} pages from {count} posts, one process, no search: {total:.2f} CPU-s")
     for label, seconds in sorted(SPENT.items()):

@@ -28,13 +28,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,6 +64,7 @@ from aibot.render.incremental import (
 )
 from aibot.render.markdown import markdown_to_html
 from aibot.render.outputs import NEWS_WINDOW, write_outputs
+from aibot.render.pool import Job, RenderPool, Written
 from aibot.render.search import (
     BUNDLE,
     SearchReport,
@@ -84,7 +83,6 @@ from aibot.render.swap import (
     write_new,
 )
 from aibot.render.templates import environment, iso, local_image, web_url
-from aibot.support.workers import die_with_parent
 
 
 @dataclass
@@ -118,7 +116,7 @@ def build_site(
     With `background`, the replaced site is deleted by a process of its own after this returns
     (the command line's choice: its user does not wait for ~6,000 files to go).
     `processes` render the pages in that many worker processes (1: in this one); by default one
-    per core, at most 8, once there are POOL_FROM pages or more to render (Linux only).
+    per core, at most 8, once there are render.pool.POOL_FROM pages or more to render (Linux only).
     """
     with _collector_paused():
         return _build_site(
@@ -161,7 +159,7 @@ def _build_site(
     last = read_manifest(manifest_file, output) if output.is_dir() else Manifest()
     cache = HtmlCache(state / "html.sqlite", markdown_to_html)
     site = _Site(config, now, inputs_key(config, now), last, output, cache)
-    site.processes = processes
+    site.pool = RenderPool(processes)
     # Nothing to do when no post file, template or setting changed and no post has come of
     # age or left the news window since: checked from file times alone, no post is read.
     listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
@@ -405,24 +403,8 @@ def _when(link: PageLink) -> float:
     return link.post.date.timestamp() if link.post.date else float("-inf")
 
 
-@dataclass
-class _Job:
-    """One page to render: its file, template and context, and the key of all three."""
-
-    href: str
-    template: str
-    context: dict[str, Any]
-    key: str
-    make: Callable[[], dict[str, Any]] | None = None  # makes `context` when it is rendered
-    body: str = ""  # a post page's Markdown, whose HTML it shows
-
-
 # Cards on each page of a topic (the home page shows site.posts_per_page).
 TAG_PAGE_SIZE = 20
-# Below this many pages to render, starting worker processes costs more than it saves.
-POOL_FROM = 200
-# The jobs and the site a forked worker renders; set just before the pool starts.
-_WORK: tuple[_Site, list[_Job]] | None = None
 
 
 class _Site:
@@ -436,7 +418,7 @@ class _Site:
         cache: HtmlCache,
     ) -> None:
         self.config = config
-        self.processes: int | None = None  # see build_site
+        self.pool = RenderPool()  # see build_site
         self.out = previous  # set to the staging folder before rendering
         self.now = now
         self.inputs = inputs  # build.incremental.inputs_key
@@ -447,12 +429,12 @@ class _Site:
         self.rendered = 0
         self.files: dict[str, str] = {}  # href -> key of every file this build makes
         self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
-        self.jobs: list[_Job] = []
+        self.jobs: list[Job] = []
         self._made_dirs: set[str] = set()
         self.problems: list[str] = []
         self._searcher = ThreadPoolExecutor(max_workers=1)
         self.search: Future[SearchReport] | None = None
-        self.written = _Written()  # which post pages are on disk yet, for the search index
+        self.written = Written()  # which post pages are on disk yet, for the search index
         # `cp -al` of the last site into the new one (see build_site), and whether it is done:
         # then every unchanged file is already in place, and a file made again is unlinked first.
         self.linking: subprocess.Popen[bytes] | None = None
@@ -862,7 +844,7 @@ class _Site:
         else:
             key = digest(self.inputs, template, key)
         self.files[href] = key
-        self.jobs.append(_Job(href, template, context, key, make, body))
+        self.jobs.append(Job(href, template, context, key, make, body))
 
     def _post_context(self, link: PageLink) -> Callable[[], dict[str, Any]]:
         def make() -> dict[str, Any]:
@@ -908,18 +890,18 @@ class _Site:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_new(target, text)
 
-    def _render_jobs(self, written: _Written | None = None) -> None:
+    def _render_jobs(self, written: Written | None = None) -> None:
         """Render the pages whose keys changed, in worker processes when there are many; the
         others are hard-linked from the last build. `written` hears of each page as it is
         written (all at once for the pages kept) and of a failure."""
-        written = written or _Written()  # nobody waits on this one
+        written = written or Written()  # nobody waits on this one
         try:
             self._render_todo(written)
         except BaseException:
             written.fail()
             raise
 
-    def _render_todo(self, written: _Written) -> None:
+    def _render_todo(self, written: Written) -> None:
         self.await_links()
         if self.prelinked:  # the last build's pages are in place: those with the same key stay
             made = self.last.files
@@ -934,46 +916,9 @@ class _Site:
         self.jobs = []
         self.pages += len(todo)
         self.rendered += len(todo)
-        workers = self.processes or min(os.cpu_count() or 1, 8)
-        few = len(todo) < POOL_FROM if self.processes is None else not todo
-        if few or workers < 2 or sys.platform != "linux":
-            written.expect(job.href for job in todo)
-            for job in todo:
-                self._render(job)
-                written.done([job.href])
-            return
-        self.cache.preload(job.body for job in todo if job.body)
-        # Forked workers inherit every page's context as it is; nothing is pickled but indexes
-        # on the way there, and the HTML they converted on the way back. Pages go out in small
-        # chunks, in order, to whichever worker is free: both end together, and the pages
-        # come back about in the order they were listed.
-        global _WORK
-        _WORK = (self, todo)
-        size = max(1, min(64, len(todo) // (workers * 8)))
-        chunks = [range(n, min(n + size, len(todo))) for n in range(0, len(todo), size)]
-        # Frozen, the objects the workers inherit are never walked by their collectors (which
-        # would touch, and so copy, every page of them).
-        gc.freeze()
-        try:
-            import multiprocessing  # only for a pool: ~15 ms to import
+        self.pool.render(todo, self._render, written, self.cache)
 
-            fork = multiprocessing.get_context("fork")
-            with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
-                written.expect(job.href for job in todo)
-                failed: Exception | None = None
-                for done, made, problem in pool.imap_unordered(_render_chunk, chunks):
-                    self.cache.keep(made)
-                    if problem is not None:
-                        failed = failed or problem
-                    else:
-                        written.done([todo[i].href for i in done])
-                if failed is not None:
-                    raise failed
-        finally:
-            gc.unfreeze()
-            _WORK = None
-
-    def _render(self, job: _Job) -> None:
+    def _render(self, job: Job) -> None:
         depth = job.href.count("/")
         site = self.config.site
         values: dict[str, Any] = {
@@ -1030,75 +975,6 @@ class _Site:
             if folder.parts:
                 with contextlib.suppress(OSError):  # not empty
                     (self.out / folder).rmdir()
-
-
-def _start_worker(parent: int) -> None:
-    die_with_parent(parent)
-    gc.enable()  # a worker makes and drops thousands of template contexts
-
-
-def _render_chunk(indexes: range) -> tuple[range, dict[str, str], Exception | None]:
-    """A worker's part of _Site._render_jobs: these pages; returns them, the HTML of the posts
-    it converted for them (for the cache), and what it raised instead, if it did.
-
-    An exception is returned, not raised: a pool whose task fails is left with chunks still
-    queued, and ending it then (Pool.terminate) could hang for ever in CPython's task handler;
-    the parent takes every chunk back first, then raises."""
-    assert _WORK is not None
-    site, jobs = _WORK
-    try:
-        for i in indexes:
-            site._render(jobs[i])
-    except Exception as exc:  # noqa: BLE001 - re-raised by the parent
-        import pickle
-
-        try:
-            pickle.dumps(exc)
-        except Exception:  # noqa: BLE001 - what cannot cross to the parent is told in words
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        return indexes, {}, exc
-    made, site.cache.made = site.cache.made, {}
-    return indexes, made, None
-
-
-class _Written:
-    """Which pages of a build are written yet: the search index waits on it, to index each shard
-    of posts as soon as its pages are on disk."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._pending: set[str] | None = None  # None: not known yet
-        self._failed = False
-
-    def expect(self, hrefs: Iterable[str]) -> None:
-        """These pages are being made (every other page is in place)."""
-        with self._changed:
-            self._pending = set(hrefs)
-            self._changed.notify_all()
-
-    def done(self, hrefs: Iterable[str]) -> None:
-        with self._changed:
-            assert self._pending is not None
-            self._pending.difference_update(hrefs)
-            self._changed.notify_all()
-
-    def fail(self) -> None:
-        with self._changed:
-            self._failed = True
-            self._changed.notify_all()
-
-    def wait(self, hrefs: Iterable[str]) -> None:
-        """Return once these pages are written (with none: once the pages being made are
-        known); raise RuntimeError when rendering failed instead."""
-        wanted = set(hrefs)
-        with self._changed:
-            self._changed.wait_for(
-                lambda: (
-                    self._failed or (self._pending is not None and self._pending.isdisjoint(wanted))
-                )
-            )
-            if self._failed:
-                raise RuntimeError("rendering failed: the pages to index were not all written")
 
 
 def _shown_key(link: PageLink, versions: dict[str, str]) -> str:
