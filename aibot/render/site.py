@@ -20,10 +20,7 @@ static/.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-import hashlib
-import itertools
 import os
 import shutil
 import sqlite3
@@ -39,18 +36,17 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aibot.config import Config
 from aibot.models import Post
 from aibot.posts.files import load_posts, old_slugs, post_listing
-from aibot.posts.related import RELATED_COUNT, RelatedIndex
-from aibot.posts.slugs import holders_file, save_holders, slugify
+from aibot.posts.related import RelatedIndex
+from aibot.posts.slugs import holders_file, save_holders
 from aibot.render.briefing import FEEDS, briefing_days, briefing_feeds, briefing_pages, feed_key
-from aibot.render.context import FeedRow, Month, PageLink, month_key
+from aibot.render.context import FeedRow, PageLink
 from aibot.render.evidence import SourceTexts, body_with_evidence, has_evidence
-from aibot.render.feed_health import feed_health
+from aibot.render.feed_health import feed_health, feed_rows
 from aibot.render.incremental import (
     MARKER,
     HtmlCache,
@@ -63,8 +59,11 @@ from aibot.render.incremental import (
     write_manifest,
 )
 from aibot.render.markdown import markdown_to_html
+from aibot.render.neighbours import Neighbours, related_cards
 from aibot.render.outputs import NEWS_WINDOW, write_outputs
+from aibot.render.pages import TAG_PAGE_SIZE, PageContexts, tag_slug
 from aibot.render.pool import Job, RenderPool, Written
+from aibot.render.schedule import moment, next_change, scheduled_dates
 from aibot.render.search import (
     BUNDLE,
     SearchReport,
@@ -82,7 +81,7 @@ from aibot.render.swap import (
     swap_in,
     write_new,
 )
-from aibot.render.templates import environment, iso, local_image, web_url
+from aibot.render.templates import environment, iso, local_image
 
 
 @dataclass
@@ -165,7 +164,7 @@ def _build_site(
     listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
     quick = digest(site.inputs, drafts, future, repr((listing, site.feed_health())))
     intact = bool(last.build_id) and holds_only(output, last.files)
-    if intact and last.quick == quick and now < _moment(last.valid_until):
+    if intact and last.quick == quick and now < moment(last.valid_until):
         return _unchanged(report, last, site, started)
 
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
@@ -188,11 +187,11 @@ def _build_site(
     ]  # fmt: skip
     visible.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
     report.posts = len(visible)
-    scheduled = _scheduled(posts, now, drafts=drafts, future=future)
+    scheduled = scheduled_dates(posts, now, drafts=drafts, future=future)
     report.scheduled, report.next_scheduled = len(scheduled), min(scheduled, default=None)
-    feeds = site.feed_rows(visible)
+    feeds = feed_rows(config, visible, site.feed_health())
     whole = site.whole_key(visible, feeds, drafts=drafts, future=future)
-    valid_until = _valid_until(posts, now, drafts=drafts, future=future)
+    valid_until = next_change(posts, now, drafts=drafts, future=future)
     if intact and last.whole == whole and not errors:
         site.await_links()
         remove_tree(staging)
@@ -264,45 +263,11 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
     report.unchanged = True
     report.posts = last.posts
     report.scheduled = last.scheduled
-    report.next_scheduled = _moment(last.next_scheduled) if last.next_scheduled else None
+    report.next_scheduled = moment(last.next_scheduled) if last.next_scheduled else None
     report.pages = sum(1 for href in last.files if not href.startswith("static/"))
     report.problems.extend(site.problems)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _scheduled(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> list[datetime]:
-    """The dates of the posts left out because they are dated after `now` (none with
-    `future`; drafts only with `drafts`, as they are left out anyway)."""
-    if future:
-        return []
-    return [
-        p.date for p in posts if p.date is not None and p.date > now and (drafts or not p.is_draft)
-    ]
-
-
-def _valid_until(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> str:
-    """The next moment the site changes with no file changing: a future post comes of age, or
-    a post leaves the news sitemap's window; "" for never."""
-    moments = []
-    for post in posts:
-        if post.date is None or (post.is_draft and not drafts):
-            continue
-        if post.date > now and not future:
-            moments.append(post.date)
-        if post.date + NEWS_WINDOW > now:
-            moments.append(post.date + NEWS_WINDOW)
-    return min(moments).isoformat() if moments else ""
-
-
-def _moment(text: str) -> datetime:
-    """A manifest's `valid_until` as a time (never: the far future)."""
-    if not text:
-        return datetime.max.replace(tzinfo=UTC)
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
 
 
 def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
@@ -317,94 +282,8 @@ def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
     return found
 
 
-@functools.lru_cache(maxsize=4096)
-def tag_slug(tag: str) -> str:
-    """A tag's file name: its ASCII slug, or a short hash for tags with no Latin letters."""
-    if any(c.isascii() and c.isalnum() for c in tag):
-        return slugify(tag)
-    return "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:10]
-
-
 # In the new site while it is built: the last site's search index, whose shards it reuses.
 _LAST_SEARCH = ".last-search"
-
-
-class _Neighbours:
-    """The posts a build adds to a short `related:` list: those of the same story first, then
-    those sharing the most topics, newer before older (so an old post links forward to what came
-    after it), nearest in time first; with nothing shared, the nearest newer posts.
-
-    This looks at stories, topics and dates only, never at the text of the whole site, so a
-    post's fill-ups change only when one of those does (the write stage chooses by text, see
-    aibot.posts.related)."""
-
-    def __init__(self, links: list[PageLink], topics: dict[str, list[PageLink]]) -> None:
-        self.links = links  # newest first, as build_site sorts them
-        self.topics = topics  # tag slug -> its posts, as the topic pages list them
-
-    # Made the first time a post needs a fill-up: most posts list enough related posts.
-    @functools.cached_property
-    def order(self) -> list[PageLink]:
-        """Oldest first."""
-        if all(link.post.date is not None for link in self.links):
-            return self.links[::-1]  # sorted by (date, slug) already, newest first
-        return sorted(self.links, key=lambda lk: (_when(lk), lk.post.slug))
-
-    @functools.cached_property
-    def position(self) -> dict[str, int]:
-        return {link.post.slug: i for i, link in enumerate(self.order)}
-
-    @functools.cached_property
-    def by_key(self) -> dict[str, list[PageLink]]:
-        found: dict[str, list[PageLink]] = defaultdict(list)
-        found.update((f"#{key}", members) for key, members in self.topics.items())
-        for link in self.links:
-            generator = link.meta.get("generator")
-            if isinstance(generator, dict) and generator.get("story"):
-                found[f"story:{generator['story']}"].append(link)
-        return found
-
-    @staticmethod
-    def _keys(link: PageLink) -> set[str]:
-        keys = {f"#{tag_slug(tag)}" for tag in link.post.tags}
-        generator = link.meta.get("generator")
-        if isinstance(generator, dict) and generator.get("story"):
-            keys.add(f"story:{generator['story']}")
-        return keys
-
-    def closest(self, link: PageLink, count: int, taken: set[str]) -> list[str]:
-        mine = self._keys(link)
-        shared: dict[str, int] = defaultdict(int)
-        for key in mine:
-            weight = 10 if key.startswith("story:") else 1
-            for other in self.by_key[key]:
-                shared[other.post.slug] += weight
-        here = self.position[link.post.slug]
-        taken = taken | {link.post.slug}
-
-        def rank(slug: str) -> tuple[int, int, int, str]:
-            distance = self.position[slug] - here
-            return (-shared.get(slug, 0), distance < 0, abs(distance), slug)
-
-        found = sorted((s for s in shared if s not in taken), key=rank)[:count]
-        # Too few sharing anything: the nearest newer posts, then the nearest older ones.
-        if len(found) < count:
-            newer, older = range(here + 1, len(self.order)), range(here - 1, -1, -1)
-            for at in itertools.chain(newer, older):
-                slug = self.order[at].post.slug
-                if slug not in taken and slug not in found:
-                    found.append(slug)
-                    if len(found) == count:
-                        break
-        return found
-
-
-def _when(link: PageLink) -> float:
-    return link.post.date.timestamp() if link.post.date else float("-inf")
-
-
-# Cards on each page of a topic (the home page shows site.posts_per_page).
-TAG_PAGE_SIZE = 20
 
 
 class _Site:
@@ -444,6 +323,7 @@ class _Site:
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)
+        self.contexts = PageContexts(config, self.zone, self.page, self.sitemap_pages)
         self.texts = SourceTexts(config.cache_file)  # for evidence links (render.evidence)
         self.versions: dict[str, str] = {}  # see whole_key
 
@@ -518,10 +398,10 @@ class _Site:
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
         keys = {link.post.slug: _shown_key(link, self.versions) for link in links}
-        neighbours = _Neighbours(links, tags)
+        neighbours = Neighbours(links, tags)
         aliases = _aliases(links)
         for link in links:
-            link.shown = self._related(link, by_slug, aliases, neighbours)
+            link.shown = related_cards(link, by_slug, aliases, neighbours)
             link.reason = why
             link.content_key = digest(repr((keys[link.post.slug], link.href, link.tags)))
         for link in links:
@@ -535,7 +415,7 @@ class _Site:
                 link.href,
                 "post.html",
                 key=link.build_key,
-                make=self._post_context(link),
+                make=self.contexts.post_context(link),
                 body="" if link.body else link.post.body,  # "": not worth preloading
             )
             # What search indexes is the article alone, which related posts are not part of.
@@ -554,9 +434,11 @@ class _Site:
         self._render_jobs(self.written)
         for alias, link in aliases.items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
-        self.paginated("index.html", "page/{n}.html", links, title="", json_ld=self._website())
+        self.contexts.paginated(
+            "index.html", "page/{n}.html", links, title="", json_ld=self.contexts.website()
+        )
         for key, members in sorted(tags.items()):
-            self.paginated(
+            self.contexts.paginated(
                 f"tags/{key}.html",
                 f"tags/{key}/page/{{n}}.html",
                 members,
@@ -572,7 +454,7 @@ class _Site:
             title="Topics",
             tags=[(tag_names[k], f"tags/{k}.html", len(v)) for k, v in sorted(tags.items())],
         )
-        self.archive(links)
+        self.contexts.archive(links)
         self.briefing(links)
         self.page("about.html", "about.html", title="About", feeds=self.config.feeds)
         self.page(
@@ -584,7 +466,7 @@ class _Site:
         )
         self.sitemap_pages.update({"about.html": None, "sources.html": None})
         self.page("search.html", "search.html", title="Search")
-        self.page("404.html", "404.html", title="Page not found", root=self._site_path())
+        self.page("404.html", "404.html", title="Page not found", root=self.contexts.site_path())
         self._render_jobs()
         written = write_outputs(
             self.out,
@@ -623,96 +505,6 @@ class _Site:
     def _with_evidence(self, post: Post) -> str:
         return body_with_evidence(post, self.texts.of(post))
 
-    def _related(
-        self,
-        link: PageLink,
-        by_slug: dict[str, PageLink],
-        aliases: dict[str, PageLink],
-        neighbours: _Neighbours,
-    ) -> list[PageLink]:
-        """The post's own `related:` list (those still published; an old slug stands for the
-        post it forwards to), filled up to RELATED_COUNT (see _Neighbours)."""
-        post = link.post
-        named = post.meta.get("related") or []
-        if aliases:
-            named = [aliases[s].post.slug if s in aliases else s for s in named]
-        chosen = [s for s in named if s in by_slug and s != post.slug]
-        chosen = list(dict.fromkeys(chosen))
-        if len(chosen) < RELATED_COUNT:
-            chosen += neighbours.closest(link, RELATED_COUNT - len(chosen), set(chosen))
-        return [by_slug[s] for s in chosen[:RELATED_COUNT]]
-
-    def paginated(
-        self,
-        first: str,
-        pattern: str,
-        links: list[PageLink],
-        template: str = "index.html",
-        size: int | None = None,
-        **context: Any,
-    ) -> None:
-        """`links` over pages of `size` (site.posts_per_page): `first`, then `pattern` with
-        {n} = 2, 3, …; each page knows its number, the total and its neighbours."""
-        size = size or self.config.site.posts_per_page
-        chunks = [links[i : i + size] for i in range(0, len(links), size)] or [[]]
-        hrefs = [first] + [pattern.format(n=n) for n in range(2, len(chunks) + 1)]
-        for number, (chunk, href) in enumerate(zip(chunks, hrefs, strict=True), start=1):
-            shown = {
-                **context,
-                "number": number,
-                "total": len(chunks),
-                "previous": hrefs[number - 2] if number > 1 else None,
-                "next": hrefs[number] if number < len(chunks) else None,
-                "json_ld": context.get("json_ld") if number == 1 else None,
-            }
-            # Keyed by its cards' content keys: the same as the page's context, ~1,300 list
-            # pages without a Python call per card (see PageLink.__repr__).
-            cards = [link.content_key for link in chunk]
-            key = context_key(template, {**shown, "posts": cards})
-            self.page(href, template, key=key, posts=chunk, **shown)
-
-    def archive(self, links: list[PageLink]) -> None:
-        """archive/index.html listing every month with posts, newest first, and one page per
-        month (archive/YYYY/MM.html) listing its posts; months in the site's time zone."""
-        months: dict[tuple[int, int], Month] = {}
-        for link in links:
-            if link.post.date is None:
-                continue
-            local = link.post.date.astimezone(self.zone)
-            key = (local.year, local.month)
-            if key not in months:
-                months[key] = Month(
-                    local.year, local.month, f"{local:%B %Y}", f"archive/{key[0]}/{key[1]:02d}.html"
-                )
-            months[key].posts.append(link)
-        ordered = [months[k] for k in sorted(months, reverse=True)]
-        years: dict[int, list[Month]] = defaultdict(list)
-        for month in ordered:
-            years[month.year].append(month)
-        # Keyed as paginated() keys its pages: months by their posts' content keys.
-        listed = [(year, [month_key(m) for m in in_year]) for year, in_year in years.items()]
-        key = context_key("archive.html", {"title": "Archive", "years": listed})
-        self.page(
-            "archive/index.html", "archive.html", key, title="Archive", years=list(years.items())
-        )
-        self.sitemap_pages["archive/index.html"] = _newest(links)
-        for i, month in enumerate(ordered):
-            newer = ordered[i - 1] if i > 0 else None
-            older = ordered[i + 1] if i + 1 < len(ordered) else None
-            title = f"Stories from {month.label}"
-            shown = {"title": title, "month": month, "newer": newer, "older": older}
-            key = context_key("month.html", {k: month_key(v) for k, v in shown.items()})
-            self.page(
-                month.href,
-                "month.html",
-                key,
-                title=title,
-                month=month,
-                newer=newer,
-                older=older,
-            )
-            self.sitemap_pages[month.href] = _newest(month.posts)
-
     def briefing(self, links: list[PageLink]) -> None:
         """briefing/: a page and an email per day, the latest day and two feeds of days
         (render.briefing); the feeds are written now, unless the days they show are unchanged."""
@@ -727,41 +519,6 @@ class _Site:
                 self.pages += 1
                 self.rendered += 1
 
-    def feed_rows(self, posts: list[Post]) -> list[FeedRow]:
-        """The configured feeds, with their health from the cache when there is one."""
-        cited: dict[str, int] = defaultdict(int)
-        outlets: dict[Any, str] = {}  # an outlet as written -> as compared (a few dozen)
-        for post in posts:
-            names = set()
-            for source in post.meta.get("sources") or []:
-                if isinstance(source, dict):
-                    written = source.get("outlet")
-                    name = outlets.get(written) if isinstance(written, str) else None
-                    if name is None:
-                        name = " ".join(str(written or "").split()).lower()
-                        if isinstance(written, str):
-                            outlets[written] = name
-                    names.add(name)
-            for name in names:
-                cited[name] += 1
-        health = self.feed_health()
-        rows = []
-        for feed in self.config.feeds:
-            name = feed.name or feed.url
-            parts = urlsplit(feed.url)
-            web = parts.scheme in ("http", "https")
-            row = FeedRow(
-                name=name,
-                url=feed.url if web else "",
-                file="" if web else Path(parts.path).name,
-                tags=feed.tags,
-                cited=cited.get(" ".join(name.split()).lower(), 0),
-            )
-            if health is not None:
-                row.last_success, row.failures, row.this_week = health[feed.url]
-            rows.append(row)
-        return rows
-
     def feed_health(self) -> dict[str, tuple[datetime | None, int, int]] | None:
         """Feed URL -> (last success, failures in a row, articles this week) from the cache,
         read once per build; None without a cache (or one that cannot be read)."""
@@ -774,58 +531,6 @@ class _Site:
             except (sqlite3.Error, OSError, ValueError) as exc:
                 self.problems.append(f"sources page: feed health not shown: {exc}")
         return self._health
-
-    def _site_path(self) -> str:
-        """The path of the site's root on its host ("/" or "/news/"), for pages served at any
-        depth."""
-        path = urlsplit(self.config.site.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
-    def _absolute(self, path: str) -> str:
-        return self.config.site.base_url.rstrip("/") + "/" + path
-
-    def _image_url(self, link: PageLink) -> str:
-        """The image for link previews (Open Graph, JSON-LD): the site's own copy if any, else
-        the source's URL. Previews are fetched by the sharing service, not the reader."""
-        if link.image:
-            return self._absolute(link.image)
-        return web_url(link.meta.get("image"))
-
-    def _news_article(self, link: PageLink) -> dict[str, Any]:
-        """schema.org NewsArticle for the post page's JSON-LD."""
-        post, site, author = link.post, self.config.site, self.config.author
-        url = self._absolute(link.href)
-        organisation = {"@type": "Organization", "name": author.name, "url": self._absolute("")}
-        data: dict[str, Any] = {
-            "@context": "https://schema.org",
-            "@type": "NewsArticle",
-            "headline": post.title,
-            "description": str(post.meta.get("summary") or ""),
-            "url": url,
-            "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-            "datePublished": iso(post.date),
-            "dateModified": iso(post.updated or post.date),
-            "author": organisation,
-            "publisher": {"@type": "Organization", "name": site.title, "url": self._absolute("")},
-            "inLanguage": site.language,
-            "keywords": post.tags,
-            "citation": _source_urls(post.meta.get("sources")),
-        }
-        image = self._image_url(link)
-        if image:
-            data["image"] = [image]
-        return data
-
-    def _website(self) -> dict[str, Any]:
-        site = self.config.site
-        return {
-            "@context": "https://schema.org",
-            "@type": "WebSite",
-            "name": site.title,
-            "description": site.description,
-            "url": self._absolute(""),
-            "inLanguage": site.language,
-        }
 
     def page(
         self,
@@ -845,19 +550,6 @@ class _Site:
             key = digest(self.inputs, template, key)
         self.files[href] = key
         self.jobs.append(Job(href, template, context, key, make, body))
-
-    def _post_context(self, link: PageLink) -> Callable[[], dict[str, Any]]:
-        def make() -> dict[str, Any]:
-            return {
-                "page": link,
-                "title": link.post.title,
-                "description": link.meta.get("summary") or link.post.title,
-                "og_type": "article",
-                "image_url": self._image_url(link),
-                "json_ld": self._news_article(link),
-            }
-
-        return make
 
     def _reuse_files(self, hrefs: list[str], key: str, *, with_inputs: bool = False) -> bool:
         """Record `hrefs` as made from `key` (with the inputs key, unless `with_inputs` says it
@@ -928,8 +620,8 @@ class _Site:
             "writer": self.config.writer,
             "root": "../" * depth,
             "href": job.href,
-            "canonical": self._absolute(job.href),
-            "absolute": self._absolute,
+            "canonical": self.contexts.absolute(job.href),
+            "absolute": self.contexts.absolute,
             "now": self.now,
             "description": site.description,
             "og_type": "website",
@@ -986,17 +678,3 @@ def _shown_key(link: PageLink, versions: dict[str, str]) -> str:
     sources = link.meta.get("sources")
     ids = [s.get("id") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
     return digest(key, [versions.get(i, "") if isinstance(i, str) else "" for i in ids])
-
-
-def _newest(links: list[PageLink]) -> datetime | None:
-    times = [lk.post.updated or lk.post.date for lk in links]
-    return max((t for t in times if t is not None), default=None)
-
-
-def _source_urls(sources: Any) -> list[str]:
-    found: list[str] = []
-    for source in sources if isinstance(sources, list) else []:
-        url = web_url(source.get("url")) if isinstance(source, dict) else ""
-        if url and url not in found:
-            found.append(url)
-    return found
