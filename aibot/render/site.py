@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
 import uuid
@@ -33,7 +31,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,11 +68,11 @@ from aibot.render.search import (
     shard_count,
     shard_of,
 )
+from aibot.render.staging import Staging
 from aibot.render.swap import (
     current_umask,
     holds_only,
     link_all,
-    link_file,
     remove_leftovers,
     remove_tree,
     swap_in,
@@ -171,7 +168,7 @@ def _build_site(
     staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a site is for serving
     # The new site starts as the last one made of hard links (`cp -al`, in its own process
     # while this one reads the posts); every file made again replaces its link (see _Site).
-    site.linking = link_all(output, staging) if intact else None
+    site.staging.linking = link_all(output, staging) if intact else None
     holders = holders_file(config.paths.cache)
     posts, errors = load_posts(
         config.posts_dir, index=config.posts_index, listing=listing, holders=holders
@@ -193,7 +190,7 @@ def _build_site(
     whole = site.whole_key(visible, feeds, drafts=drafts, future=future)
     valid_until = next_change(posts, now, drafts=drafts, future=future)
     if intact and last.whole == whole and not errors:
-        site.await_links()
+        site.staging.await_links()
         remove_tree(staging)
         last.quick, last.valid_until = quick, valid_until
         last.scheduled, last.next_scheduled = len(scheduled), iso(report.next_scheduled)
@@ -202,10 +199,10 @@ def _build_site(
         return _unchanged(report, last, site, started)
 
     try:
-        site.out = staging
+        site.staging.out = staging
         site.render_all(visible, feeds)
-        report.pages = site.pages
-        report.rendered = site.rendered
+        report.pages = site.staging.pages
+        report.rendered = site.staging.rendered
         report.problems.extend(site.problems)
         search = site.search_result()
         report.search_seconds = search.seconds
@@ -218,7 +215,7 @@ def _build_site(
             site.written.fail()  # no more pages come: it stops after the shard it is on
             with contextlib.suppress(Exception):
                 site.search.result()
-        site.await_links()
+        site.staging.await_links()
         shutil.rmtree(staging, ignore_errors=True)
         report.ok = False
         report.problems.append(
@@ -230,9 +227,9 @@ def _build_site(
         # A build with a bad post is not remembered as whole: the next one looks again.
         try:
             if errors:  # the post files' state is not remembered: the next build reads them
-                made = Manifest(build_id, "", site.files)
+                made = Manifest(build_id, "", site.staging.files)
             else:
-                made = Manifest(build_id, whole, site.files, quick, valid_until)
+                made = Manifest(build_id, whole, site.staging.files, quick, valid_until)
             made.posts = len(visible)
             made.scheduled, made.next_scheduled = len(scheduled), iso(report.next_scheduled)
             write_manifest(manifest_file, made)
@@ -298,26 +295,16 @@ class _Site:
     ) -> None:
         self.config = config
         self.pool = RenderPool()  # see build_site
-        self.out = previous  # set to the staging folder before rendering
+        self.staging = Staging(previous, last, inputs)
         self.now = now
         self.inputs = inputs  # build.incremental.inputs_key
-        self.last = last  # what the previous build made
-        self.previous = previous  # the site on disk, whose unchanged files are reused
         self.cache = cache
-        self.pages = 0
-        self.rendered = 0
-        self.files: dict[str, str] = {}  # href -> key of every file this build makes
         self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
         self.jobs: list[Job] = []
-        self._made_dirs: set[str] = set()
         self.problems: list[str] = []
         self._searcher = ThreadPoolExecutor(max_workers=1)
         self.search: Future[SearchReport] | None = None
         self.written = Written()  # which post pages are on disk yet, for the search index
-        # `cp -al` of the last site into the new one (see build_site), and whether it is done:
-        # then every unchanged file is already in place, and a file made again is unlinked first.
-        self.linking: subprocess.Popen[bytes] | None = None
-        self.prelinked = False
         # Pages besides the home page, posts and tags that belong in sitemap.xml: href ->
         # last modified (None: unknown), for build.outputs.write_outputs(pages=...).
         self.sitemap_pages: dict[str, datetime | None] = {}
@@ -332,20 +319,7 @@ class _Site:
         self._searcher.shutdown(wait=True)
         self.cache.close()
         self.texts.close()
-        self.await_links()
-
-    def await_links(self) -> None:
-        """Wait for the last site's links (build_site starts them); if they failed, start from
-        an empty folder, each unchanged file then linked as it is reused."""
-        if self.linking is None:
-            return
-        linked = self.linking.wait() == 0
-        self.linking = None
-        if linked:
-            self.prelinked = True
-        elif self.out != self.previous:
-            for child in self.out.iterdir():
-                remove_tree(child) if child.is_dir() else child.unlink()
+        self.staging.await_links()
 
     def search_result(self) -> SearchReport:
         """Wait for the search index; the last site's index, moved aside for it, goes."""
@@ -354,15 +328,15 @@ class _Site:
         try:
             return self.search.result()
         finally:
-            remove_tree(self.out / _LAST_SEARCH)
+            remove_tree(self.staging.out / _LAST_SEARCH)
 
     def _index(self, previous: Path | None) -> SearchReport:
         self.written.wait(())  # until the render workers are forked: none forks with this busy
         return index_site(
-            self.out,
+            self.staging.out,
             previous=previous,
             pages=self.search_pages,
-            move=previous == self.out / _LAST_SEARCH,
+            move=previous == self.staging.out / _LAST_SEARCH,
             written=self.written.wait,
         )
 
@@ -420,14 +394,15 @@ class _Site:
             )
             # What search indexes is the article alone, which related posts are not part of.
             self.search_pages[link.href] = digest(self.inputs, link.content_key)
-        self.await_links()
-        previous = self.previous if self.previous.is_dir() else None
-        if self.prelinked and (self.out / BUNDLE).is_dir():
+        new = self.staging
+        new.await_links()
+        previous = new.previous if new.previous.is_dir() else None
+        if new.prelinked and (new.out / BUNDLE).is_dir():
             # The last index came along with the links: moved aside, its shards are moved back
             # where they still hold, and the rest goes (see search_result).
-            previous = self.out / _LAST_SEARCH
+            previous = new.out / _LAST_SEARCH
             previous.mkdir()
-            (self.out / BUNDLE).rename(previous / BUNDLE)
+            (new.out / BUNDLE).rename(previous / BUNDLE)
         # Search indexes the post pages (Pagefind, in its own processes) shard by shard as they
         # are written, while this process and its workers write every other page and the feeds.
         self.search = self._searcher.submit(self._index, previous)
@@ -469,21 +444,21 @@ class _Site:
         self.page("404.html", "404.html", title="Page not found", root=self.contexts.site_path())
         self._render_jobs()
         written = write_outputs(
-            self.out,
+            new.out,
             links,
             {k: (tag_names[k], v) for k, v in tags.items()},
             self.config,
             self.now,
             full_content=self.config.site.feed_full_content,
             pages=self.sitemap_pages,
-            write=self._write_output,
-            reuse=self._reuse_files,
+            write=new.write_output,
+            reuse=new.reuse,
         )
-        self.pages += written
-        self.rendered += written
-        self._copy_static()
-        if self.prelinked:
-            self._remove_stale()
+        new.pages += written
+        new.rendered += written
+        new.copy_static(self.config.paths.templates)
+        if new.prelinked:
+            new.remove_stale()
         # The HTML cache is saved meanwhile too: it holds what was converted, built or not.
         # Bodies no post has any more are deleted once they are a fifth of it (an edit leaves
         # one behind; pruning costs a digest of every body).
@@ -513,11 +488,12 @@ class _Site:
             self.page(page.href, page.template, page.key, **page.context)
             if page.modified is not None:
                 self.sitemap_pages[page.href] = page.modified
-        if not self._reuse_files(list(FEEDS), feed_key(days, self.now)):
+        new = self.staging
+        if not new.reuse(list(FEEDS), feed_key(days, self.now)):
             for href, text in briefing_feeds(days, self.config, self.now).items():
-                self._write_output(href, text)
-                self.pages += 1
-                self.rendered += 1
+                new.write_output(href, text)
+                new.pages += 1
+                new.rendered += 1
 
     def feed_health(self) -> dict[str, tuple[datetime | None, int, int]] | None:
         """Feed URL -> (last success, failures in a row, articles this week) from the cache,
@@ -548,39 +524,8 @@ class _Site:
             key = digest(self.inputs, context_key(template, context))
         else:
             key = digest(self.inputs, template, key)
-        self.files[href] = key
+        self.staging.files[href] = key
         self.jobs.append(Job(href, template, context, key, make, body))
-
-    def _reuse_files(self, hrefs: list[str], key: str, *, with_inputs: bool = False) -> bool:
-        """Record `hrefs` as made from `key` (with the inputs key, unless `with_inputs` says it
-        has it); hard-link them from the last build when it made them from the same key (True),
-        else leave them to be made (False)."""
-        key = key if with_inputs else digest(self.inputs, key)
-        for href in hrefs:
-            self.files[href] = key
-        if not all(self.last.files.get(href) == key for href in hrefs):
-            return False
-        if self.prelinked:  # already in place
-            self.pages += len(hrefs)
-            return True
-        old, new = str(self.previous), str(self.out)
-        try:
-            for href in hrefs:
-                link_file(f"{old}/{href}", f"{new}/{href}")
-        except OSError:
-            # Never leave a link to be written through: that would change the last site.
-            for href in hrefs:
-                (self.out / href).unlink(missing_ok=True)
-            return False
-        self.pages += len(hrefs)
-        return True
-
-    def _write_output(self, href: str, text: str) -> None:
-        """A feed, sitemap or robots.txt that write_outputs made this time."""
-        self.files.setdefault(href, "")  # sitemaps are cheap: made every time, keyed by nothing
-        target = self.out / href
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_new(target, text)
 
     def _render_jobs(self, written: Written | None = None) -> None:
         """Render the pages whose keys changed, in worker processes when there are many; the
@@ -594,20 +539,8 @@ class _Site:
             raise
 
     def _render_todo(self, written: Written) -> None:
-        self.await_links()
-        if self.prelinked:  # the last build's pages are in place: those with the same key stay
-            made = self.last.files
-            todo = [job for job in self.jobs if made.get(job.href) != job.key]
-            self.pages += len(self.jobs) - len(todo)
-        else:
-            todo = [
-                job
-                for job in self.jobs
-                if not self._reuse_files([job.href], job.key, with_inputs=True)
-            ]
+        todo = self.staging.to_make(self.jobs)
         self.jobs = []
-        self.pages += len(todo)
-        self.rendered += len(todo)
         self.pool.render(todo, self._render, written, self.cache)
 
     def _render(self, job: Job) -> None:
@@ -630,43 +563,7 @@ class _Site:
         }
         values.update(job.make() if job.make else job.context)
         html = self.env.get_template(job.template).render(**values)
-        target = f"{self.out}/{job.href}"
-        folder = os.path.dirname(target)
-        if folder not in self._made_dirs:
-            os.makedirs(folder, exist_ok=True)
-            self._made_dirs.add(folder)
-        if self.prelinked:  # a link to the last site's page: never written through
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)
-        with open(target, "w", encoding="utf-8") as file:
-            file.write(html)
-
-    def _copy_static(self) -> None:
-        target = self.out / "static"
-        if self.prelinked:  # copying over the links would write through them
-            remove_tree(target)
-        theme = resources.files("aibot") / "theme" / "static"
-        with resources.as_file(theme) as folder:
-            shutil.copytree(folder, target)
-        own = self.config.paths.templates / "static"
-        if own.is_dir():
-            shutil.copytree(own, target, dirs_exist_ok=True)
-        for path in target.rglob("*"):  # listed, so a file deleted by hand is noticed
-            if path.is_file():
-                self.files.setdefault(path.relative_to(self.out).as_posix(), "")
-
-    def _remove_stale(self) -> None:
-        """Delete the files the last site had and this one has not (a post or tag gone), and
-        the folders that leaves empty."""
-        folders = set()
-        for href in self.last.files.keys() - self.files.keys():
-            with contextlib.suppress(FileNotFoundError):
-                (self.out / href).unlink()
-            folders.update(Path(href).parents)
-        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
-            if folder.parts:
-                with contextlib.suppress(OSError):  # not empty
-                    (self.out / folder).rmdir()
+        self.staging.write_page(job.href, html)
 
 
 def _shown_key(link: PageLink, versions: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -167,7 +168,7 @@ def _linked_then_failed(link_all: Any) -> Any:
     def run(site: Path, staging: Path) -> Any:
         done = link_all(site, staging)
         assert done is not None and done.wait() == 0
-        return render.subprocess.Popen(["false"])
+        return subprocess.Popen(["false"])
 
     return run
 
