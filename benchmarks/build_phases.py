@@ -24,7 +24,7 @@ from build import make_posts, write_site
 import aibot.posts.index
 import aibot.posts.related
 from aibot.config import load_config
-from aibot.render import search
+from aibot.render import indexing, search
 from aibot.render import site as render
 
 SPENT: dict[str, float] = defaultdict(float)
@@ -47,7 +47,7 @@ def timed(owner: Any, name: str, label: str, kind: Callable[..., str] | None = N
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     aibot.posts.index.POOL_FROM = 10**9  # no worker processes (and processes=1 below)
-    render.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
+    indexing.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
     timed(render, "load_posts", "reading posts")
     timed(render, "markdown_to_html", "pages: posts, inside: Markdown to HTML")
     timed(aibot.posts.related.RelatedIndex, "reason", "pages: posts, inside: related reasons")

@@ -1,4 +1,5 @@
-"""The related cards under a post: its own `related:` list, filled up by Neighbours."""
+"""The related cards under a post: its own `related:` list (an old slug standing for the post it
+forwards to), filled up by Neighbours."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import itertools
 from collections import defaultdict
 
+from aibot.posts.files import old_slugs
 from aibot.posts.related import RELATED_COUNT
 from aibot.render.context import PageLink
 from aibot.render.pages import tag_slug
@@ -102,3 +104,15 @@ class Neighbours:
 
 def _when(link: PageLink) -> float:
     return link.post.date.timestamp() if link.post.date else float("-inf")
+
+
+def alias_links(links: list[PageLink]) -> dict[str, PageLink]:
+    """Old slug -> the post it forwards to (`posts.old_slugs`); a live post's slug is never
+    an alias."""
+    live = {link.post.slug for link in links}
+    found: dict[str, PageLink] = {}
+    for link in links:
+        for alias in old_slugs(link.post):
+            if alias not in live:
+                found.setdefault(alias, link)
+    return found

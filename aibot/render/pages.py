@@ -12,10 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import jinja2
+
 from aibot.config import Config
 from aibot.posts.slugs import slugify
 from aibot.render.context import Month, PageLink, month_key
 from aibot.render.incremental import context_key
+from aibot.render.pool import Job
 from aibot.render.templates import iso, web_url
 
 # Cards on each page of a topic (the home page shows site.posts_per_page).
@@ -39,13 +42,40 @@ class PageContexts:
         self,
         config: Config,
         zone: ZoneInfo,
+        now: datetime,
+        env: jinja2.Environment,
         page: Callable[..., None],
         sitemap_pages: dict[str, datetime | None],
     ) -> None:
         self.config = config
         self.zone = zone
+        self.now = now
+        self.env = env  # render.templates.environment
         self.page = page
         self.sitemap_pages = sitemap_pages
+
+    def html(self, job: Job) -> str:
+        """The page of `job`: its template rendered with its context on top of what every page
+        is given."""
+        depth = job.href.count("/")
+        site = self.config.site
+        values: dict[str, Any] = {
+            "site": site,
+            "author": self.config.author,
+            "cluster": self.config.cluster,
+            "writer": self.config.writer,
+            "root": "../" * depth,
+            "href": job.href,
+            "canonical": self.absolute(job.href),
+            "absolute": self.absolute,
+            "now": self.now,
+            "description": site.description,
+            "og_type": "website",
+            "image_url": "",
+            "json_ld": None,
+        }
+        values.update(job.make() if job.make else job.context)
+        return self.env.get_template(job.template).render(**values)
 
     def site_path(self) -> str:
         """The path of the site's root on its host ("/" or "/news/"), for pages served at any

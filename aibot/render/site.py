@@ -28,7 +28,6 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts.files import load_posts, old_slugs, post_listing
+from aibot.posts.files import load_posts, post_listing
 from aibot.posts.related import RelatedIndex
 from aibot.posts.slugs import holders_file, save_holders
 from aibot.render.briefing import FEEDS, briefing_days, briefing_feeds, briefing_pages, feed_key
@@ -53,18 +52,17 @@ from aibot.render.incremental import (
     inputs_key,
     post_key,
     read_manifest,
+    shown_key,
     write_manifest,
 )
+from aibot.render.indexing import BackgroundIndex
 from aibot.render.markdown import markdown_to_html
-from aibot.render.neighbours import Neighbours, related_cards
+from aibot.render.neighbours import Neighbours, alias_links, related_cards
 from aibot.render.outputs import NEWS_WINDOW, write_outputs
 from aibot.render.pages import TAG_PAGE_SIZE, PageContexts, tag_slug
 from aibot.render.pool import Job, RenderPool, Written
 from aibot.render.schedule import moment, next_change, scheduled_dates
 from aibot.render.search import (
-    BUNDLE,
-    SearchReport,
-    index_site,
     shard_count,
     shard_of,
 )
@@ -204,17 +202,14 @@ def _build_site(
         report.pages = site.staging.pages
         report.rendered = site.staging.rendered
         report.problems.extend(site.problems)
-        search = site.search_result()
+        search = site.search.result()
         report.search_seconds = search.seconds
         report.problems.extend(search.problems)
         build_id = uuid.uuid4().hex
         write_new(staging / MARKER, build_id + "\n")
         swap_in(staging, output, background=background)
     except Exception as exc:
-        if site.search is not None:  # let Pagefind finish before its folder goes
-            site.written.fail()  # no more pages come: it stops after the shard it is on
-            with contextlib.suppress(Exception):
-                site.search.result()
+        site.search.abandon()  # let Pagefind finish before its folder goes
         site.staging.await_links()
         shutil.rmtree(staging, ignore_errors=True)
         report.ok = False
@@ -267,22 +262,6 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
     return report
 
 
-def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
-    """Old slug -> the post it forwards to (`posts.old_slugs`); a live post's slug is never
-    an alias."""
-    live = {link.post.slug for link in links}
-    found: dict[str, PageLink] = {}
-    for link in links:
-        for alias in old_slugs(link.post):
-            if alias not in live:
-                found.setdefault(alias, link)
-    return found
-
-
-# In the new site while it is built: the last site's search index, whose shards it reuses.
-_LAST_SEARCH = ".last-search"
-
-
 class _Site:
     def __init__(
         self,
@@ -299,46 +278,26 @@ class _Site:
         self.now = now
         self.inputs = inputs  # build.incremental.inputs_key
         self.cache = cache
-        self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
         self.jobs: list[Job] = []
         self.problems: list[str] = []
-        self._searcher = ThreadPoolExecutor(max_workers=1)
-        self.search: Future[SearchReport] | None = None
-        self.written = Written()  # which post pages are on disk yet, for the search index
+        self.search = BackgroundIndex()
         # Pages besides the home page, posts and tags that belong in sitemap.xml: href ->
         # last modified (None: unknown), for build.outputs.write_outputs(pages=...).
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)
-        self.contexts = PageContexts(config, self.zone, self.page, self.sitemap_pages)
+        self.contexts = PageContexts(
+            config, self.zone, now, self.env, self.page, self.sitemap_pages
+        )
         self.texts = SourceTexts(config.cache_file)  # for evidence links (render.evidence)
         self.versions: dict[str, str] = {}  # see whole_key
 
     def close(self) -> None:
         """Let go of the search thread and the HTML cache's and the cache's databases."""
-        self._searcher.shutdown(wait=True)
+        self.search.close()
         self.cache.close()
         self.texts.close()
         self.staging.await_links()
-
-    def search_result(self) -> SearchReport:
-        """Wait for the search index; the last site's index, moved aside for it, goes."""
-        if self.search is None:
-            raise RuntimeError("the site was rendered without starting its search index")
-        try:
-            return self.search.result()
-        finally:
-            remove_tree(self.staging.out / _LAST_SEARCH)
-
-    def _index(self, previous: Path | None) -> SearchReport:
-        self.written.wait(())  # until the render workers are forked: none forks with this busy
-        return index_site(
-            self.staging.out,
-            previous=previous,
-            pages=self.search_pages,
-            move=previous == self.staging.out / _LAST_SEARCH,
-            written=self.written.wait,
-        )
 
     def whole_key(
         self, posts: list[Post], feeds: list[FeedRow], *, drafts: bool, future: bool
@@ -371,9 +330,9 @@ class _Site:
                 link.tags.append((tag, f"tags/{key}.html"))
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
-        keys = {link.post.slug: _shown_key(link, self.versions) for link in links}
+        keys = {link.post.slug: shown_key(link, self.versions) for link in links}
         neighbours = Neighbours(links, tags)
-        aliases = _aliases(links)
+        aliases = alias_links(links)
         for link in links:
             link.shown = related_cards(link, by_slug, aliases, neighbours)
             link.reason = why
@@ -393,20 +352,11 @@ class _Site:
                 body="" if link.body else link.post.body,  # "": not worth preloading
             )
             # What search indexes is the article alone, which related posts are not part of.
-            self.search_pages[link.href] = digest(self.inputs, link.content_key)
-        new = self.staging
-        new.await_links()
-        previous = new.previous if new.previous.is_dir() else None
-        if new.prelinked and (new.out / BUNDLE).is_dir():
-            # The last index came along with the links: moved aside, its shards are moved back
-            # where they still hold, and the rest goes (see search_result).
-            previous = new.out / _LAST_SEARCH
-            previous.mkdir()
-            (new.out / BUNDLE).rename(previous / BUNDLE)
+            self.search.pages[link.href] = digest(self.inputs, link.content_key)
         # Search indexes the post pages (Pagefind, in its own processes) shard by shard as they
         # are written, while this process and its workers write every other page and the feeds.
-        self.search = self._searcher.submit(self._index, previous)
-        self._render_jobs(self.written)
+        self.search.start(self.staging)
+        self._render_jobs(self.search.written)
         for alias, link in aliases.items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
         self.contexts.paginated(
@@ -443,6 +393,7 @@ class _Site:
         self.page("search.html", "search.html", title="Search")
         self.page("404.html", "404.html", title="Page not found", root=self.contexts.site_path())
         self._render_jobs()
+        new = self.staging
         written = write_outputs(
             new.out,
             links,
@@ -544,34 +495,4 @@ class _Site:
         self.pool.render(todo, self._render, written, self.cache)
 
     def _render(self, job: Job) -> None:
-        depth = job.href.count("/")
-        site = self.config.site
-        values: dict[str, Any] = {
-            "site": site,
-            "author": self.config.author,
-            "cluster": self.config.cluster,
-            "writer": self.config.writer,
-            "root": "../" * depth,
-            "href": job.href,
-            "canonical": self.contexts.absolute(job.href),
-            "absolute": self.contexts.absolute,
-            "now": self.now,
-            "description": site.description,
-            "og_type": "website",
-            "image_url": "",
-            "json_ld": None,
-        }
-        values.update(job.make() if job.make else job.context)
-        html = self.env.get_template(job.template).render(**values)
-        self.staging.write_page(job.href, html)
-
-
-def _shown_key(link: PageLink, versions: dict[str, str]) -> str:
-    """The key of what a post's page shows of its file; with evidence links, of the versions of
-    its sources' text in the cache too (they make its text fragments)."""
-    key = post_key(link.post)
-    if not link.body:
-        return key
-    sources = link.meta.get("sources")
-    ids = [s.get("id") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
-    return digest(key, [versions.get(i, "") if isinstance(i, str) else "" for i in ids])
+        self.staging.write_page(job.href, self.contexts.html(job))
