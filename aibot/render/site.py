@@ -105,7 +105,7 @@ def build_site(
 ) -> BuildReport:
     """Render every published post of `config` into `config.paths.output`.
 
-    Only what changed since the last build is rendered (build.incremental); the rest is
+    Only what changed since the last build is rendered (render.incremental); the rest is
     hard-linked from the current site into a new folder, which then replaces it in two renames.
     With `background`, the replaced site is deleted by a process of its own after this returns
     (the command line's choice: its user does not wait for ~6,000 files to go).
@@ -263,6 +263,9 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
 
 
 class _Site:
+    """One build: the pages it lists (render_all, with PageContexts), rendered by its RenderPool
+    into its Staging folder, and indexed for search as they are written (BackgroundIndex)."""
+
     def __init__(
         self,
         config: Config,
@@ -276,13 +279,13 @@ class _Site:
         self.pool = RenderPool()  # see build_site
         self.staging = Staging(previous, last, inputs)
         self.now = now
-        self.inputs = inputs  # build.incremental.inputs_key
+        self.inputs = inputs  # render.incremental.inputs_key
         self.cache = cache
         self.jobs: list[Job] = []
         self.problems: list[str] = []
         self.search = BackgroundIndex()
         # Pages besides the home page, posts and tags that belong in sitemap.xml: href ->
-        # last modified (None: unknown), for build.outputs.write_outputs(pages=...).
+        # last modified (None: unknown), for render.outputs.write_outputs(pages=...).
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)

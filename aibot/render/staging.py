@@ -28,7 +28,7 @@ class Staging:
         self.out = previous  # set to the staging folder before rendering
         self.previous = previous  # the site on disk, whose unchanged files are reused
         self.last = last  # what the previous build made
-        self.inputs = inputs  # build.incremental.inputs_key
+        self.inputs = inputs  # render.incremental.inputs_key
         self.files: dict[str, str] = {}  # href -> key of every file this build makes
         self.pages = 0
         self.rendered = 0
