@@ -24,7 +24,7 @@ from build import make_posts, write_site
 import aibot.posts.index
 import aibot.posts.related
 from aibot.config import load_config
-from aibot.render import search
+from aibot.render import indexing, search
 from aibot.render import site as render
 
 SPENT: dict[str, float] = defaultdict(float)
@@ -46,8 +46,8 @@ def timed(owner: Any, name: str, label: str, kind: Callable[..., str] | None = N
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    render.POOL_FROM = aibot.posts.index.POOL_FROM = 10**9  # no worker processes
-    render.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
+    aibot.posts.index.POOL_FROM = 10**9  # no worker processes (and processes=1 below)
+    indexing.index_site = lambda site, **_: search.SearchReport(output=site, ok=True)
     timed(render, "load_posts", "reading posts")
     timed(render, "markdown_to_html", "pages: posts, inside: Markdown to HTML")
     timed(aibot.posts.related.RelatedIndex, "reason", "pages: posts, inside: related reasons")
@@ -57,7 +57,7 @@ def main() -> None:
         root = Path(folder) / "site"
         write_site(root, make_posts(count))
         started = time.process_time()
-        report = render.build_site(load_config(root / "aibot.yaml"))
+        report = render.build_site(load_config(root / "aibot.yaml"), processes=1)
         total = time.process_time() - started
     print(f"{report.pages} pages from {count} posts, one process, no search: {total:.2f} CPU-s")
     for label, seconds in sorted(SPENT.items()):

@@ -28,13 +28,16 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from aibot.config import Config
 from aibot.models import Post
 from aibot.support.files import replace_bytes
+
+if TYPE_CHECKING:
+    from aibot.render.context import PageLink
 
 VERSION = 2
 MARKER = ".aibot-build"  # in the site: the id of the build that made it
@@ -307,3 +310,14 @@ class HtmlCache:
                 break
         self._broken = True  # built without the cache this time
         return None
+
+
+def shown_key(link: PageLink, versions: dict[str, str]) -> str:
+    """The key of what a post's page shows of its file; with evidence links, of the versions of
+    its sources' text in the cache too (they make its text fragments)."""
+    key = post_key(link.post)
+    if not link.body:
+        return key
+    sources = link.meta.get("sources")
+    ids = [s.get("id") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+    return digest(key, [versions.get(i, "") if isinstance(i, str) else "" for i in ids])

@@ -4,8 +4,8 @@
                   pages=None, write=None) -> int   # the number of files written
 
 `links` are the published posts as PageLinks (render.py), newest first, each with its sanitised
-`.html` and its `.tags`; `tags` maps a tag's file name (render.tag_slug) to (tag name, its links,
-newest first). It writes, relative to the site root `out`:
+`.html` and its `.tags`; `tags` maps a tag's file name (render.pages.tag_slug) to (tag name, its
+links, newest first). It writes, relative to the site root `out`:
 
     atom.xml, rss.xml, feed.json              the whole site: Atom 1.0, RSS 2.0, JSON Feed 1.1
     tags/<slug>.atom.xml, tags/<slug>.rss.xml  one Atom and one RSS feed per tag

@@ -20,39 +20,29 @@ static/.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-import hashlib
-import itertools
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aibot.config import Config
 from aibot.models import Post
-from aibot.posts.files import load_posts, old_slugs, post_listing
-from aibot.posts.related import RELATED_COUNT, RelatedIndex
-from aibot.posts.slugs import holders_file, save_holders, slugify
+from aibot.posts.files import load_posts, post_listing
+from aibot.posts.related import RelatedIndex
+from aibot.posts.slugs import holders_file, save_holders
 from aibot.render.briefing import FEEDS, briefing_days, briefing_feeds, briefing_pages, feed_key
-from aibot.render.context import FeedRow, Month, PageLink, month_key
+from aibot.render.context import FeedRow, PageLink
 from aibot.render.evidence import SourceTexts, body_with_evidence, has_evidence
-from aibot.render.feed_health import feed_health
+from aibot.render.feed_health import feed_health, feed_rows
 from aibot.render.incremental import (
     MARKER,
     HtmlCache,
@@ -62,29 +52,31 @@ from aibot.render.incremental import (
     inputs_key,
     post_key,
     read_manifest,
+    shown_key,
     write_manifest,
 )
+from aibot.render.indexing import BackgroundIndex
 from aibot.render.markdown import markdown_to_html
+from aibot.render.neighbours import Neighbours, alias_links, related_cards
 from aibot.render.outputs import NEWS_WINDOW, write_outputs
+from aibot.render.pages import TAG_PAGE_SIZE, PageContexts, tag_slug
+from aibot.render.pool import Job, RenderPool, Written
+from aibot.render.schedule import moment, next_change, scheduled_dates
 from aibot.render.search import (
-    BUNDLE,
-    SearchReport,
-    index_site,
     shard_count,
     shard_of,
 )
+from aibot.render.staging import Staging
 from aibot.render.swap import (
     current_umask,
     holds_only,
     link_all,
-    link_file,
     remove_leftovers,
     remove_tree,
     swap_in,
     write_new,
 )
-from aibot.render.templates import environment, iso, local_image, web_url
-from aibot.support.workers import die_with_parent
+from aibot.render.templates import environment, iso, local_image
 
 
 @dataclass
@@ -113,12 +105,12 @@ def build_site(
 ) -> BuildReport:
     """Render every published post of `config` into `config.paths.output`.
 
-    Only what changed since the last build is rendered (build.incremental); the rest is
+    Only what changed since the last build is rendered (render.incremental); the rest is
     hard-linked from the current site into a new folder, which then replaces it in two renames.
     With `background`, the replaced site is deleted by a process of its own after this returns
     (the command line's choice: its user does not wait for ~6,000 files to go).
     `processes` render the pages in that many worker processes (1: in this one); by default one
-    per core, at most 8, once there are POOL_FROM pages or more to render (Linux only).
+    per core, at most 8, once there are render.pool.POOL_FROM pages or more to render (Linux only).
     """
     with _collector_paused():
         return _build_site(
@@ -161,20 +153,20 @@ def _build_site(
     last = read_manifest(manifest_file, output) if output.is_dir() else Manifest()
     cache = HtmlCache(state / "html.sqlite", markdown_to_html)
     site = _Site(config, now, inputs_key(config, now), last, output, cache)
-    site.processes = processes
+    site.pool = RenderPool(processes)
     # Nothing to do when no post file, template or setting changed and no post has come of
     # age or left the news window since: checked from file times alone, no post is read.
     listing = post_listing(config.posts_dir) if config.posts_dir.is_dir() else []
     quick = digest(site.inputs, drafts, future, repr((listing, site.feed_health())))
     intact = bool(last.build_id) and holds_only(output, last.files)
-    if intact and last.quick == quick and now < _moment(last.valid_until):
+    if intact and last.quick == quick and now < moment(last.valid_until):
         return _unchanged(report, last, site, started)
 
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a site is for serving
     # The new site starts as the last one made of hard links (`cp -al`, in its own process
     # while this one reads the posts); every file made again replaces its link (see _Site).
-    site.linking = link_all(output, staging) if intact else None
+    site.staging.linking = link_all(output, staging) if intact else None
     holders = holders_file(config.paths.cache)
     posts, errors = load_posts(
         config.posts_dir, index=config.posts_index, listing=listing, holders=holders
@@ -190,13 +182,13 @@ def _build_site(
     ]  # fmt: skip
     visible.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
     report.posts = len(visible)
-    scheduled = _scheduled(posts, now, drafts=drafts, future=future)
+    scheduled = scheduled_dates(posts, now, drafts=drafts, future=future)
     report.scheduled, report.next_scheduled = len(scheduled), min(scheduled, default=None)
-    feeds = site.feed_rows(visible)
+    feeds = feed_rows(config, visible, site.feed_health())
     whole = site.whole_key(visible, feeds, drafts=drafts, future=future)
-    valid_until = _valid_until(posts, now, drafts=drafts, future=future)
+    valid_until = next_change(posts, now, drafts=drafts, future=future)
     if intact and last.whole == whole and not errors:
-        site.await_links()
+        site.staging.await_links()
         remove_tree(staging)
         last.quick, last.valid_until = quick, valid_until
         last.scheduled, last.next_scheduled = len(scheduled), iso(report.next_scheduled)
@@ -205,23 +197,20 @@ def _build_site(
         return _unchanged(report, last, site, started)
 
     try:
-        site.out = staging
+        site.staging.out = staging
         site.render_all(visible, feeds)
-        report.pages = site.pages
-        report.rendered = site.rendered
+        report.pages = site.staging.pages
+        report.rendered = site.staging.rendered
         report.problems.extend(site.problems)
-        search = site.search_result()
+        search = site.search.result()
         report.search_seconds = search.seconds
         report.problems.extend(search.problems)
         build_id = uuid.uuid4().hex
         write_new(staging / MARKER, build_id + "\n")
         swap_in(staging, output, background=background)
     except Exception as exc:
-        if site.search is not None:  # let Pagefind finish before its folder goes
-            site.written.fail()  # no more pages come: it stops after the shard it is on
-            with contextlib.suppress(Exception):
-                site.search.result()
-        site.await_links()
+        site.search.abandon()  # let Pagefind finish before its folder goes
+        site.staging.await_links()
         shutil.rmtree(staging, ignore_errors=True)
         report.ok = False
         report.problems.append(
@@ -233,9 +222,9 @@ def _build_site(
         # A build with a bad post is not remembered as whole: the next one looks again.
         try:
             if errors:  # the post files' state is not remembered: the next build reads them
-                made = Manifest(build_id, "", site.files)
+                made = Manifest(build_id, "", site.staging.files)
             else:
-                made = Manifest(build_id, whole, site.files, quick, valid_until)
+                made = Manifest(build_id, whole, site.staging.files, quick, valid_until)
             made.posts = len(visible)
             made.scheduled, made.next_scheduled = len(scheduled), iso(report.next_scheduled)
             write_manifest(manifest_file, made)
@@ -266,166 +255,17 @@ def _unchanged(report: BuildReport, last: Manifest, site: _Site, started: float)
     report.unchanged = True
     report.posts = last.posts
     report.scheduled = last.scheduled
-    report.next_scheduled = _moment(last.next_scheduled) if last.next_scheduled else None
+    report.next_scheduled = moment(last.next_scheduled) if last.next_scheduled else None
     report.pages = sum(1 for href in last.files if not href.startswith("static/"))
     report.problems.extend(site.problems)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _scheduled(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> list[datetime]:
-    """The dates of the posts left out because they are dated after `now` (none with
-    `future`; drafts only with `drafts`, as they are left out anyway)."""
-    if future:
-        return []
-    return [
-        p.date for p in posts if p.date is not None and p.date > now and (drafts or not p.is_draft)
-    ]
-
-
-def _valid_until(posts: list[Post], now: datetime, *, drafts: bool, future: bool) -> str:
-    """The next moment the site changes with no file changing: a future post comes of age, or
-    a post leaves the news sitemap's window; "" for never."""
-    moments = []
-    for post in posts:
-        if post.date is None or (post.is_draft and not drafts):
-            continue
-        if post.date > now and not future:
-            moments.append(post.date)
-        if post.date + NEWS_WINDOW > now:
-            moments.append(post.date + NEWS_WINDOW)
-    return min(moments).isoformat() if moments else ""
-
-
-def _moment(text: str) -> datetime:
-    """A manifest's `valid_until` as a time (never: the far future)."""
-    if not text:
-        return datetime.max.replace(tzinfo=UTC)
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-
-
-def _aliases(links: list[PageLink]) -> dict[str, PageLink]:
-    """Old slug -> the post it forwards to (`posts.old_slugs`); a live post's slug is never
-    an alias."""
-    live = {link.post.slug for link in links}
-    found: dict[str, PageLink] = {}
-    for link in links:
-        for alias in old_slugs(link.post):
-            if alias not in live:
-                found.setdefault(alias, link)
-    return found
-
-
-@functools.lru_cache(maxsize=4096)
-def tag_slug(tag: str) -> str:
-    """A tag's file name: its ASCII slug, or a short hash for tags with no Latin letters."""
-    if any(c.isascii() and c.isalnum() for c in tag):
-        return slugify(tag)
-    return "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:10]
-
-
-# In the new site while it is built: the last site's search index, whose shards it reuses.
-_LAST_SEARCH = ".last-search"
-
-
-class _Neighbours:
-    """The posts a build adds to a short `related:` list: those of the same story first, then
-    those sharing the most topics, newer before older (so an old post links forward to what came
-    after it), nearest in time first; with nothing shared, the nearest newer posts.
-
-    This looks at stories, topics and dates only, never at the text of the whole site, so a
-    post's fill-ups change only when one of those does (the write stage chooses by text, see
-    aibot.posts.related)."""
-
-    def __init__(self, links: list[PageLink], topics: dict[str, list[PageLink]]) -> None:
-        self.links = links  # newest first, as build_site sorts them
-        self.topics = topics  # tag slug -> its posts, as the topic pages list them
-
-    # Made the first time a post needs a fill-up: most posts list enough related posts.
-    @functools.cached_property
-    def order(self) -> list[PageLink]:
-        """Oldest first."""
-        if all(link.post.date is not None for link in self.links):
-            return self.links[::-1]  # sorted by (date, slug) already, newest first
-        return sorted(self.links, key=lambda lk: (_when(lk), lk.post.slug))
-
-    @functools.cached_property
-    def position(self) -> dict[str, int]:
-        return {link.post.slug: i for i, link in enumerate(self.order)}
-
-    @functools.cached_property
-    def by_key(self) -> dict[str, list[PageLink]]:
-        found: dict[str, list[PageLink]] = defaultdict(list)
-        found.update((f"#{key}", members) for key, members in self.topics.items())
-        for link in self.links:
-            generator = link.meta.get("generator")
-            if isinstance(generator, dict) and generator.get("story"):
-                found[f"story:{generator['story']}"].append(link)
-        return found
-
-    @staticmethod
-    def _keys(link: PageLink) -> set[str]:
-        keys = {f"#{tag_slug(tag)}" for tag in link.post.tags}
-        generator = link.meta.get("generator")
-        if isinstance(generator, dict) and generator.get("story"):
-            keys.add(f"story:{generator['story']}")
-        return keys
-
-    def closest(self, link: PageLink, count: int, taken: set[str]) -> list[str]:
-        mine = self._keys(link)
-        shared: dict[str, int] = defaultdict(int)
-        for key in mine:
-            weight = 10 if key.startswith("story:") else 1
-            for other in self.by_key[key]:
-                shared[other.post.slug] += weight
-        here = self.position[link.post.slug]
-        taken = taken | {link.post.slug}
-
-        def rank(slug: str) -> tuple[int, int, int, str]:
-            distance = self.position[slug] - here
-            return (-shared.get(slug, 0), distance < 0, abs(distance), slug)
-
-        found = sorted((s for s in shared if s not in taken), key=rank)[:count]
-        # Too few sharing anything: the nearest newer posts, then the nearest older ones.
-        if len(found) < count:
-            newer, older = range(here + 1, len(self.order)), range(here - 1, -1, -1)
-            for at in itertools.chain(newer, older):
-                slug = self.order[at].post.slug
-                if slug not in taken and slug not in found:
-                    found.append(slug)
-                    if len(found) == count:
-                        break
-        return found
-
-
-def _when(link: PageLink) -> float:
-    return link.post.date.timestamp() if link.post.date else float("-inf")
-
-
-@dataclass
-class _Job:
-    """One page to render: its file, template and context, and the key of all three."""
-
-    href: str
-    template: str
-    context: dict[str, Any]
-    key: str
-    make: Callable[[], dict[str, Any]] | None = None  # makes `context` when it is rendered
-    body: str = ""  # a post page's Markdown, whose HTML it shows
-
-
-# Cards on each page of a topic (the home page shows site.posts_per_page).
-TAG_PAGE_SIZE = 20
-# Below this many pages to render, starting worker processes costs more than it saves.
-POOL_FROM = 200
-# The jobs and the site a forked worker renders; set just before the pool starts.
-_WORK: tuple[_Site, list[_Job]] | None = None
-
-
 class _Site:
+    """One build: the pages it lists (render_all, with PageContexts), rendered by its RenderPool
+    into its Staging folder, and indexed for search as they are written (BackgroundIndex)."""
+
     def __init__(
         self,
         config: Config,
@@ -436,73 +276,31 @@ class _Site:
         cache: HtmlCache,
     ) -> None:
         self.config = config
-        self.processes: int | None = None  # see build_site
-        self.out = previous  # set to the staging folder before rendering
+        self.pool = RenderPool()  # see build_site
+        self.staging = Staging(previous, last, inputs)
         self.now = now
-        self.inputs = inputs  # build.incremental.inputs_key
-        self.last = last  # what the previous build made
-        self.previous = previous  # the site on disk, whose unchanged files are reused
+        self.inputs = inputs  # render.incremental.inputs_key
         self.cache = cache
-        self.pages = 0
-        self.rendered = 0
-        self.files: dict[str, str] = {}  # href -> key of every file this build makes
-        self.search_pages: dict[str, str] = {}  # post page href -> key, for search.index_site
-        self.jobs: list[_Job] = []
-        self._made_dirs: set[str] = set()
+        self.jobs: list[Job] = []
         self.problems: list[str] = []
-        self._searcher = ThreadPoolExecutor(max_workers=1)
-        self.search: Future[SearchReport] | None = None
-        self.written = _Written()  # which post pages are on disk yet, for the search index
-        # `cp -al` of the last site into the new one (see build_site), and whether it is done:
-        # then every unchanged file is already in place, and a file made again is unlinked first.
-        self.linking: subprocess.Popen[bytes] | None = None
-        self.prelinked = False
+        self.search = BackgroundIndex()
         # Pages besides the home page, posts and tags that belong in sitemap.xml: href ->
-        # last modified (None: unknown), for build.outputs.write_outputs(pages=...).
+        # last modified (None: unknown), for render.outputs.write_outputs(pages=...).
         self.sitemap_pages: dict[str, datetime | None] = {}
         self.env = environment(config)
         self.zone = ZoneInfo(config.site.timezone)
+        self.contexts = PageContexts(
+            config, self.zone, now, self.env, self.page, self.sitemap_pages
+        )
         self.texts = SourceTexts(config.cache_file)  # for evidence links (render.evidence)
         self.versions: dict[str, str] = {}  # see whole_key
 
     def close(self) -> None:
         """Let go of the search thread and the HTML cache's and the cache's databases."""
-        self._searcher.shutdown(wait=True)
+        self.search.close()
         self.cache.close()
         self.texts.close()
-        self.await_links()
-
-    def await_links(self) -> None:
-        """Wait for the last site's links (build_site starts them); if they failed, start from
-        an empty folder, each unchanged file then linked as it is reused."""
-        if self.linking is None:
-            return
-        linked = self.linking.wait() == 0
-        self.linking = None
-        if linked:
-            self.prelinked = True
-        elif self.out != self.previous:
-            for child in self.out.iterdir():
-                remove_tree(child) if child.is_dir() else child.unlink()
-
-    def search_result(self) -> SearchReport:
-        """Wait for the search index; the last site's index, moved aside for it, goes."""
-        if self.search is None:
-            raise RuntimeError("the site was rendered without starting its search index")
-        try:
-            return self.search.result()
-        finally:
-            remove_tree(self.out / _LAST_SEARCH)
-
-    def _index(self, previous: Path | None) -> SearchReport:
-        self.written.wait(())  # until the render workers are forked: none forks with this busy
-        return index_site(
-            self.out,
-            previous=previous,
-            pages=self.search_pages,
-            move=previous == self.out / _LAST_SEARCH,
-            written=self.written.wait,
-        )
+        self.staging.await_links()
 
     def whole_key(
         self, posts: list[Post], feeds: list[FeedRow], *, drafts: bool, future: bool
@@ -535,11 +333,11 @@ class _Site:
                 link.tags.append((tag, f"tags/{key}.html"))
         # Reasons need no index of every post: an empty one works them out from the two posts.
         why = RelatedIndex(()).reason
-        keys = {link.post.slug: _shown_key(link, self.versions) for link in links}
-        neighbours = _Neighbours(links, tags)
-        aliases = _aliases(links)
+        keys = {link.post.slug: shown_key(link, self.versions) for link in links}
+        neighbours = Neighbours(links, tags)
+        aliases = alias_links(links)
         for link in links:
-            link.shown = self._related(link, by_slug, aliases, neighbours)
+            link.shown = related_cards(link, by_slug, aliases, neighbours)
             link.reason = why
             link.content_key = digest(repr((keys[link.post.slug], link.href, link.tags)))
         for link in links:
@@ -553,28 +351,22 @@ class _Site:
                 link.href,
                 "post.html",
                 key=link.build_key,
-                make=self._post_context(link),
+                make=self.contexts.post_context(link),
                 body="" if link.body else link.post.body,  # "": not worth preloading
             )
             # What search indexes is the article alone, which related posts are not part of.
-            self.search_pages[link.href] = digest(self.inputs, link.content_key)
-        self.await_links()
-        previous = self.previous if self.previous.is_dir() else None
-        if self.prelinked and (self.out / BUNDLE).is_dir():
-            # The last index came along with the links: moved aside, its shards are moved back
-            # where they still hold, and the rest goes (see search_result).
-            previous = self.out / _LAST_SEARCH
-            previous.mkdir()
-            (self.out / BUNDLE).rename(previous / BUNDLE)
+            self.search.pages[link.href] = digest(self.inputs, link.content_key)
         # Search indexes the post pages (Pagefind, in its own processes) shard by shard as they
         # are written, while this process and its workers write every other page and the feeds.
-        self.search = self._searcher.submit(self._index, previous)
-        self._render_jobs(self.written)
+        self.search.start(self.staging)
+        self._render_jobs(self.search.written)
         for alias, link in aliases.items():
             self.page(f"posts/{alias}.html", "redirect.html", target=link, title=link.post.title)
-        self.paginated("index.html", "page/{n}.html", links, title="", json_ld=self._website())
+        self.contexts.paginated(
+            "index.html", "page/{n}.html", links, title="", json_ld=self.contexts.website()
+        )
         for key, members in sorted(tags.items()):
-            self.paginated(
+            self.contexts.paginated(
                 f"tags/{key}.html",
                 f"tags/{key}/page/{{n}}.html",
                 members,
@@ -590,7 +382,7 @@ class _Site:
             title="Topics",
             tags=[(tag_names[k], f"tags/{k}.html", len(v)) for k, v in sorted(tags.items())],
         )
-        self.archive(links)
+        self.contexts.archive(links)
         self.briefing(links)
         self.page("about.html", "about.html", title="About", feeds=self.config.feeds)
         self.page(
@@ -602,24 +394,25 @@ class _Site:
         )
         self.sitemap_pages.update({"about.html": None, "sources.html": None})
         self.page("search.html", "search.html", title="Search")
-        self.page("404.html", "404.html", title="Page not found", root=self._site_path())
+        self.page("404.html", "404.html", title="Page not found", root=self.contexts.site_path())
         self._render_jobs()
+        new = self.staging
         written = write_outputs(
-            self.out,
+            new.out,
             links,
             {k: (tag_names[k], v) for k, v in tags.items()},
             self.config,
             self.now,
             full_content=self.config.site.feed_full_content,
             pages=self.sitemap_pages,
-            write=self._write_output,
-            reuse=self._reuse_files,
+            write=new.write_output,
+            reuse=new.reuse,
         )
-        self.pages += written
-        self.rendered += written
-        self._copy_static()
-        if self.prelinked:
-            self._remove_stale()
+        new.pages += written
+        new.rendered += written
+        new.copy_static(self.config.paths.templates)
+        if new.prelinked:
+            new.remove_stale()
         # The HTML cache is saved meanwhile too: it holds what was converted, built or not.
         # Bodies no post has any more are deleted once they are a fifth of it (an edit leaves
         # one behind; pruning costs a digest of every body).
@@ -641,96 +434,6 @@ class _Site:
     def _with_evidence(self, post: Post) -> str:
         return body_with_evidence(post, self.texts.of(post))
 
-    def _related(
-        self,
-        link: PageLink,
-        by_slug: dict[str, PageLink],
-        aliases: dict[str, PageLink],
-        neighbours: _Neighbours,
-    ) -> list[PageLink]:
-        """The post's own `related:` list (those still published; an old slug stands for the
-        post it forwards to), filled up to RELATED_COUNT (see _Neighbours)."""
-        post = link.post
-        named = post.meta.get("related") or []
-        if aliases:
-            named = [aliases[s].post.slug if s in aliases else s for s in named]
-        chosen = [s for s in named if s in by_slug and s != post.slug]
-        chosen = list(dict.fromkeys(chosen))
-        if len(chosen) < RELATED_COUNT:
-            chosen += neighbours.closest(link, RELATED_COUNT - len(chosen), set(chosen))
-        return [by_slug[s] for s in chosen[:RELATED_COUNT]]
-
-    def paginated(
-        self,
-        first: str,
-        pattern: str,
-        links: list[PageLink],
-        template: str = "index.html",
-        size: int | None = None,
-        **context: Any,
-    ) -> None:
-        """`links` over pages of `size` (site.posts_per_page): `first`, then `pattern` with
-        {n} = 2, 3, …; each page knows its number, the total and its neighbours."""
-        size = size or self.config.site.posts_per_page
-        chunks = [links[i : i + size] for i in range(0, len(links), size)] or [[]]
-        hrefs = [first] + [pattern.format(n=n) for n in range(2, len(chunks) + 1)]
-        for number, (chunk, href) in enumerate(zip(chunks, hrefs, strict=True), start=1):
-            shown = {
-                **context,
-                "number": number,
-                "total": len(chunks),
-                "previous": hrefs[number - 2] if number > 1 else None,
-                "next": hrefs[number] if number < len(chunks) else None,
-                "json_ld": context.get("json_ld") if number == 1 else None,
-            }
-            # Keyed by its cards' content keys: the same as the page's context, ~1,300 list
-            # pages without a Python call per card (see PageLink.__repr__).
-            cards = [link.content_key for link in chunk]
-            key = context_key(template, {**shown, "posts": cards})
-            self.page(href, template, key=key, posts=chunk, **shown)
-
-    def archive(self, links: list[PageLink]) -> None:
-        """archive/index.html listing every month with posts, newest first, and one page per
-        month (archive/YYYY/MM.html) listing its posts; months in the site's time zone."""
-        months: dict[tuple[int, int], Month] = {}
-        for link in links:
-            if link.post.date is None:
-                continue
-            local = link.post.date.astimezone(self.zone)
-            key = (local.year, local.month)
-            if key not in months:
-                months[key] = Month(
-                    local.year, local.month, f"{local:%B %Y}", f"archive/{key[0]}/{key[1]:02d}.html"
-                )
-            months[key].posts.append(link)
-        ordered = [months[k] for k in sorted(months, reverse=True)]
-        years: dict[int, list[Month]] = defaultdict(list)
-        for month in ordered:
-            years[month.year].append(month)
-        # Keyed as paginated() keys its pages: months by their posts' content keys.
-        listed = [(year, [month_key(m) for m in in_year]) for year, in_year in years.items()]
-        key = context_key("archive.html", {"title": "Archive", "years": listed})
-        self.page(
-            "archive/index.html", "archive.html", key, title="Archive", years=list(years.items())
-        )
-        self.sitemap_pages["archive/index.html"] = _newest(links)
-        for i, month in enumerate(ordered):
-            newer = ordered[i - 1] if i > 0 else None
-            older = ordered[i + 1] if i + 1 < len(ordered) else None
-            title = f"Stories from {month.label}"
-            shown = {"title": title, "month": month, "newer": newer, "older": older}
-            key = context_key("month.html", {k: month_key(v) for k, v in shown.items()})
-            self.page(
-                month.href,
-                "month.html",
-                key,
-                title=title,
-                month=month,
-                newer=newer,
-                older=older,
-            )
-            self.sitemap_pages[month.href] = _newest(month.posts)
-
     def briefing(self, links: list[PageLink]) -> None:
         """briefing/: a page and an email per day, the latest day and two feeds of days
         (render.briefing); the feeds are written now, unless the days they show are unchanged."""
@@ -739,46 +442,12 @@ class _Site:
             self.page(page.href, page.template, page.key, **page.context)
             if page.modified is not None:
                 self.sitemap_pages[page.href] = page.modified
-        if not self._reuse_files(list(FEEDS), feed_key(days, self.now)):
+        new = self.staging
+        if not new.reuse(list(FEEDS), feed_key(days, self.now)):
             for href, text in briefing_feeds(days, self.config, self.now).items():
-                self._write_output(href, text)
-                self.pages += 1
-                self.rendered += 1
-
-    def feed_rows(self, posts: list[Post]) -> list[FeedRow]:
-        """The configured feeds, with their health from the cache when there is one."""
-        cited: dict[str, int] = defaultdict(int)
-        outlets: dict[Any, str] = {}  # an outlet as written -> as compared (a few dozen)
-        for post in posts:
-            names = set()
-            for source in post.meta.get("sources") or []:
-                if isinstance(source, dict):
-                    written = source.get("outlet")
-                    name = outlets.get(written) if isinstance(written, str) else None
-                    if name is None:
-                        name = " ".join(str(written or "").split()).lower()
-                        if isinstance(written, str):
-                            outlets[written] = name
-                    names.add(name)
-            for name in names:
-                cited[name] += 1
-        health = self.feed_health()
-        rows = []
-        for feed in self.config.feeds:
-            name = feed.name or feed.url
-            parts = urlsplit(feed.url)
-            web = parts.scheme in ("http", "https")
-            row = FeedRow(
-                name=name,
-                url=feed.url if web else "",
-                file="" if web else Path(parts.path).name,
-                tags=feed.tags,
-                cited=cited.get(" ".join(name.split()).lower(), 0),
-            )
-            if health is not None:
-                row.last_success, row.failures, row.this_week = health[feed.url]
-            rows.append(row)
-        return rows
+                new.write_output(href, text)
+                new.pages += 1
+                new.rendered += 1
 
     def feed_health(self) -> dict[str, tuple[datetime | None, int, int]] | None:
         """Feed URL -> (last success, failures in a row, articles this week) from the cache,
@@ -792,58 +461,6 @@ class _Site:
             except (sqlite3.Error, OSError, ValueError) as exc:
                 self.problems.append(f"sources page: feed health not shown: {exc}")
         return self._health
-
-    def _site_path(self) -> str:
-        """The path of the site's root on its host ("/" or "/news/"), for pages served at any
-        depth."""
-        path = urlsplit(self.config.site.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
-    def _absolute(self, path: str) -> str:
-        return self.config.site.base_url.rstrip("/") + "/" + path
-
-    def _image_url(self, link: PageLink) -> str:
-        """The image for link previews (Open Graph, JSON-LD): the site's own copy if any, else
-        the source's URL. Previews are fetched by the sharing service, not the reader."""
-        if link.image:
-            return self._absolute(link.image)
-        return web_url(link.meta.get("image"))
-
-    def _news_article(self, link: PageLink) -> dict[str, Any]:
-        """schema.org NewsArticle for the post page's JSON-LD."""
-        post, site, author = link.post, self.config.site, self.config.author
-        url = self._absolute(link.href)
-        organisation = {"@type": "Organization", "name": author.name, "url": self._absolute("")}
-        data: dict[str, Any] = {
-            "@context": "https://schema.org",
-            "@type": "NewsArticle",
-            "headline": post.title,
-            "description": str(post.meta.get("summary") or ""),
-            "url": url,
-            "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-            "datePublished": iso(post.date),
-            "dateModified": iso(post.updated or post.date),
-            "author": organisation,
-            "publisher": {"@type": "Organization", "name": site.title, "url": self._absolute("")},
-            "inLanguage": site.language,
-            "keywords": post.tags,
-            "citation": _source_urls(post.meta.get("sources")),
-        }
-        image = self._image_url(link)
-        if image:
-            data["image"] = [image]
-        return data
-
-    def _website(self) -> dict[str, Any]:
-        site = self.config.site
-        return {
-            "@context": "https://schema.org",
-            "@type": "WebSite",
-            "name": site.title,
-            "description": site.description,
-            "url": self._absolute(""),
-            "inLanguage": site.language,
-        }
 
     def page(
         self,
@@ -861,266 +478,24 @@ class _Site:
             key = digest(self.inputs, context_key(template, context))
         else:
             key = digest(self.inputs, template, key)
-        self.files[href] = key
-        self.jobs.append(_Job(href, template, context, key, make, body))
+        self.staging.files[href] = key
+        self.jobs.append(Job(href, template, context, key, make, body))
 
-    def _post_context(self, link: PageLink) -> Callable[[], dict[str, Any]]:
-        def make() -> dict[str, Any]:
-            return {
-                "page": link,
-                "title": link.post.title,
-                "description": link.meta.get("summary") or link.post.title,
-                "og_type": "article",
-                "image_url": self._image_url(link),
-                "json_ld": self._news_article(link),
-            }
-
-        return make
-
-    def _reuse_files(self, hrefs: list[str], key: str, *, with_inputs: bool = False) -> bool:
-        """Record `hrefs` as made from `key` (with the inputs key, unless `with_inputs` says it
-        has it); hard-link them from the last build when it made them from the same key (True),
-        else leave them to be made (False)."""
-        key = key if with_inputs else digest(self.inputs, key)
-        for href in hrefs:
-            self.files[href] = key
-        if not all(self.last.files.get(href) == key for href in hrefs):
-            return False
-        if self.prelinked:  # already in place
-            self.pages += len(hrefs)
-            return True
-        old, new = str(self.previous), str(self.out)
-        try:
-            for href in hrefs:
-                link_file(f"{old}/{href}", f"{new}/{href}")
-        except OSError:
-            # Never leave a link to be written through: that would change the last site.
-            for href in hrefs:
-                (self.out / href).unlink(missing_ok=True)
-            return False
-        self.pages += len(hrefs)
-        return True
-
-    def _write_output(self, href: str, text: str) -> None:
-        """A feed, sitemap or robots.txt that write_outputs made this time."""
-        self.files.setdefault(href, "")  # sitemaps are cheap: made every time, keyed by nothing
-        target = self.out / href
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_new(target, text)
-
-    def _render_jobs(self, written: _Written | None = None) -> None:
+    def _render_jobs(self, written: Written | None = None) -> None:
         """Render the pages whose keys changed, in worker processes when there are many; the
         others are hard-linked from the last build. `written` hears of each page as it is
         written (all at once for the pages kept) and of a failure."""
-        written = written or _Written()  # nobody waits on this one
+        written = written or Written()  # nobody waits on this one
         try:
             self._render_todo(written)
         except BaseException:
             written.fail()
             raise
 
-    def _render_todo(self, written: _Written) -> None:
-        self.await_links()
-        if self.prelinked:  # the last build's pages are in place: those with the same key stay
-            made = self.last.files
-            todo = [job for job in self.jobs if made.get(job.href) != job.key]
-            self.pages += len(self.jobs) - len(todo)
-        else:
-            todo = [
-                job
-                for job in self.jobs
-                if not self._reuse_files([job.href], job.key, with_inputs=True)
-            ]
+    def _render_todo(self, written: Written) -> None:
+        todo = self.staging.to_make(self.jobs)
         self.jobs = []
-        self.pages += len(todo)
-        self.rendered += len(todo)
-        workers = self.processes or min(os.cpu_count() or 1, 8)
-        few = len(todo) < POOL_FROM if self.processes is None else not todo
-        if few or workers < 2 or sys.platform != "linux":
-            written.expect(job.href for job in todo)
-            for job in todo:
-                self._render(job)
-                written.done([job.href])
-            return
-        self.cache.preload(job.body for job in todo if job.body)
-        # Forked workers inherit every page's context as it is; nothing is pickled but indexes
-        # on the way there, and the HTML they converted on the way back. Pages go out in small
-        # chunks, in order, to whichever worker is free: both end together, and the pages
-        # come back about in the order they were listed.
-        global _WORK
-        _WORK = (self, todo)
-        size = max(1, min(64, len(todo) // (workers * 8)))
-        chunks = [range(n, min(n + size, len(todo))) for n in range(0, len(todo), size)]
-        # Frozen, the objects the workers inherit are never walked by their collectors (which
-        # would touch, and so copy, every page of them).
-        gc.freeze()
-        try:
-            import multiprocessing  # only for a pool: ~15 ms to import
+        self.pool.render(todo, self._render, written, self.cache)
 
-            fork = multiprocessing.get_context("fork")
-            with fork.Pool(workers, _start_worker, (os.getpid(),)) as pool:
-                written.expect(job.href for job in todo)
-                failed: Exception | None = None
-                for done, made, problem in pool.imap_unordered(_render_chunk, chunks):
-                    self.cache.keep(made)
-                    if problem is not None:
-                        failed = failed or problem
-                    else:
-                        written.done([todo[i].href for i in done])
-                if failed is not None:
-                    raise failed
-        finally:
-            gc.unfreeze()
-            _WORK = None
-
-    def _render(self, job: _Job) -> None:
-        depth = job.href.count("/")
-        site = self.config.site
-        values: dict[str, Any] = {
-            "site": site,
-            "author": self.config.author,
-            "cluster": self.config.cluster,
-            "writer": self.config.writer,
-            "root": "../" * depth,
-            "href": job.href,
-            "canonical": self._absolute(job.href),
-            "absolute": self._absolute,
-            "now": self.now,
-            "description": site.description,
-            "og_type": "website",
-            "image_url": "",
-            "json_ld": None,
-        }
-        values.update(job.make() if job.make else job.context)
-        html = self.env.get_template(job.template).render(**values)
-        target = f"{self.out}/{job.href}"
-        folder = os.path.dirname(target)
-        if folder not in self._made_dirs:
-            os.makedirs(folder, exist_ok=True)
-            self._made_dirs.add(folder)
-        if self.prelinked:  # a link to the last site's page: never written through
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)
-        with open(target, "w", encoding="utf-8") as file:
-            file.write(html)
-
-    def _copy_static(self) -> None:
-        target = self.out / "static"
-        if self.prelinked:  # copying over the links would write through them
-            remove_tree(target)
-        theme = resources.files("aibot") / "theme" / "static"
-        with resources.as_file(theme) as folder:
-            shutil.copytree(folder, target)
-        own = self.config.paths.templates / "static"
-        if own.is_dir():
-            shutil.copytree(own, target, dirs_exist_ok=True)
-        for path in target.rglob("*"):  # listed, so a file deleted by hand is noticed
-            if path.is_file():
-                self.files.setdefault(path.relative_to(self.out).as_posix(), "")
-
-    def _remove_stale(self) -> None:
-        """Delete the files the last site had and this one has not (a post or tag gone), and
-        the folders that leaves empty."""
-        folders = set()
-        for href in self.last.files.keys() - self.files.keys():
-            with contextlib.suppress(FileNotFoundError):
-                (self.out / href).unlink()
-            folders.update(Path(href).parents)
-        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
-            if folder.parts:
-                with contextlib.suppress(OSError):  # not empty
-                    (self.out / folder).rmdir()
-
-
-def _start_worker(parent: int) -> None:
-    die_with_parent(parent)
-    gc.enable()  # a worker makes and drops thousands of template contexts
-
-
-def _render_chunk(indexes: range) -> tuple[range, dict[str, str], Exception | None]:
-    """A worker's part of _Site._render_jobs: these pages; returns them, the HTML of the posts
-    it converted for them (for the cache), and what it raised instead, if it did.
-
-    An exception is returned, not raised: a pool whose task fails is left with chunks still
-    queued, and ending it then (Pool.terminate) could hang for ever in CPython's task handler;
-    the parent takes every chunk back first, then raises."""
-    assert _WORK is not None
-    site, jobs = _WORK
-    try:
-        for i in indexes:
-            site._render(jobs[i])
-    except Exception as exc:  # noqa: BLE001 - re-raised by the parent
-        import pickle
-
-        try:
-            pickle.dumps(exc)
-        except Exception:  # noqa: BLE001 - what cannot cross to the parent is told in words
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        return indexes, {}, exc
-    made, site.cache.made = site.cache.made, {}
-    return indexes, made, None
-
-
-class _Written:
-    """Which pages of a build are written yet: the search index waits on it, to index each shard
-    of posts as soon as its pages are on disk."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._pending: set[str] | None = None  # None: not known yet
-        self._failed = False
-
-    def expect(self, hrefs: Iterable[str]) -> None:
-        """These pages are being made (every other page is in place)."""
-        with self._changed:
-            self._pending = set(hrefs)
-            self._changed.notify_all()
-
-    def done(self, hrefs: Iterable[str]) -> None:
-        with self._changed:
-            assert self._pending is not None
-            self._pending.difference_update(hrefs)
-            self._changed.notify_all()
-
-    def fail(self) -> None:
-        with self._changed:
-            self._failed = True
-            self._changed.notify_all()
-
-    def wait(self, hrefs: Iterable[str]) -> None:
-        """Return once these pages are written (with none: once the pages being made are
-        known); raise RuntimeError when rendering failed instead."""
-        wanted = set(hrefs)
-        with self._changed:
-            self._changed.wait_for(
-                lambda: (
-                    self._failed or (self._pending is not None and self._pending.isdisjoint(wanted))
-                )
-            )
-            if self._failed:
-                raise RuntimeError("rendering failed: the pages to index were not all written")
-
-
-def _shown_key(link: PageLink, versions: dict[str, str]) -> str:
-    """The key of what a post's page shows of its file; with evidence links, of the versions of
-    its sources' text in the cache too (they make its text fragments)."""
-    key = post_key(link.post)
-    if not link.body:
-        return key
-    sources = link.meta.get("sources")
-    ids = [s.get("id") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
-    return digest(key, [versions.get(i, "") if isinstance(i, str) else "" for i in ids])
-
-
-def _newest(links: list[PageLink]) -> datetime | None:
-    times = [lk.post.updated or lk.post.date for lk in links]
-    return max((t for t in times if t is not None), default=None)
-
-
-def _source_urls(sources: Any) -> list[str]:
-    found: list[str] = []
-    for source in sources if isinstance(sources, list) else []:
-        url = web_url(source.get("url")) if isinstance(source, dict) else ""
-        if url and url not in found:
-            found.append(url)
-    return found
+    def _render(self, job: Job) -> None:
+        self.staging.write_page(job.href, self.contexts.html(job))

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -167,7 +168,7 @@ def _linked_then_failed(link_all: Any) -> Any:
     def run(site: Path, staging: Path) -> Any:
         done = link_all(site, staging)
         assert done is not None and done.wait() == 0
-        return render.subprocess.Popen(["false"])
+        return subprocess.Popen(["false"])
 
     return run
 
@@ -930,52 +931,6 @@ def test_templates_are_compiled_once_per_source(tmp_path):
     cache = Path(env.bytecode_cache.directory)
     assert not cache.is_relative_to(tmp_path)
     assert cache.stat().st_mode & 0o077 == 0  # only its owner can read or write it
-
-
-# The search index waits for the post pages of each shard (render._Written)
-
-
-def _waiter(written: render._Written, hrefs: list[str]) -> tuple[Any, list[BaseException]]:
-    import threading
-
-    raised: list[BaseException] = []
-
-    def wait() -> None:
-        try:
-            written.wait(hrefs)
-        except BaseException as exc:  # noqa: BLE001 - what the waiter saw is the result
-            raised.append(exc)
-
-    thread = threading.Thread(target=wait)
-    thread.start()
-    return thread, raised
-
-
-def test_search_waits_until_its_pages_are_written():
-    written = render._Written()
-    thread, raised = _waiter(written, ["posts/a.html"])
-    written.expect(["posts/a.html", "posts/b.html"])
-    written.done(["posts/b.html"])
-    assert thread.is_alive()  # a.html is still being made
-    written.done(["posts/a.html"])
-    thread.join(timeout=30)
-    assert not thread.is_alive() and raised == []
-    # A page not being made (kept from the last site) is there already.
-    thread, raised = _waiter(written, ["posts/kept.html"])
-    thread.join(timeout=30)
-    assert not thread.is_alive() and raised == []
-
-
-def test_a_failed_render_releases_the_search_with_an_error():
-    written = render._Written()
-    before, raised_before = _waiter(written, [])  # pages to be made not known yet
-    after, raised_after = _waiter(written, ["posts/a.html"])
-    assert before.is_alive() and after.is_alive()
-    written.fail()
-    for thread in (before, after):
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    assert [type(e) for e in raised_before + raised_after] == [RuntimeError, RuntimeError]
 
 
 def test_the_inputs_key_holds_the_installed_renderers_versions() -> None:

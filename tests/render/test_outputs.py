@@ -19,7 +19,7 @@ from aibot.posts.files import load_posts
 from aibot.render import outputs
 from aibot.render.context import PageLink
 from aibot.render.outputs import entry_id, news_language, write_outputs
-from aibot.render.site import tag_slug
+from aibot.render.pages import tag_slug
 from tests.conftest import DEMO, run_cli
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -299,10 +299,10 @@ POOL_SCRIPTS = {
     ),
     "page rendering": (
         "from pathlib import Path\n"
-        "from aibot.render import site as render\n"
+        "from aibot.render import pool, site as render\n"
         "from tests.helpers.site import NOW, make_config, write_site\n"
         + _BLOCK
-        + "render._render_chunk = block\n"
+        + "pool._render_chunk = block\n"
         "workers = min(os.cpu_count(), 8)\n"
         "print(workers, flush=True)\n"
         "base = Path(sys.argv[1])\n"
