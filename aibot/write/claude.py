@@ -135,6 +135,17 @@ rise over three years, ending an 11-day strike, and S2 (The Ledger Daily) saying
 Note what it does not do: it gives no reason for the strike and no name of a union leader,
 because neither source gives them."""
 
+# A paragraph or a reported change: text and the source ids it rests on.
+_CITED_TEXT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["text", "sources"],
+    "properties": {
+        "text": {"type": "string"},
+        "sources": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
 DRAFT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -150,35 +161,13 @@ DRAFT_SCHEMA: dict[str, Any] = {
                 "required": ["heading", "paragraphs"],
                 "properties": {
                     "heading": {"type": "string"},
-                    "paragraphs": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["text", "sources"],
-                            "properties": {
-                                "text": {"type": "string"},
-                                "sources": {"type": "array", "items": {"type": "string"}},
-                            },
-                        },
-                    },
+                    "paragraphs": {"type": "array", "items": _CITED_TEXT},
                 },
             },
         },
         "tags": {"type": "array", "items": {"type": "string"}},
         "disagreements": {"type": "array", "items": {"type": "string"}},
-        "changes": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["text", "sources"],
-                "properties": {
-                    "text": {"type": "string"},
-                    "sources": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
+        "changes": {"type": "array", "items": _CITED_TEXT},
     },
 }
 

@@ -178,27 +178,54 @@ def test_names_disagree_only_without_a_shared_name_and_the_same_meaning() -> Non
     assert not other._replace(lead_name_found=0.5).names_disagree()  # the article names no one
 
 
-def test_the_same_story_probability_grows_with_evidence_and_shrinks_with_time() -> None:
-    assert set(JOIN_COEFFICIENTS) == set(JoinEvidence._fields)
-    base = JoinEvidence(
-        semantic=0.5,
-        shared_numbers=0,
-        gap=0.1,
-        full_text=0,
-        story_size=1.0,
-        shared_names=0.0,
-        lead_name_found=0.5,
-    )
-    p = same_story_probability(base)
+JOIN_BASE = JoinEvidence(
+    semantic=0.5,
+    shared_numbers=0,
+    gap=0.1,
+    full_text=0,
+    story_size=1.0,
+    shared_names=0.0,
+    lead_name_found=0.5,
+)
+MERGE_BASE = MergeEvidence(
+    lexical=0.3,
+    semantic=0.5,
+    gap=0.1,
+    shared_names=0.0,
+    shared_numbers=0,
+    smaller_size=0.0,
+    larger_size=1.0,
+    lead_names_found=0.5,
+)
+
+
+@pytest.mark.parametrize(
+    ("probability", "coefficients", "base", "stronger"),
+    [
+        (
+            same_story_probability,
+            JOIN_COEFFICIENTS,
+            JOIN_BASE,
+            {
+                "semantic": 0.7,
+                "shared_numbers": 1,
+                "shared_names": math.log(2),
+                "lead_name_found": 1.0,
+            },
+        ),
+        (merge_probability, MERGE_COEFFICIENTS, MERGE_BASE, {"lexical": 0.5, "semantic": 0.7}),
+    ],
+    ids=["join", "merge"],
+)
+def test_a_same_story_probability_grows_with_evidence_and_shrinks_with_time(
+    probability, coefficients, base, stronger
+) -> None:
+    assert set(coefficients) == set(base._fields)
+    p = probability(base)
     assert 0 < p < 1
-    for stronger in (
-        base._replace(semantic=0.7),
-        base._replace(shared_numbers=1),
-        base._replace(shared_names=math.log(2)),
-        base._replace(lead_name_found=1.0),
-    ):
-        assert same_story_probability(stronger) > p
-    assert same_story_probability(base._replace(gap=0.5)) < p
+    for field, value in stronger.items():
+        assert probability(base._replace(**{field: value})) > p, field
+    assert probability(base._replace(gap=0.5)) < p
 
 
 def test_two_stories_whose_names_disagree_merge_only_as_a_paraphrase() -> None:
@@ -207,25 +234,6 @@ def test_two_stories_whose_names_disagree_merge_only_as_a_paraphrase() -> None:
     assert not apart._replace(semantic=SAME_MEANING).names_disagree()
     assert not apart._replace(shared_names=math.log(2)).names_disagree()
     assert not apart._replace(lead_names_found=0.5).names_disagree()
-
-
-def test_the_merge_probability_grows_with_evidence_and_shrinks_with_time() -> None:
-    assert set(MERGE_COEFFICIENTS) == set(MergeEvidence._fields)
-    base = MergeEvidence(
-        lexical=0.3,
-        semantic=0.5,
-        gap=0.1,
-        shared_names=0.0,
-        shared_numbers=0,
-        smaller_size=0.0,
-        larger_size=1.0,
-        lead_names_found=0.5,
-    )
-    p = merge_probability(base)
-    assert 0 < p < 1
-    for stronger in (base._replace(lexical=0.5), base._replace(semantic=0.7)):
-        assert merge_probability(stronger) > p
-    assert merge_probability(base._replace(gap=0.3)) < p
 
 
 def _in_runs(articles: list[Article], vectors, hours: float = 6.0):
