@@ -1,4 +1,5 @@
-"""Shared fixtures: a private copy of the demo, a loopback file server, a CLI runner."""
+"""Shared fixtures: a private copy of the demo, a loopback file server, a CLI runner, AiBot's
+user cache for the run."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from aibot.cli import main
+from aibot.commands import site_install
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
@@ -31,6 +33,21 @@ def demo_dir(tmp_path: Path) -> Path:
     shutil.copy(DEMO / "aibot.yaml", target / "aibot.yaml")
     shutil.copytree(DEMO / "sample", target / "sample")
     return target
+
+
+@pytest.fixture(scope="session")
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An XDG_CACHE_HOME for the whole run, never the user's own: the wheel `aibot init` builds
+    of this checkout is kept there, so only the first init of the run builds it. Tests pass it
+    to the `aibot` processes they start (not to pip: it would lose its own cache)."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wheels_kept_in_the_run_s_cache(user_cache: Path) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(site_install, "user_cache", lambda: user_cache / "aibot")
+        yield
 
 
 def run_cli(*args: str) -> Result:
