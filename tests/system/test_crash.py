@@ -20,7 +20,8 @@ Method:
    length in the clean run (one in each equal slice), so every stage is hit even though collect
    takes most of the time; anchoring on events keeps that true when a run is slower or faster
    than the reference. The kill after a random delay is the fault injected; nothing else waits
-   on a clock (processes are waited on with timeouts, conditions polled with deadlines).
+   on a clock (processes are waited on with timeouts, conditions polled with deadlines). Two
+   trials run at a time, each in its own folder.
 3. Right after each kill: every `content/posts/**/*.md` parses with
    `aibot.posts.files.load_post` and its body still matches its own `generator.body_sha256` (a
    cut-off file would not), and `site/` is either absent or a whole build (every local link of
