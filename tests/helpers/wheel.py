@@ -2,7 +2,8 @@
 
 Both take a minute or more and mostly wait on pip (the disk, the package index), so the run makes
 them in threads of their own from its first test on, alongside the other tests (the session
-fixture `wheel_and_venv` in tests/conftest.py); test_wheel.py waits for them.
+fixture `wheel_and_venv` in tests/conftest.py); test_wheel.py waits for them. Their processes
+run at a lower priority (`nice`), so that the tests running meanwhile keep the CPU they need.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+# The command prefix of the processes made in the background.
+BEHIND = ["nice", "-n", "10"]
 
 
 def run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -55,7 +60,9 @@ def built_wheel(base: Path) -> Built:
     the sdist first, then the wheel from it."""
     source = source_copy(base / "source")
     started = time.monotonic()
-    built = run([sys.executable, "-m", "build", "--outdir", str(base / "dist"), str(source)])
+    built = run(
+        [*BEHIND, sys.executable, "-m", "build", "--outdir", str(base / "dist"), str(source)]
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     (found,) = (base / "dist").glob("aibot-*.whl")
     return Built(found, time.monotonic() - started)
@@ -72,12 +79,15 @@ class LockedVenv:
 def locked_venv(folder: Path) -> LockedVenv:
     """A fresh venv in `folder` with requirements-lock.txt installed, as publish.yml installs it."""
     started = time.monotonic()
-    assert run([sys.executable, "-m", "venv", str(folder)]).returncode == 0
+    assert run([*BEHIND, sys.executable, "-m", "venv", str(folder)]).returncode == 0
     python = str(folder / "bin" / "python")
-    upgrade = run([python, "-m", "pip", "install", "-q", "-U", "pip"])  # pip 23 cannot resolve
+    # The newest pip: pip 23 cannot resolve the lock.
+    upgrade = run([*BEHIND, python, "-m", "pip", "install", "-q", "-U", "pip"])
     assert upgrade.returncode == 0, upgrade.stderr[-3000:]
     lock = REPO / "requirements-lock.txt"
-    installed = run([python, "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)])
+    installed = run(
+        [*BEHIND, python, "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)]
+    )
     assert installed.returncode == 0, installed.stderr[-3000:]
     seconds = time.monotonic() - started
     listed = run([python, "-m", "pip", "list", "--format=json"])
