@@ -53,8 +53,8 @@ Knobs (environment):
   (~90 s); the demo's posts and site are the same either way, only the cache gains the
   embeddings. `auto` kills runs that use the model.
 
-A kill and its rerun take about 10 s on 2 idle cores, up to 25 s under load; two trials run at
-a time: with the defaults the file takes 1-2 minutes, with `AIBOT_CRASH_KILLS=50` about 10.
+A kill and its rerun take about 10 s on 2 idle cores, up to 25 s under load, and two trials run at
+a time: with the defaults the file takes 1-2 minutes; `AIBOT_CRASH_KILLS=50` adds 42 trials.
 """
 
 from __future__ import annotations
