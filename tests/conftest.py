@@ -1,4 +1,5 @@
-"""Shared fixtures: a private copy of the demo, a loopback file server, a CLI runner."""
+"""Shared fixtures: a private copy of the demo, a loopback file server, a CLI runner, AiBot's
+user cache for the run, the wheel and venv of tests/system/test_wheel.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +20,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from aibot.cli import main
+from aibot.commands import site_install
+from tests.helpers.wheel import Packaging, built_wheel, locked_venv
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
@@ -31,6 +35,40 @@ def demo_dir(tmp_path: Path) -> Path:
     shutil.copy(DEMO / "aibot.yaml", target / "aibot.yaml")
     shutil.copytree(DEMO / "sample", target / "sample")
     return target
+
+
+@pytest.fixture(scope="session")
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An XDG_CACHE_HOME for the whole run, never the user's own: the wheel `aibot init` builds
+    of this checkout is kept there, so only the first init of the run builds it. Tests pass it
+    to the `aibot` processes they start (not to pip: it would lose its own cache)."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wheels_kept_in_the_run_s_cache(user_cache: Path) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(site_install, "user_cache", lambda: user_cache / "aibot")
+        yield
+
+
+@pytest.fixture(scope="session")
+def wheel_and_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Packaging]:
+    """AiBot's wheel and a fresh venv holding requirements-lock.txt, each made in a thread."""
+    with ThreadPoolExecutor(2) as threads:
+        yield Packaging(
+            threads.submit(built_wheel, tmp_path_factory.mktemp("wheel")),
+            threads.submit(locked_venv, tmp_path_factory.mktemp("venv") / "venv"),
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wheel_and_venv_started_with_the_first_test(request: pytest.FixtureRequest) -> None:
+    """When the run includes tests/system/test_wheel.py, `wheel_and_venv` starts with the first
+    test: a minute or more of pip, mostly waiting on the disk and the package index, that then
+    runs alongside the other tests instead of before the wheel tests."""
+    if any(item.path.name == "test_wheel.py" for item in request.session.items):
+        request.getfixturevalue("wheel_and_venv")
 
 
 def run_cli(*args: str) -> Result:

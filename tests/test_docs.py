@@ -64,7 +64,7 @@ def test_every_shell_block_is_runnable_or_marked_manual() -> None:
     [doc for doc in DOCS if any(tag == "runnable" for _, tag, _ in blocks(doc))],
     ids=lambda doc: doc.name,
 )
-def test_the_runnable_commands_of(doc: Path, tmp_path: Path) -> None:
+def test_the_runnable_commands_of(doc: Path, tmp_path: Path, user_cache: Path) -> None:
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir()
@@ -76,6 +76,8 @@ def test_the_runnable_commands_of(doc: Path, tmp_path: Path) -> None:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         "HOME": str(home),
         "AIBOT_DEMO_DIR": str(tmp_path / "demo"),  # the demo runs here, not in the checkout
+        # The wheel `aibot init` builds of this checkout: built by the run's first init only.
+        "XDG_CACHE_HOME": str(user_cache),
     }
     done = subprocess.run(
         ["bash", "-c", script(doc)], cwd=work, env=env, stdin=subprocess.DEVNULL,

@@ -8,7 +8,8 @@ form pip can fetch from any machine:
   file is still there with its recorded hash; else one packed from the installed files that the
   installation's RECORD lists (no build tools, no network, exactly the code that runs); and when
   AiBot runs from a source checkout (an editable install, or PYTHONPATH), which has no installed
-  files to pack, one built from the checkout by `pip wheel`.
+  files to pack, one built from the checkout by `pip wheel`, kept in the user's cache for the
+  next `aibot init` from the same files.
 
 The site installs AiBot's dependencies from requirements-lock.txt, pinned with hashes, and AiBot
 itself after them with --no-deps: pip's hash checking cannot take a git or file requirement.
@@ -17,11 +18,13 @@ itself after them with --no-deps: pip's hash checking cannot take a git or file 
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import functools
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import aibot
-from aibot.support.bundled import checkout
+from aibot.support.bundled import checkout, user_cache
+from aibot.support.files import replace_bytes
 
 VENDOR = "vendor"
 # Written by the installer for the environment it installed into: not part of a wheel.
@@ -152,7 +156,9 @@ def built_wheel(source: Path) -> tuple[str, bytes]:
 
     It builds a copy: setuptools builds in the source folder and packs whatever its build/
     folder holds, so a file deleted since an earlier build would come back in the wheel; and
-    `aibot init` leaves the checkout as it was."""
+    `aibot init` leaves the checkout as it was. The wheel is kept in the user's cache under the
+    sha256 of the copied files: another `aibot init` from the same files takes it from there
+    (no build, no package index); any change to them builds a new one."""
     with tempfile.TemporaryDirectory() as work:
         copy, out = Path(work) / "source", Path(work) / "wheel"
         anywhere = shutil.ignore_patterns(*_NOT_SOURCE)
@@ -162,6 +168,10 @@ def built_wheel(source: Path) -> tuple[str, bytes]:
             return set(anywhere(folder, names)) | (at_top & set(names))
 
         shutil.copytree(source, copy, symlinks=True, ignore=ignored)
+        kept = user_cache() / "wheels" / files_sha256(copy)
+        found = kept_wheel(kept)
+        if found is not None:
+            return found
         done = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
              str(out), str(copy)],
@@ -175,7 +185,36 @@ def built_wheel(source: Path) -> tuple[str, bytes]:
                 f"\n{said[-1500:]}\nhint: pip needs the package index to fetch setuptools; or "
                 "install AiBot with pip (from git or a wheel) and run `aibot init` with it"
             )
-        return wheels[0].name, wheels[0].read_bytes()
+        name, data = wheels[0].name, wheels[0].read_bytes()
+        with contextlib.suppress(OSError):  # unwritable, it costs the next `aibot init` a build
+            replace_bytes(kept / name, data)
+        return name, data
+
+
+def files_sha256(folder: Path) -> str:
+    """The sha256 of every file under `folder`: its path, whether it is executable, and its
+    bytes (a symbolic link: where it points)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        name = os.fsencode(path.relative_to(folder).as_posix())
+        if path.is_symlink():
+            kind, data = b"link", os.fsencode(os.readlink(path))
+        else:
+            kind, data = b"x" if os.access(path, os.X_OK) else b"file", path.read_bytes()
+        for part in (kind, name, data):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def kept_wheel(folder: Path) -> tuple[str, bytes] | None:
+    """The one wheel kept in `folder` (a cache entry of built_wheel): name and bytes."""
+    try:
+        (wheel,) = folder.glob("*.whl")
+        return wheel.name, wheel.read_bytes()
+    except (OSError, ValueError):
+        return None
 
 
 def _vendored(name: str, data: bytes) -> SiteInstall:

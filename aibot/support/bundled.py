@@ -35,15 +35,20 @@ def bundled(name: str) -> Traversable:
     return checkout_folder(name) or files("aibot") / f"_{name}"
 
 
-def demo_home() -> Path:
-    """Where an installed AiBot unpacks its demo: $AIBOT_DEMO_DIR, else the user's cache."""
-    if os.environ.get("AIBOT_DEMO_DIR"):
-        return Path(os.environ["AIBOT_DEMO_DIR"])
+def user_cache() -> Path:
+    """AiBot's folder in the user's cache: $XDG_CACHE_HOME/aibot, else ~/.cache/aibot."""
     if os.name == "nt":
         cache = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
     else:
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "aibot" / "demo"
+    return Path(cache) / "aibot"
+
+
+def demo_home() -> Path:
+    """Where an installed AiBot unpacks its demo: $AIBOT_DEMO_DIR, else the user's cache."""
+    if os.environ.get("AIBOT_DEMO_DIR"):
+        return Path(os.environ["AIBOT_DEMO_DIR"])
+    return user_cache() / "demo"
 
 
 def demo_config() -> Path:

@@ -30,6 +30,7 @@ from aibot.config import ClusterConfig, load_config
 from aibot.models import Article
 from aibot.pipeline import RunReport
 from aibot.store import Store
+from tests.conftest import DEMO
 from tests.helpers.clustering import assert_meets_bar, load_fixture
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -284,11 +285,25 @@ def test_the_labelled_fixture_meets_the_bar_with_the_real_model() -> None:
     assert_meets_bar(cluster(articles, embeddings=vectors), labels, titles)
 
 
-@pytest.fixture
-def demo_store(demo_dir: Path):
-    config = load_config(demo_dir / "aibot.yaml")
+@pytest.fixture(scope="module")
+def collected_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo folder with its sample collected into the cache, once for this module."""
+    folder = tmp_path_factory.mktemp("collected") / "demo"
+    folder.mkdir()
+    shutil.copy(DEMO / "aibot.yaml", folder / "aibot.yaml")
+    shutil.copytree(DEMO / "sample", folder / "sample")
+    config = load_config(folder / "aibot.yaml")
     with Store(config.cache_file) as store:
         collect_stage(config, store, RunReport(started=T0))
+    return folder
+
+
+@pytest.fixture
+def demo_store(collected_demo: Path, tmp_path: Path):
+    """A copy of the collected demo, config and open cache: each test clusters into its own."""
+    folder = shutil.copytree(collected_demo, tmp_path / "demo")
+    config = load_config(folder / "aibot.yaml")
+    with Store(config.cache_file) as store:
         yield config, store
 
 
@@ -361,7 +376,8 @@ def test_a_failing_model_is_a_problem_line_and_tf_idf_carries_on(demo_store) -> 
     ]
 
 
-def test_embeddings_off_never_embeds(demo_dir: Path) -> None:
+def test_embeddings_off_never_embeds(collected_demo: Path, tmp_path: Path) -> None:
+    demo_dir = shutil.copytree(collected_demo, tmp_path / "demo")
     raw = (demo_dir / "aibot.yaml").read_text()
     (demo_dir / "aibot.yaml").write_text(raw.replace("cluster:\n", "cluster:\n  embeddings: off\n"))
     config = load_config(demo_dir / "aibot.yaml")
@@ -371,7 +387,6 @@ def test_embeddings_off_never_embeds(demo_dir: Path) -> None:
         raise AssertionError("embedded with embeddings: off")
 
     with Store(config.cache_file) as store:
-        collect_stage(config, store, RunReport(started=T0))
         report = RunReport(started=T0)
         cluster_stage(config, store, report, embed=must_not_run)
     assert report.clustering == "TF-IDF" and not report.problems

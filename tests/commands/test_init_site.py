@@ -101,9 +101,13 @@ def _uncommented(text: str) -> str:
     return setting.sub(r"\1\2", text)
 
 
-def test_aibot_config_after_init_shows_the_defaults_as_defaults(tmp_path: Path) -> None:
+def test_aibot_config_after_init_shows_the_defaults_as_defaults(
+    tmp_path: Path, user_cache: Path
+) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(user_cache)}  # the run's wheel of the checkout
+
     def aibot(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "aibot", *args], cwd=tmp_path, env=os.environ,
+        return subprocess.run([sys.executable, "-m", "aibot", *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60)  # fmt: skip
 
     made = aibot("init", "news", "--title", "Fenmoor Echo", "--yes")

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 import zipfile
 from importlib.metadata import Distribution, PathDistribution
 from pathlib import Path
@@ -194,3 +195,42 @@ def test_a_checkout_s_wheel_is_built_from_a_clean_copy_leaving_the_checkout_alon
     modules = {n for n in _members(wheel) if n.endswith(".py")}
     assert modules == {"tidewater/__init__.py", "tidewater/build/__init__.py"}
     assert sorted(p.relative_to(source) for p in source.rglob("*")) == before
+
+
+def test_a_built_wheel_is_kept_and_taken_again_until_a_file_it_is_built_from_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[str] = []
+
+    def pip_wheel(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        out, copy = Path(args[args.index("--wheel-dir") + 1]), Path(args[-1])
+        builds.append((copy / "tidewater" / "__init__.py").read_text())
+        out.mkdir()
+        (out / "tidewater-1.2-py3-none-any.whl").write_bytes(b"wheel %d" % len(builds))
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", pip_wheel)
+    monkeypatch.setattr(site_install, "user_cache", lambda: tmp_path / "cache" / "aibot")
+    build = site_install.built_wheel.__wrapped__  # without the per-process functools.cache
+    source = tmp_path / "checkout"
+    (source / "tidewater").mkdir(parents=True)
+    (source / "pyproject.toml").write_text('[project]\nname = "tidewater"\nversion = "1.2"\n')
+    module = source / "tidewater" / "__init__.py"
+    module.write_text("")
+    name = "tidewater-1.2-py3-none-any.whl"
+
+    assert build(source) == build(source) == (name, b"wheel 1")
+    (kept,) = (tmp_path / "cache" / "aibot" / "wheels").glob("*/*.whl")
+    assert (kept.name, kept.read_bytes()) == (name, b"wheel 1")
+    (source / ".aibot").mkdir()  # what the copy leaves out changes nothing
+    (source / ".aibot" / "aibot.sqlite").write_bytes(b"cache")
+    assert build(source) == (name, b"wheel 1")
+    module.write_text("TIDE = 2\n")
+    assert build(source) == build(source) == (name, b"wheel 2")
+    module.chmod(0o755)  # a wheel keeps whether a file is executable
+    assert build(source) == (name, b"wheel 3")
+    assert builds == ["", "TIDE = 2\n", "TIDE = 2\n"]
+
+    (tmp_path / "file").write_text("")  # a cache that cannot be written: a build every time
+    monkeypatch.setattr(site_install, "user_cache", lambda: tmp_path / "file" / "aibot")
+    assert [build(source), build(source)] == [(name, b"wheel 4"), (name, b"wheel 5")]

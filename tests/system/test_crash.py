@@ -20,7 +20,8 @@ Method:
    length in the clean run (one in each equal slice), so every stage is hit even though collect
    takes most of the time; anchoring on events keeps that true when a run is slower or faster
    than the reference. The kill after a random delay is the fault injected; nothing else waits
-   on a clock (processes are waited on with timeouts, conditions polled with deadlines).
+   on a clock (processes are waited on with timeouts, conditions polled with deadlines). Two
+   trials run at a time, each in its own folder.
 3. Right after each kill: every `content/posts/**/*.md` parses with
    `aibot.posts.files.load_post` and its body still matches its own `generator.body_sha256` (a
    cut-off file would not), and `site/` is either absent or a whole build (every local link of
@@ -52,8 +53,8 @@ Knobs (environment):
   (~90 s); the demo's posts and site are the same either way, only the cache gains the
   embeddings. `auto` kills runs that use the model.
 
-A kill and its rerun take about 10 s on 2 idle cores, up to 25 s under load: with the defaults
-the file takes 2.5-4 minutes, with `AIBOT_CRASH_KILLS=50` about 20 minutes.
+A kill and its rerun take about 10 s on 2 idle cores, up to 25 s under load, and two trials run at
+a time: with the defaults the file takes 1-2 minutes; `AIBOT_CRASH_KILLS=50` adds 42 trials.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -410,21 +412,39 @@ def test_the_checks_catch_a_cut_off_post_and_a_half_built_site(
         _check_after_kill(folder, killed, reference)
 
 
+def _trial(
+    template: Path, ref: Reference, n: int, phase: str, event: str, delay: float
+) -> tuple[Killed, str]:
+    """A run killed `delay` s after `event`, checked, run again and checked: what the kill
+    left, and a line on the rerun."""
+    folder = _fresh_copy(template, f"kill-{n}")
+    killed = _Run(folder, f"kill {n} ({phase})").kill_at(event, delay)
+    _check_after_kill(folder, killed, ref)
+    after = _check_recovery(folder, ref, killed)
+    shutil.rmtree(folder)
+    return killed, after
+
+
+# Trials run two at a time: a run keeps about one core busy (its extraction workers aside), so
+# two use a 2-core machine's time; each kill stays anchored on its own run's events.
+TRIALS_AT_ONCE = 2
+
+
 def test_a_run_killed_at_random_moments_recovers_to_the_content_of_one_clean_run(
     template: Path, reference: Reference
 ) -> None:
     rng = random.Random(SEED)
     plan = _plan(rng, reference, KILLS)
     print(f"\nseed {SEED}: {KILLS} kills in a {reference.seconds:.2f} s run")
+    with ThreadPoolExecutor(TRIALS_AT_ONCE) as trials:
+        futures = [
+            trials.submit(_trial, template, reference, n, *kill) for n, kill in enumerate(plan)
+        ]
+        done = [future.result() for future in futures]
     stages: dict[str, int] = {}
-    for n, (phase, event, delay) in enumerate(plan):
-        folder = _fresh_copy(template, f"kill-{n}")
-        killed = _Run(folder, f"kill {n} ({phase})").kill_at(event, delay)
-        _check_after_kill(folder, killed, reference)
-        after = _check_recovery(folder, reference, killed)
+    for killed, after in done:
         _report(killed, after)
         stages[killed.stage] = stages.get(killed.stage, 0) + 1
-        shutil.rmtree(folder)
     print(f"kills per stage: {stages}")
     assert sum(stages.values()) == KILLS
 

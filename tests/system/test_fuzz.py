@@ -13,6 +13,8 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -868,8 +870,8 @@ def test_verify_never_crashes_and_is_deterministic(case: tuple[Draft, list[Artic
 
 def test_verify_gives_the_same_notes_in_processes_with_other_hash_seeds():
     # Sets and dicts of strings iterate in a per-process order: notes must not depend on it.
-    outputs = [
-        subprocess.run(
+    def notes(seed: str) -> str:
+        return subprocess.run(
             [sys.executable, "fuzz/verify_corpus.py", "300"],
             cwd=REPO,
             env={**os.environ, "PYTHONHASHSEED": seed},
@@ -878,8 +880,9 @@ def test_verify_gives_the_same_notes_in_processes_with_other_hash_seeds():
             timeout=120,
             check=True,
         ).stdout
-        for seed in ("1", "2", "3")
-    ]
+
+    with ThreadPoolExecutor(os.cpu_count()) as processes:  # side by side: one core each
+        outputs = list(processes.map(notes, ("1", "2", "3")))
     assert outputs[0].count("\n") == 300 and "flagged" in outputs[0] and "passed" in outputs[0]
     assert outputs[0] == outputs[1] == outputs[2]
 
@@ -901,17 +904,34 @@ def test_there_is_an_atheris_target_per_fuzzed_function():
     }  # fmt: skip
 
 
-@needs_atheris
-@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.stem)
-def test_atheris_target_runs_without_a_finding(target: Path, tmp_path: Path):
+ATHERIS_RUNS = 500
+
+
+def _atheris_run(target: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
     seeds = REPO / "fuzz" / "seeds" / target.stem.removeprefix("fuzz_")
-    runs = 500
-    result = subprocess.run(
-        [sys.executable, str(target), str(tmp_path), str(seeds), f"-runs={runs}", "-seed=1"],
+    return subprocess.run(
+        [sys.executable, str(target), str(corpus), str(seeds), f"-runs={ATHERIS_RUNS}", "-seed=1"],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def atheris_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future]]:
+    """Every target's run, started together as the first of these tests begins: each is one
+    single-threaded process, so they run side by side, one per core."""
+    with ThreadPoolExecutor(os.cpu_count()) as processes:
+        yield {
+            target: processes.submit(_atheris_run, target, tmp_path_factory.mktemp(target.stem))
+            for target in TARGETS
+        }
+
+
+@needs_atheris
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.stem)
+def test_atheris_target_runs_without_a_finding(target: Path, atheris_runs: dict[Path, Future]):
+    result = atheris_runs[target].result(timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert f"Done {runs} runs" in result.stderr, result.stderr[-3000:]
+    assert f"Done {ATHERIS_RUNS} runs" in result.stderr, result.stderr[-3000:]

@@ -14,81 +14,34 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
+from tests.helpers.wheel import LockedVenv, Packaging
+from tests.helpers.wheel import run as _run
 
 NEWCOMER = "aibot init mysite --yes && cd mysite && aibot run --demo && aibot build"
 
 
-def _source_copy(target: Path) -> Path:
-    """The checkout's files as git sees them (committed or not, ignored ones left out)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
-
-
-def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """`args` run to the end; in / and without PYTHONPATH unless told, so that the venv's pip
-    and Python see no checkout (a checkout's aibot.egg-info would look installed)."""
-    kwargs.setdefault("env", {k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
-    kwargs.setdefault("cwd", os.sep)
-    return subprocess.run(args, capture_output=True, text=True, timeout=900, **kwargs)  # type: ignore[call-overload]
+@pytest.fixture(scope="module")
+def wheel(wheel_and_venv: Packaging) -> Path:
+    """AiBot's wheel (tests/helpers/wheel.py: started with the run's first test)."""
+    built = wheel_and_venv.wheel.result()
+    print(f"python -m build: {built.seconds:.1f} s")
+    return built.wheel
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """AiBot's wheel, built from a copy of this checkout with `python -m build`."""
-    base = tmp_path_factory.mktemp("wheel")
-    source = _source_copy(base / "source")
-    started = time.monotonic()
-    built = _run([sys.executable, "-m", "build", "--outdir", str(base / "dist"), str(source)])
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    print(f"python -m build: {time.monotonic() - started:.1f} s")
-    (found,) = (base / "dist").glob("aibot-*.whl")
-    return found
-
-
-@dataclass(frozen=True)
-class LockedVenv:
-    bin: Path
-    check: subprocess.CompletedProcess[str]  # `pip check` right after the lock's install
-    packages: set[str]  # what pip listed then
-
-
-@pytest.fixture(scope="module")
-def locked_venv(tmp_path_factory: pytest.TempPathFactory) -> LockedVenv:
+def locked_venv(wheel_and_venv: Packaging) -> LockedVenv:
     """A fresh venv with requirements-lock.txt installed, as publish.yml installs it."""
-    folder = tmp_path_factory.mktemp("venv") / "venv"
-    started = time.monotonic()
-    assert _run([sys.executable, "-m", "venv", str(folder)]).returncode == 0
-    python = str(folder / "bin" / "python")
-    upgrade = _run([python, "-m", "pip", "install", "-q", "-U", "pip"])  # pip 23 cannot resolve
-    assert upgrade.returncode == 0, upgrade.stderr[-3000:]
-    lock = REPO / "requirements-lock.txt"
-    installed = _run([python, "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)])
-    assert installed.returncode == 0, installed.stderr[-3000:]
-    seconds = time.monotonic() - started
-    print(f"venv and pip install --require-hashes -r {lock.name}: {seconds:.1f} s")
-    listed = _run([python, "-m", "pip", "list", "--format=json"])
-    packages = {canonicalize_name(p["name"]) for p in json.loads(listed.stdout)}
-    check = _run([python, "-m", "pip", "check"])
-    return LockedVenv(folder / "bin", check, packages)
+    made = wheel_and_venv.venv.result()
+    print(f"venv and pip install --require-hashes -r requirements-lock.txt: {made.seconds:.1f} s")
+    return made
 
 
 @pytest.fixture(scope="module")

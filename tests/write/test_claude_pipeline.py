@@ -6,27 +6,61 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aibot.collect.stage import collect_stage
 from aibot.config import load_config
-from aibot.pipeline import run
+from aibot.pipeline import RunReport, run
 from aibot.posts.evidence import paragraph_evidence
+from aibot.store import Store
+from tests.conftest import DEMO, run_cli
 from tests.conftest import anthropic_stub as stub
-from tests.conftest import run_cli
 from tests.helpers.claude import POSTS_IN_DEMO, claude_posts, configure_claude
 
 
 @pytest.fixture
-def site(demo_dir: Path, claude_api, monkeypatch: pytest.MonkeyPatch):
+def demo(demo_dir: Path, claude_api, monkeypatch: pytest.MonkeyPatch):
     """The demo folder, with a fake key and the client pointed at the stub."""
     api, url = claude_api
     monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
     return demo_dir, api
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo with its sample collected into the cache, once for the tests of the write stage
+    below: (the folder, a copy of it as collected)."""
+    base = tmp_path_factory.mktemp("claude-pipeline")
+    folder = base / "demo"
+    folder.mkdir()
+    shutil.copy(DEMO / "aibot.yaml", folder / "aibot.yaml")
+    shutil.copytree(DEMO / "sample", folder / "sample")
+    config = load_config(folder / "aibot.yaml")
+    with Store(config.cache_file) as store:
+        report = RunReport(started=datetime.now(UTC))
+        collect_stage(config, store, report)
+        assert report.articles_new > 0 and not report.problems, report.problems
+    return folder, shutil.copytree(folder, base / "as-collected")
+
+
+@pytest.fixture
+def site(collected: tuple[Path, Path], claude_api, monkeypatch: pytest.MonkeyPatch):
+    """The collected demo as it was (in the same folder every time: the cache holds the sample's
+    file URLs), with a fake key and the client pointed at the stub."""
+    folder, as_collected = collected
+    shutil.rmtree(folder)
+    shutil.copytree(as_collected, folder)
+    api, url = claude_api
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    return folder, api
 
 
 def _ledger(folder: Path) -> list[sqlite3.Row]:
@@ -35,8 +69,8 @@ def _ledger(folder: Path) -> list[sqlite3.Row]:
     return db.execute("SELECT * FROM ledger ORDER BY id").fetchall()
 
 
-def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(site) -> None:
-    folder, api = site
+def test_the_demo_with_a_fake_key_writes_cited_posts_and_a_cost_ledger(demo) -> None:
+    folder, api = demo
     path = folder / "aibot.yaml"
     result = run_cli("run", "-c", str(path), "--writer", "claude")
     assert result.exit_code == 0, result.output
