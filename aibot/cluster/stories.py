@@ -630,7 +630,9 @@ def _best_partner(
     MERGE_PROBABILITY)."""
     group = groups[number]
     target, best = None, 0.0
-    overlaps = index.overlaps(group.total, STORY_TERMS)
+    # The summary holds the story's heaviest terms in order, already made: the same top terms
+    # as its whole centroid gives, without sorting that again for every recheck.
+    overlaps = index.overlaps(group.summary, STORY_TERMS)
     for other_number in sorted(overlaps):
         if other_number == number or other_number in gone or overlaps[other_number] < screen:
             continue
