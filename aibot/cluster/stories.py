@@ -182,13 +182,22 @@ def cluster(
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
     known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
-    signals = _Signals(vectors, _as_arrays(embeddings or {}, pool))
-    signals.full_texts = frozenset(i for i, a in pool.items() if _is_full(a))
+    arrays = _as_arrays(embeddings or {}, pool)
+    learned = bool(arrays)
     window = settings.window_hours * 3600.0
     join, merge = settings.threshold, settings.merge_threshold
     if embeddings:
         join, merge = settings.embedding_threshold, settings.embedding_merge_threshold
-    learned = bool(signals.embeddings)
+    newcomers = sorted(
+        (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
+    )
+    # Names as the vectors learn them: from the texts of the articles whose vectors are made
+    # now or, when all were given, from the newcomers' (not from every live article each run).
+    names: frozenset[str] = frozenset()
+    if learned:
+        names = fresh_names if fresh_names is not None else _name_terms(newcomers)
+    full_texts = frozenset(i for i, a in pool.items() if _is_full(a))
+    signals = _Signals(vectors, arrays, names, full_texts)
 
     given = set(known) if known else set()
     groups = [
@@ -201,15 +210,6 @@ def cluster(
     index = _TermIndex()
     for number, group in enumerate(groups):
         index.file(number, group.total)
-    newcomers = sorted(
-        (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
-    )
-    # Names as the vectors learn them: from the texts of the articles whose vectors are made
-    # now or, when all were given, from the newcomers' (not from every live article each run).
-    names = frozenset()
-    if learned:
-        names = fresh_names if fresh_names is not None else _name_terms(newcomers)
-        signals.names = names
     # The newcomers are taken an hour of publication at a time, each hour followed by the merge
     # passes, as the hourly runs of a site do: one run over a backlog then gives the stories that
     # runs every hour would, which is what the learned probabilities were fitted on.
@@ -481,7 +481,7 @@ def _needed(threshold: float, group: _Group, start: float, end: float, window: f
     return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Signals:
     vectors: dict[str, Vector]
     embeddings: dict[str, Any]
