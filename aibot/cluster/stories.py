@@ -82,7 +82,7 @@ EMBEDDING_WEIGHT = 0.5
 # The same-story probability an article needs to join a story (with embeddings).
 JOIN_PROBABILITY = 0.5
 # The logistic regression behind that probability, one coefficient per field of JoinEvidence.
-# Fitted by benchmarks/cluster_fit.py on every labelled dev set (each set weighing the same),
+# Fitted by benchmarks/cluster_fit.py on every labelled dev set (each set weighing about the same),
 # from the article-story pairs the hourly runs score, with the evidence of sameness kept
 # non-negative and the time gap non-positive; leave-one-set-out figures in benchmarks/README.md.
 JOIN_INTERCEPT = -0.67
