@@ -264,6 +264,15 @@ class Store:
                 found[row["id"]] = _article(row)
         return [found[i] for i in wanted if i in found]
 
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """Article id -> the hash of its text, for the ids the cache holds."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ", ".join("?" for _ in chunk)
+            query = f"SELECT id, content_hash FROM articles WHERE id IN ({marks})"
+            found.update((row["id"], row["content_hash"]) for row in self.db.execute(query, chunk))
+        return found
+
     def unclustered_articles(self) -> list[Article]:
         rows = self.db.execute(
             "SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id"

@@ -124,20 +124,12 @@ class SourceTexts:
         are in the cache: what their pages' keys need to know of the cache (one query a 500)."""
         wanted = list(dict.fromkeys(i for p in posts for i in _source_ids(p)))
         store = self._open() if wanted else None
-        found: dict[str, str] = {}
         if store is None:
-            return found
+            return {}
         try:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                rows = store.db.execute(
-                    f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", chunk
-                )
-                found.update((row["id"], row["content_hash"]) for row in rows)
+            return store.content_hashes(wanted)
         except sqlite3.Error:
             return {}
-        return found
 
     def close(self) -> None:
         if self._store is not None and self._opened_by == os.getpid():
