@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import os
 import shutil
 import sys
 import threading
@@ -163,3 +164,9 @@ def claude_api() -> Iterator[tuple[object, str]]:
     """The stub Messages API on 127.0.0.1: (StubAPI, base URL)."""
     with anthropic_stub.serving() as served:
         yield served
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`--numprocesses=auto`: a worker per core and one more, to use the time that tests spend
+    waiting for a subprocess, a server or the browser."""
+    return (os.cpu_count() or 1) + 1
