@@ -42,6 +42,7 @@ JOIN_SIGNS = {
     "semantic": 1,
     "shared_numbers": 1,
     "gap": -1,
+    "age": 0,
     "full_text": 0,
     "story_size": 0,
     "shared_names": 1,
@@ -51,6 +52,7 @@ MERGE_SIGNS = {
     "lexical": 1,
     "semantic": 1,
     "gap": -1,
+    "span": 0,
     "shared_names": 1,
     "shared_numbers": 1,
     "smaller_size": 0,
@@ -113,8 +115,8 @@ def clustered(
             pairs.append((tuple(evidence), int(same)))
         return join_evidence(group, article_id, *args, terms=terms)
 
-    def merging(group, other, gap):
-        evidence = merge_evidence(group, other, gap)
+    def merging(group, other, *args):
+        evidence = merge_evidence(group, other, *args)
         same = _majority(data, group.story.article_ids) == _majority(data, other.story.article_ids)
         pairs.append((tuple(evidence), int(same)))
         return evidence

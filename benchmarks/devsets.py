@@ -8,8 +8,9 @@ repository):
   the hourly feed spreads each story's articles as the stream set does (see `synthetic_times`).
 - `uci_news_stream_dev.jsonl`: 4,996 headlines in 163 stories, all four categories, with
   synthetic publication times over three days (see ../shared/data/README.md).
-- `multinews_docs_dev.jsonl`: 291 full articles of 100 stories (Multi-News); no titles, so the
-  first sentence stands in; synthetic times as for the UCI set.
+- `multinews_docs_dev.jsonl`: 291 full articles of 100 stories (Multi-News), without the page
+  furniture that collection removes; no titles, so the first sentence stands in; synthetic
+  times as for the UCI set.
 - the demo sample (examples/demo/sample, labels.json), collected with aibot itself;
 - tests/fixtures/cluster_labelled.jsonl: 50 invented wire-style articles in 12 stories.
 
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from aibot.cluster.stories import article_vectors, cluster
+from aibot.collect.junk import without_furniture
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.support.text import sentences
@@ -125,13 +127,18 @@ def load_multinews(path: Path) -> DataSet:
     times = synthetic_times([str(r["story"]) for r in rows])
     articles, labels = [], {}
     for row, when in zip(rows, times, strict=True):
-        text = row.get("text") or ""
+        # As collection leaves a page's text: without captions, credits and share prompts, which
+        # open many of these documents and would otherwise stand in for their headlines.
+        text = without_furniture(row.get("text") or "")
         url = _unique(row.get("url") or f"https://multi-news.invalid/{row['id']}", seen)
         title = row.get("title") or first_sentence(text)
         article = Article(url, row.get("source") or "unknown", title, text, when)
         articles.append(article)
         labels[article.id] = str(row["story"])
-    notes = [f"{len(articles)} full articles; title = first sentence; synthetic times"]
+    notes = [
+        f"{len(articles)} full articles without page furniture; title = first sentence; "
+        "synthetic times"
+    ]
     return DataSet("Multi-News full text", articles, labels, notes)
 
 

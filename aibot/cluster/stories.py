@@ -11,23 +11,23 @@ The rule (docs/stories.md, "How stories are formed"):
 2. Articles are taken in time order; each is scored against the live stories that share its
    heaviest terms, and a story stops taking articles `window_hours` after its last one.
 3. With sentence embeddings (aibot.cluster.embeddings, on by default), a headline or short
-   summary is scored by a learned same-story probability (see `JoinEvidence`): a logistic regression
-   over the embedding cosine with the story's centroid, shared names, shared numbers, the time
-   gap and the story's size. The article joins the story with the highest probability if it
-   reaches JOIN_PROBABILITY, unless its own leading name is missing from the story and the two
-   share no name (then the embeddings must agree SAME_MEANING). A full text (FULL_TEXT_WORDS
-   or more), where the fit had few examples and mixed stories end to end, is scored by the
-   TF-IDF cosine blended with the embedding cosine (EMBEDDING_WEIGHT) against
-   `embedding_threshold`; without embeddings, by the TF-IDF cosine against `threshold`. Those
-   two thresholds grow with the gap to the story's last article by up to TIME_PENALTY of
-   themselves at the end of the window. Either way the two must share more than a name
-   (JOIN_SHARED terms, or embeddings that agree SAME_MEANING), else the article starts a new
-   story.
+   summary is scored by a learned same-story probability (see `JoinEvidence`): a logistic
+   regression over the embedding cosine with the story's centroid, shared names, shared numbers,
+   the time since the story's last and first articles, and the story's size. The article joins
+   the story with the highest probability if it reaches JOIN_PROBABILITY, unless its own leading
+   name is missing from the story and the two share no name (then the embeddings must agree
+   SAME_MEANING). A full text (FULL_TEXT_WORDS or more), where the fit had few examples and
+   mixed stories end to end, is scored by the TF-IDF cosine blended with the embedding cosine
+   (EMBEDDING_WEIGHT) against `embedding_threshold`; without embeddings, by the TF-IDF cosine
+   against `threshold`. Those two thresholds grow with the gap to the story's last article by up
+   to TIME_PENALTY of themselves at the end of the window. Either way the two must share more
+   than a name (JOIN_SHARED terms, or embeddings that agree SAME_MEANING), else the article
+   starts a new story.
 4. Merge passes: every story that changed in this call (new, or grown) joins the live story,
    new or made in an earlier call, that shares MERGE_SHARED of its filed terms and is most
    probably the same story. Two stories of headlines (with embeddings) merge when a logistic
    regression (see `MergeEvidence`) over the TF-IDF and embedding cosines of the two
-   centroids, shared names and numbers, the time gap and the two sizes reaches
+   centroids, shared names and numbers, the time gap and span and the two sizes reaches
    MERGE_PROBABILITY, unless each one's leading name is missing from the other and they share
    no name (then the embeddings must agree SAME_MEANING). When either is mostly full texts, the
    similarity of the centroids (the TF-IDF cosine, blended half and half with the embedding
@@ -85,15 +85,19 @@ JOIN_PROBABILITY = 0.5
 # Fitted by benchmarks/cluster_fit.py on every labelled dev set (each set weighing about the same),
 # from the article-story pairs the hourly runs score, with the evidence of sameness kept
 # non-negative and the time gap non-positive; leave-one-set-out figures in benchmarks/README.md.
-JOIN_INTERCEPT = -0.67
+# The fit puts the weight of time on the story's age and none on the gap since its last article:
+# one event's coverage comes in a burst, and a topic that stays in the news for days is several
+# events.
+JOIN_INTERCEPT = -1.22
 JOIN_COEFFICIENTS = {
-    "semantic": 4.63,
-    "shared_numbers": 0.82,
-    "gap": -14.80,
-    "full_text": 0.47,
-    "story_size": -0.42,
-    "shared_names": 0.54,
-    "lead_name_found": 0.43,
+    "semantic": 6.54,
+    "shared_numbers": 1.14,
+    "gap": 0.00,
+    "age": -13.58,
+    "full_text": 0.69,
+    "story_size": 0.12,
+    "shared_names": 0.41,
+    "lead_name_found": 0.60,
 }
 # The same-story probability two stories of headlines need to merge (with embeddings), and its
 # logistic regression over the fields of MergeEvidence: fitted by `benchmarks/cluster_fit.py
@@ -101,15 +105,16 @@ JOIN_COEFFICIENTS = {
 # texts merge by the blended similarity: judged by a probability too, end to end they chained
 # one politician's several stories into one post.
 MERGE_PROBABILITY = 0.5
-MERGE_INTERCEPT = 1.31
+MERGE_INTERCEPT = 0.49
 MERGE_COEFFICIENTS = {
-    "lexical": 0.78,
-    "semantic": 3.55,
-    "gap": -21.04,
+    "lexical": 0.52,
+    "semantic": 4.55,
+    "gap": -7.66,
+    "span": -8.93,
     "shared_names": 0.00,
-    "shared_numbers": 0.52,
-    "smaller_size": -0.65,
-    "larger_size": -0.39,
+    "shared_numbers": 0.00,
+    "smaller_size": -0.73,
+    "larger_size": 0.19,
     "lead_names_found": 0.00,
 }
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
@@ -231,7 +236,8 @@ def cluster(
                     gap = _gap(group, when, when)
                     if gap > window:
                         continue
-                    facts = (article.id, gap / window, _is_full(article), names)
+                    age = max(when - group.start, 0.0) / window
+                    facts = (article.id, gap / window, age, _is_full(article), names)
                     # Looked up among all the story's terms, not its summary's, the evidence can
                     # only be stronger (its coefficients are not negative): a bound that spares
                     # making the summary of a story the article cannot join.
@@ -414,6 +420,7 @@ class JoinEvidence(NamedTuple):
     semantic: float  # embedding cosine of the article and the story's centroid
     shared_numbers: float  # numbers among the story's summary terms the article has (0, 1, 2+)
     gap: float  # time from the story to the article, as a share of the window
+    age: float  # time from the story's first article to the article, as a share of the window
     full_text: float  # 1 for a full text, 0 for a headline (or a short summary)
     story_size: float  # log of the story's article count
     shared_names: float  # log(1 + names among the story's summary terms the article has)
@@ -432,6 +439,7 @@ class MergeEvidence(NamedTuple):
     lexical: float  # TF-IDF cosine of the two stories' summaries
     semantic: float  # embedding cosine of the two stories' centroids
     gap: float  # time between the two stories, as a share of the window
+    span: float  # from the first article of either to the last of either, as a share of the window
     shared_names: float  # log(1 + names the two summaries share)
     shared_numbers: float  # numbers the two summaries share (0, 1, 2+)
     smaller_size: float  # log of the smaller story's article count
@@ -641,7 +649,8 @@ def _best_partner(
             gap = _gap(other, group.start, group.end)
             if gap > window:
                 continue
-            evidence = other.merge_evidence(group, gap / window)
+            span = max(group.end, other.end) - min(group.start, other.start)
+            evidence = other.merge_evidence(group, gap / window, span / window)
             if evidence.names_disagree():
                 continue
             needed, score = MERGE_PROBABILITY, merge_probability(evidence)
@@ -697,8 +706,9 @@ class _Group:
         ids = self.story.article_ids
         return 2 * len(self.signals.full_texts.intersection(ids)) > len(ids)
 
-    def merge_evidence(self, other: _Group, gap: float) -> MergeEvidence:
-        """The evidence that the other story is this one (`gap` as a share of the window)."""
+    def merge_evidence(self, other: _Group, gap: float, span: float) -> MergeEvidence:
+        """The evidence that the other story is this one (`gap` and `span` as shares of the
+        window)."""
         mine, theirs = self.summary, other.summary
         lexical = _dot(theirs, mine)
         semantic = lexical
@@ -718,6 +728,7 @@ class _Group:
             lexical=lexical,
             semantic=semantic,
             gap=gap,
+            span=span,
             shared_names=math.log1p(len(shared & names)),
             shared_numbers=min(numbers, 2),
             smaller_size=math.log(max(small, 1)),
@@ -729,6 +740,7 @@ class _Group:
         self,
         article_id: str,
         gap: float,
+        age: float,
         full_text: float,
         names: Set[str],
         terms: Mapping[str, float],
@@ -749,6 +761,7 @@ class _Group:
             semantic=semantic,
             shared_numbers=min(numbers, 2),
             gap=gap,
+            age=age,
             full_text=full_text,
             story_size=math.log(max(len(self.story.article_ids), 1)),
             shared_names=math.log1p(len(shared & names)),

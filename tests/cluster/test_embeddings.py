@@ -171,7 +171,7 @@ def test_a_report_that_lacks_the_storys_names_needs_the_same_meaning_to_join() -
 
 
 def test_names_disagree_only_without_a_shared_name_and_the_same_meaning() -> None:
-    other = JoinEvidence(0.6, 0, 0.0, 1.0, 0.0, shared_names=0.0, lead_name_found=0.0)
+    other = JoinEvidence(0.6, 0, 0.0, 0.0, 1.0, 0.0, shared_names=0.0, lead_name_found=0.0)
     assert other.names_disagree()
     assert not other._replace(semantic=SAME_MEANING).names_disagree()  # a paraphrase
     assert not other._replace(shared_names=math.log(2)).names_disagree()
@@ -183,6 +183,7 @@ JOIN_BASE = JoinEvidence(
     semantic=0.5,
     shared_numbers=0,
     gap=0.1,
+    age=0.2,
     full_text=0,
     story_size=1.0,
     shared_names=0.0,
@@ -192,6 +193,7 @@ MERGE_BASE = MergeEvidence(
     lexical=0.3,
     semantic=0.5,
     gap=0.1,
+    span=0.2,
     shared_names=0.0,
     shared_numbers=0,
     smaller_size=0.0,
@@ -226,11 +228,13 @@ def test_a_same_story_probability_grows_with_evidence_and_shrinks_with_time(
     assert 0 < p < 1
     for field, value in stronger.items():
         assert probability(base._replace(**{field: value})) > p, field
-    assert probability(base._replace(gap=0.5)) < p
+    # Later: a longer gap, so a longer time since the story began (or a longer span of both).
+    later = {"gap": 0.5, "age": 0.6, "span": 0.6}
+    assert probability(base._replace(**{f: later[f] for f in base._fields if f in later})) < p
 
 
 def test_two_stories_whose_names_disagree_merge_only_as_a_paraphrase() -> None:
-    apart = MergeEvidence(0.3, 0.6, 0.0, 0.0, 0, 1.0, 1.0, lead_names_found=0.0)
+    apart = MergeEvidence(0.3, 0.6, 0.0, 0.0, 0.0, 0, 1.0, 1.0, lead_names_found=0.0)
     assert apart.names_disagree()
     assert not apart._replace(semantic=SAME_MEANING).names_disagree()
     assert not apart._replace(shared_names=math.log(2)).names_disagree()
