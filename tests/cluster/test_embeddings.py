@@ -276,6 +276,51 @@ def test_the_labelled_fixture_in_runs_keeps_distinct_events_apart_with_the_real_
             assert not set(pair) <= {labels[i] for i in story.article_ids}, story.title
 
 
+LETTUCE = [
+    "Astronauts to grow lettuce on the space station",
+    "NASA's space station crew starts a lettuce farm in orbit",
+    "Space station salad: crew plants lettuce in zero gravity",
+    "Lettuce seeds head to the space station on a supply ship",
+    "Astronauts tend a small lettuce garden aboard the station",
+    "Space station crew waters its first orbital lettuce crop",
+    "Growing food in orbit: lettuce sprouts on the space station",
+    "Space station lettuce experiment passes its first week",
+]
+OUTAGE = [
+    "Space station computer outage may force a spacewalk",
+    "Backup computer fails on the space station",
+    "NASA weighs a spacewalk to replace a failed station computer",
+    "Computer failure on the space station prompts repair plans",
+]
+
+
+@pytest.mark.parametrize("hours", [1, 6])
+def test_a_topic_in_the_news_all_day_does_not_take_the_next_day_s_event(hours: int) -> None:
+    """A headline about the space station every three hours for a day, then a computer
+    outage there the next morning: two events, though the first story never went quiet (with
+    the time since the story's last article alone, the outage joined the lettuce)."""
+    articles = [
+        Article(f"https://o{n}.example/l{n}", f"Outlet {n}", title, "", T0 + timedelta(hours=3 * n))
+        for n, title in enumerate(LETTUCE)
+    ] + [
+        Article(
+            f"https://o{n}.example/o{n}",
+            f"Outlet {n}",
+            title,
+            "",
+            T0 + timedelta(hours=24, minutes=30 * n),
+        )
+        for n, title in enumerate(OUTAGE)
+    ]
+    texts = [embeddings.embedding_text(a) for a in articles]
+    vectors = dict(zip((a.id for a in articles), embeddings.embed(texts), strict=True))
+    titles = {a.id: a.title for a in articles}
+    stories = _in_runs(articles, vectors, hours)
+    assert sorted(sorted(titles[i] for i in s.article_ids) for s in stories) == sorted(
+        [sorted(LETTUCE), sorted(OUTAGE)]
+    )
+
+
 def test_the_labelled_fixture_meets_the_bar_with_the_real_model() -> None:
     articles, labels = load_fixture()
     titles = {a.id: a.title for a in articles}
