@@ -27,7 +27,9 @@ The method, step by step:
    after 1,200) and little else. Picking stops past the lower bound of `target_words` when the
    next unit is worth less than EXTEND_RATIO of an average pick, and never passes the upper
    bound; when the sources run out of new facts before the lower bound, the skipped retellings
-   may fill up to it.
+   may fill up to it. Making the sentences stand alone (step 7) may drop some of them; when what
+   is left falls short of the lower bound, the picking goes on with both bounds raised by the
+   words dropped.
 4. Sections, in story order (`aibot.write.order`). The chosen units are grouped into
    sub-topics (about one per WORDS_PER_SECTION words) by average-linkage clustering on a
    second-order similarity - two sentences are alike when they resemble the same sentences of
@@ -77,6 +79,8 @@ from aibot.write.standalone import named_outlet, posted_size, resolve_time, stan
 __all__ = ["ExtractiveWriter", "clean_headline", "scored_units", "select", "sections"]
 
 TARGET_WORDS = (250, 400)
+# How many times the picking goes on when the sentences that stand alone fall short of the target.
+REFILLS = 2
 MIN_UNIT_WORDS = 8
 MAX_UNIT_WORDS = 80
 MAX_JOINED = 3  # sentences in one unit
@@ -217,8 +221,7 @@ class ExtractiveWriter:
         if not sources:
             raise ValueError(f"story {story.id} has no articles to write from")
         units, centroid = scored_units(sources)
-        chosen = select(_timed(units, self.timezone), self.target_words)
-        body = standalone(sections(chosen, units), sources, self.timezone) if chosen else []
+        chosen, body = self._chosen_and_body(_timed(units, self.timezone), units, sources)
         lede = body[0].paragraphs[0].text if body else _fallback(sources).text
         return Draft(
             title=headline(sources, centroid, lede),
@@ -228,6 +231,29 @@ class ExtractiveWriter:
             writer=self.name,
             model=self.model,
         )
+
+    def _chosen_and_body(
+        self, timed: Sequence[_Unit], units: Sequence[_Unit], sources: Sequence[Article]
+    ) -> tuple[list[_Unit], list[Section]]:
+        """The units chosen and the sections they read as. Making each sentence stand alone
+        drops some words (a repeat, a reference to nothing kept), so when the prose left falls
+        short of the lower bound of `target_words`, the picking goes on with both bounds raised
+        by the words dropped, up to REFILLS times, while the sources have more to give."""
+        low, high = self.target_words
+        chosen: list[_Unit] = []
+        body: list[Section] = []
+        for _ in range(REFILLS + 1):
+            picked = select(timed, (low, high))
+            if chosen and len(picked) <= len(chosen):
+                break  # nothing more to pick
+            chosen = picked
+            body = standalone(sections(chosen, units), sources, self.timezone) if chosen else []
+            written = sum(len(p.text.split()) for s in body for p in s.paragraphs)
+            if written >= self.target_words[0]:
+                break
+            dropped = max(sum(u.size + u.credit for u in chosen) - written, 1)
+            low, high = self.target_words[0] + dropped, self.target_words[1] + dropped
+        return chosen, body
 
 
 def _timed(units: Sequence[_Unit], timezone: str) -> list[_Unit]:
