@@ -468,7 +468,10 @@ def _source_terms(units: Sequence[_Unit], article: Article) -> Counter[str]:
 def _density(unit: _Unit, weights: dict[str, float], covered: set[str]) -> float:
     """Weight of the concepts a unit adds to `covered`, per word (plus ten, so a short
     fragment does not win on density alone)."""
-    return sum(weights.get(c, 0.0) for c in unit.concepts if c not in covered) / (unit.size + 10)
+    # fsum: a sum over a set in the order its hashes give would differ in the last bit from one
+    # process to the next, and a near tie between two units with it.
+    added = math.fsum(weights.get(c, 0.0) for c in unit.concepts if c not in covered)
+    return added / (unit.size + 10)
 
 
 # --- 3. selection --------------------------------------------------------------------------
@@ -580,10 +583,10 @@ def numbers_in(text: str) -> frozenset[float]:
 
 def _novelty(unit: _Unit, weights: dict[str, float], covered: set[str]) -> float:
     """The share of a unit's weighted concepts not yet covered."""
-    total = sum(weights.get(c, 0.0) for c in unit.concepts)
+    total = math.fsum(weights.get(c, 0.0) for c in unit.concepts)
     if not total:
         return 1.0
-    return sum(weights.get(c, 0.0) for c in unit.concepts if c not in covered) / total
+    return math.fsum(weights.get(c, 0.0) for c in unit.concepts if c not in covered) / total
 
 
 # --- 4. sections ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ dangling pronouns, whole quotations, the length asked for."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -15,7 +16,15 @@ import pytest
 from aibot.cluster.stories import cluster
 from aibot.models import Article, Draft, Story
 from aibot.support.text import sentences, words
-from aibot.write.extractive import ExtractiveWriter, clean_headline, scored_units, units_of
+from aibot.write.extractive import (
+    ExtractiveWriter,
+    _density,
+    _novelty,
+    _Unit,
+    clean_headline,
+    scored_units,
+    units_of,
+)
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify
 
@@ -237,6 +246,20 @@ def test_a_tight_target_is_reached_though_some_picked_sentences_do_not_stand_alo
         assert sum(len(a.text.split()) for a in sources) > 500
         draft = ExtractiveWriter(target_words=(300, 330)).write(story, sources)
         assert 300 <= _size(draft) <= 330 + _days_added(draft), (story.title, _size(draft))
+
+
+def test_what_a_unit_adds_does_not_depend_on_the_order_of_its_concepts() -> None:
+    """A set of words is read in the order of their hashes, which change from one process to
+    the next: summed in that order, two units' values differed in the last bit from one run to
+    another, and a near tie between them went one way or the other (one story, two posts)."""
+    article = Article("https://a.example/1", "A", "Title", "Text.", datetime(2026, 3, 2))
+    weights = {"a": 0.1, "b": 0.2, "c": 0.3}
+    units = [
+        _Unit("Text.", article, 0, 1, size=5, concepts=order)  # type: ignore[arg-type]
+        for order in itertools.permutations("abc")
+    ]
+    assert len({_density(u, weights, set()) for u in units}) == 1
+    assert len({_novelty(u, weights, {"z"}) for u in units}) == 1
 
 
 def test_target_words_accepts_the_old_name_and_rejects_nonsense() -> None:
