@@ -41,8 +41,10 @@ reads right in the post:
   alone ("Adebayo-Strand") after the first time, title dropped; a surname met as a speaker
   before its person was introduced is given in full, as its own source names them. A surname is
   a name the sources use alone as a speaker ("Adebayo-Strand said", "said Lund", "Ms Okafor");
-  a full name is a first name and that surname. A role in apposition ("Quillon's chief
-  executive, Renata Szabo-Lind,") is not recognised and stays.
+  a full name is a first name and that surname. Once a person is introduced, a role in
+  apposition beside their surname ("Szabo-Lind, Quillon's chief executive, said", "Quillon's
+  chief executive, Szabo-Lind, said") goes: up to three words and a word for a post ("chief
+  executive", "minister", "spokeswoman"…), unless a relative clause follows ("…, who…").
 - Definite references. A sentence opening with "The" and a common noun that refers back ("The
   plant…", "The company…") is dropped when that noun has not been used earlier in the post. The
   limit: the check is on the word, so "the plant" after "Arvex's chip plant" passes, while "the
@@ -66,7 +68,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -186,6 +188,14 @@ _NOT_FIRST_NAMES = frozenset(
     Inspector Detective Sergeant Constable Captain Coach Chairman Chairwoman Chair Commissioner
     Officer Executive Chief Professor Police Officials Residents""".split()
 )
+# A role in apposition: up to three words, then a word for a post ("Quillon's chief executive").
+_ROLE = (
+    r"(?:(?:[\w'’.&-]+)\s+){0,3}(?:chief executive|executive|president|chairman|chairwoman|"
+    r"chair|director|minister|secretary|spokesman|spokeswoman|spokesperson|mayor|governor|"
+    r"senator|founder|leader|manager|officer|head|chief|commissioner|chancellor|professor|"
+    r"economist|analyst|coach|captain|lawyer|attorney|CEO)"
+)
+_RELATIVE_PRONOUN = r"(?:who|whom|whose|which)\b"
 _TITLE_BEFORE = re.compile(
     r"(?:(?:[A-Z][a-z]+\s+){0,2}(?:Minister|Secretary|President|Mayor|Governor|Senator|"
     r"Chancellor|Director|Councillor|Judge|Inspector|Detective|Sergeant|Constable|Captain|"
@@ -600,7 +610,11 @@ class People:
         """`sentence` with every full name already introduced shortened to the surname, its
         title before it dropped, and a surname alone before its person was introduced given
         in full as `source` (the sentence's article) gives it; quotations unchanged."""
-        return _outside_quotations(sentence, lambda s: self._introduced(self._shortened(s), source))
+        known = {key.split()[-1] for key in self.introduced}
+        named = _outside_quotations(
+            sentence, lambda s: self._introduced(self._shortened(s), source)
+        )
+        return _outside_quotations(named, lambda s: _without_roles(s, known)) if known else named
 
     def _shortened(self, segment: str) -> str:
         out, last = [], 0
@@ -646,6 +660,26 @@ class People:
                 self.introduced.add(" ".join(full.split()[-2:]))
                 return segment[: match.start()] + full + segment[match.end() :]
         return segment
+
+
+def _without_roles(segment: str, surnames: Set[str]) -> str:
+    """`segment` without a role in apposition beside one of `surnames` (people introduced
+    before): "Szabo-Lind, Quillon's chief executive, said" -> "Szabo-Lind said"."""
+    for surname in sorted(surnames):
+        name = re.escape(surname)
+        segment = re.sub(
+            rf"(?<![\w'’-]){name},\s+{_ROLE},(?!\s+{_RELATIVE_PRONOUN})\s*",
+            f"{surname} ",
+            segment,
+        )
+        segment = re.sub(rf"(?<![\w'’-]){name},\s+{_ROLE}(?=[.;:]?$)", surname, segment)
+        segment = re.sub(
+            rf"(?:^|(?<=, )|(?<=said ))(?:[Tt]he\s+)?{_ROLE},\s+{name}"
+            rf"(?:,(?!\s+{_RELATIVE_PRONOUN})\s+|(?=\s))",
+            lambda m, s=surname: s + (" " if m.group(0).endswith(" ") else ""),
+            segment,
+        )
+    return segment
 
 
 def _full_form(surname: str, text: str) -> str | None:

@@ -412,6 +412,42 @@ def test_a_surname_met_before_its_introduction_is_given_in_full_from_its_source(
     ]
 
 
+def test_a_role_in_apposition_goes_once_its_person_is_introduced() -> None:
+    source = _article(
+        "Renata Szabo-Lind, Quillon's chief executive, announced the deal. "
+        '"They are neighbours," said Szabo-Lind, Quillon\'s chief executive, in a call. '
+        "Quillon's chief executive, Szabo-Lind, said the plant would stay. "
+        "Gideon Marsh, Arvex's chief executive, will join the board."
+    )
+    posted = _post(
+        ("Renata Szabo-Lind, Quillon's chief executive, announced the deal.", source),
+        ('"They are neighbours," said Szabo-Lind, Quillon\'s chief executive, in a call.', source),
+        ("Quillon's chief executive, Szabo-Lind, said the plant would stay.", source),
+        ("Gideon Marsh, Arvex's chief executive, will join the board.", source),
+    )
+    assert posted == [
+        "Renata Szabo-Lind, Quillon's chief executive, announced the deal.",
+        '"They are neighbours," said Szabo-Lind in a call.',
+        "Szabo-Lind said the plant would stay.",
+        # Another person: introduced here, with their role.
+        "Gideon Marsh, Arvex's chief executive, will join the board.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "Szabo-Lind, the chief executive, who joined in 2019, said the plant would stay.",
+        "Szabo-Lind, 54, said the plant would stay.",
+        '"Ask Szabo-Lind, the chief executive, about it," a worker said.',
+    ],
+    ids=["relative clause", "not a role", "quotation"],
+)
+def test_a_role_that_says_more_or_is_quoted_stays(kept: str) -> None:
+    source = _article(f"Renata Szabo-Lind announced the deal. {kept}")
+    assert _post(("Renata Szabo-Lind announced the deal.", source), (kept, source))[1] == kept
+
+
 def test_another_person_with_the_same_surname_is_introduced_in_full() -> None:
     source = _article(
         "Felix Adebayo-Strand opened the bridge. Clara Adebayo-Strand cut the ribbon. "
