@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import yaml
@@ -164,6 +165,17 @@ def claude_api() -> Iterator[tuple[object, str]]:
     """The stub Messages API on 127.0.0.1: (StubAPI, base URL)."""
     with anthropic_stub.serving() as served:
         yield served
+
+
+@pytest.fixture(scope="module")
+def gate() -> Iterator[Any]:
+    """The demo's sample on a loopback server whose requests a test can hold (the lock and
+    crash tests): a `tests.helpers.crash.Gate`, which imports from this module."""
+    from tests.helpers.crash import Gate
+
+    served = Gate(DEMO / "sample")
+    yield served
+    served.close()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

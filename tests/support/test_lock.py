@@ -23,7 +23,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ from aibot.commands.serve import Preview
 from aibot.config import load_config
 from aibot.support import lock as lock_module
 from aibot.support.lock import EXIT_BUSY, LOCK_FILE, Holder, LockBusy, SiteLock, site_lock
-from tests.conftest import DEMO, run_cli, tree_digest
+from tests.conftest import run_cli, tree_digest
 from tests.helpers.crash import Gate, demo_over_http, group_alive, wait_until_group_is_gone
 from tests.helpers.serve import CONFIG, Said
 from tests.helpers.site import write_site
@@ -70,14 +69,6 @@ def _written(folder: Path) -> dict[str, str]:
         for path, sha in tree_digest(folder).items()
         if not path.endswith(("-wal", "-shm"))
     }
-
-
-@pytest.fixture(scope="module")
-def gate() -> Iterator[Gate]:
-    """The demo's sample on a loopback server whose requests a test can hold."""
-    served = Gate(DEMO / "sample")
-    yield served
-    served.close()
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +77,7 @@ import pytest
 
 from aibot.posts.files import is_edited
 from aibot.posts.frontmatter import PostError, load_post
-from tests.conftest import DEMO, tree_digest
+from tests.conftest import tree_digest
 from tests.helpers.crash import (
     RUN_TIMEOUT,
     TEMP_FILE,
@@ -94,13 +94,6 @@ STAGING = re.compile(r"^\.site\.(build|old)-")
 
 
 # Folders, a server and processes
-
-
-@pytest.fixture(scope="module")
-def gate() -> Iterator[Gate]:
-    served = Gate(DEMO / "sample")
-    yield served
-    served.close()
 
 
 @pytest.fixture(scope="module")
