@@ -66,7 +66,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from aibot.collect.junk import is_furniture, without_widget
+from aibot.collect.junk import is_furniture, junk_kind, junk_reason, without_widget
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.support.text import STOPWORDS, sentences, words
 from aibot.support.vectors import cosine, normalise, tfidf
@@ -138,6 +138,8 @@ _PRONOUN_SPEAKER = re.compile(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z.'’/-]+(?:\s+[A-Z][A-Z.'’/-]+){0,3}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
     r"(?:\s*\([^)]{1,40}\))?\s*(?:[-–—]+|:)\s*(?=[A-Z“\"])"
+    # or an agency's or outlet's name alone in brackets: "(CNN) It was…", "(AP) — The…"
+    r"|^\([A-Z][A-Za-z.&' ]{0,30}\)\s*(?:[-–—]+\s*)?(?=[A-Z“\"])"
 )
 _JUNK = re.compile(
     r"https?://|www\.|@\w|©|\b(?:click here|click to|share on|opens? in (?:a )?new window|"
@@ -146,6 +148,7 @@ _JUNK = re.compile(
     r"facebook twitter)\b",
     re.I,
 )
+_CUT = re.compile(r"(?:\.\.\.|…)[\"”’')\]]*$")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
 _FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(billion|bn|million|mn|m|thousand|k|trillion)?\b", re.I
@@ -217,9 +220,9 @@ class ExtractiveWriter:
         return self.target_words[1]
 
     def write(self, story: Story, articles: Sequence[Article]) -> Draft:
-        sources = sorted(articles, key=lambda a: (a.when, a.id))
-        if not sources:
+        if not articles:
             raise ValueError(f"story {story.id} has no articles to write from")
+        sources = news_sources(sorted(articles, key=lambda a: (a.when, a.id)))
         units, centroid = scored_units(sources)
         chosen, body = self._chosen_and_body(_timed(units, self.timezone), units, sources)
         lede = body[0].paragraphs[0].text if body else _fallback(sources).text
@@ -254,6 +257,14 @@ class ExtractiveWriter:
             dropped = max(sum(u.size + u.credit for u in chosen) - written, 1)
             low, high = self.target_words[0] + dropped, self.target_words[1] + dropped
         return chosen, body
+
+
+def news_sources(articles: Sequence[Article]) -> list[Article]:
+    """The articles that are news, not junk pages (`aibot.collect.junk.junk_reason`: an error
+    page, an archive notice, a widget). Collection drops those, but a caller of the writer may
+    not have. When every article is junk, all of them, so that the story still gets a draft."""
+    news = [a for a in articles if junk_reason(a.text or a.summary, a.title) is None]
+    return news or list(articles)
 
 
 def _timed(units: Sequence[_Unit], timezone: str) -> list[_Unit]:
@@ -308,7 +319,13 @@ def _sentences_of(article: Article) -> Iterator[str]:
     body = article.text or article.summary
     for paragraph in body.split("\n"):
         found = sentences(_DATELINE.sub("", " ".join(paragraph.split()), count=1))
-        yield from (s for s in map(without_widget, found) if s and not is_furniture(s))
+        yield from (s for s in map(without_widget, found) if s and not _is_junk(s))
+
+
+def _is_junk(sentence: str) -> bool:
+    """Page furniture, a line of a junk page, or a teaser cut short with an ellipsis ("Schumer
+    says don't look for her in a Super Bowl...")."""
+    return is_furniture(sentence) or junk_kind(sentence) is not None or bool(_CUT.search(sentence))
 
 
 def _leans_on_previous(sentence: str, previous: list[str]) -> bool:

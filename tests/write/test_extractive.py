@@ -22,6 +22,7 @@ from aibot.write.extractive import (
     _novelty,
     _Unit,
     clean_headline,
+    news_sources,
     scored_units,
     units_of,
 )
@@ -436,3 +437,61 @@ def test_a_gallerys_controls_never_reach_a_unit() -> None:
     assert [u.text for u in units_of(article)] == [
         "Coastguard crews towed the Saltmarsh Star back to Brackwater harbour on Sunday night."
     ]
+
+
+def _page(url: str, title: str, text: str, hour: int = 8) -> Article:
+    when = datetime.fromisoformat(f"2026-11-23T{hour:02d}:20:00+00:00")
+    return Article(url, url.split("/")[2], title, text, when)
+
+
+FERRY = (
+    "Coastguard crews towed the ferry Saltmarsh Star back to Brackwater harbour on Sunday night "
+    "after its engine failed in a gale. All 212 passengers were taken off by lifeboat before "
+    "midnight, the harbour master said. The operator said the ship would stay in dock for "
+    "repairs to its main engine until the end of the month. Services to the islands will run "
+    "on the smaller Marram Queen from Tuesday, with two crossings a day instead of four. "
+    "Passengers booked on cancelled sailings can move to another day or claim a refund, the "
+    "operator said."
+)
+
+
+def test_a_junk_page_among_the_sources_gives_the_draft_nothing() -> None:
+    ferry = _page("https://fenmoor.example/ferry", "Ferry towed back to Brackwater", FERRY)
+    archive = _page(
+        "https://ledger.example/ferry",
+        "Ferry towed back",
+        "These crawls are part of an effort to archive pages as they are created and archive "
+        "the pages that they refer to. Flowing in every day, these data are added to the "
+        "Wayback Machine after an embargo period.",
+        hour=9,
+    )
+    assert news_sources([ferry, archive]) == [ferry]
+    assert news_sources([archive]) == [archive]  # all junk: the story still gets a draft
+    story = Story("s1", [ferry.id, archive.id], "Ferry", ferry.when, archive.when)
+    draft = ExtractiveWriter().write(story, [ferry, archive])
+    text = " ".join(p.text for s in draft.sections for p in s.paragraphs)
+    assert "Saltmarsh Star" in text
+    assert "Wayback" not in text and "crawls" not in text
+    assert {c for s in draft.sections for p in s.paragraphs for c in p.sources} == {ferry.id}
+
+
+def test_junk_lines_and_teasers_cut_short_never_reach_a_unit() -> None:
+    text = (
+        "Coastguard crews towed the ferry Saltmarsh Star back to Brackwater harbour on Sunday. "
+        "You can add location information to your Tweets, such as your city or precise "
+        "location, from the web and via third-party applications.\n"
+        "Harbour master says the ferry will not sail to the islands again before..."
+    )
+    units = [u.text for u in units_of(_page("https://fenmoor.example/f", "Ferry", text))]
+    assert units == [
+        "Coastguard crews towed the ferry Saltmarsh Star back to Brackwater harbour on Sunday."
+    ]
+
+
+def test_an_outlets_name_in_brackets_before_the_lede_is_dropped() -> None:
+    text = "(CNN) Coastguard crews towed the ferry Saltmarsh Star back to Brackwater on Sunday."
+    assert [u.text for u in units_of(_page("https://cnn.example/f", "Ferry", text))] == [
+        "Coastguard crews towed the ferry Saltmarsh Star back to Brackwater on Sunday."
+    ]
+    kept = "(Updated) crews towed the ferry Saltmarsh Star back to Brackwater on Sunday night."
+    assert [u.text for u in units_of(_page("https://cnn.example/g", "Ferry", kept))] == [kept]
