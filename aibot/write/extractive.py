@@ -9,8 +9,10 @@ The method, step by step:
    pronoun loses its antecedent and no quotation is cut. A unit is a sentence alone or with the
    sentences that lean on it; units with an unbalanced or unattributed quotation, links or share
    buttons, or no closing punctuation are left out, as is every sentence that is page furniture or
-   junk text (`aibot.collect.junk.is_furniture`: "Image caption …", "Add X as an interest…", a
-   cookie notice); a source headline that is one is passed over for another.
+   junk text (`aibot.collect.junk`: "Image caption …", "Add X as an interest…", a cookie
+   notice) or a teaser cut short with an ellipsis; a source headline that is one is passed over
+   for another. A source that is a junk page (an archive notice, a tweet widget, an error page)
+   gives nothing, unless every source is one.
 2. Salience. A unit's prior is its TF-IDF cosine with the story's centroid - the mean of the
    sources' own centroids, each weighted by how much it agrees with the other sources, so a long
    article does not outvote a short one and a stray page counts little - plus a bonus for an
