@@ -93,7 +93,16 @@ _LABELS = (
     r"skip (?:to (?:main )?content|advert(?:isement)?|ad)|back to top|print(?: this)?"
     r"(?: (?:article|page|story))?|subscribe|sign up|log ?in|sign in|register|"
     r"(?:image|photo|picture|video|media|graphic|audio)(?: (?:caption|copyright|credit|source|"
-    r"gallery|embed))?|caption|credit|source|copyright|getty images|file photo"
+    r"gallery|embed))?|caption|credit|source|copyright|getty images|file photo|"
+    r"(?:story )?highlights|key points|breaking news (?:emails|alerts)"
+)
+# A label run into the text after it, with no colon: "Story highlights The incident took…",
+# "EMBED More News Videos Crowds gathered…", "Breaking News Emails Get breaking news alerts…".
+# Case matters, and a capital follows: "Story highlights of the season…" is news.
+_RUN_IN_LABEL = re.compile(
+    r"^\W*(?:Story [Hh]ighlights|EMBED More News Videos|Breaking News Emails|"
+    r"(?:Media|Video|Audio) playback is (?:unsupported|not supported) on your device)"
+    r"(?=\s+[\"“‘'(]?[A-Z0-9]|\W*$)"
 )
 _LABEL_LINE = re.compile(rf"^\W*(?:{_LABELS})\W*$", _I)
 _LABEL_PREFIX = re.compile(
@@ -162,6 +171,8 @@ _CREDIT_START = re.compile(
     r"(?:reporting|writing) by [^.;]{1,80};\s*editing by\b|"
     r"this (?:article|story|piece|post) (?:was |is )?(?:originally |first )?(?:published|appeared)"
     r" (?:on|in|by|at)\b|the post .{1,200} appeared first on\b|"
+    r"this (?:article|story|piece) (?:appears|appeared|will appear) in the .{1,40} (?:issue|"
+    r"edition) of\b|"
     r"(?:photo(?:graph)?|image|picture|illustration|video|graphic)s?\s*(?:credit|by)?\s*:|"
     r"pictured\s*:)",
     _I,
@@ -206,6 +217,17 @@ _STAMP = re.compile(
 )
 
 
+# "March 10, 2012 10:54 am ET by Desk Staff", "12 March 2026 | 09:15": a date line, its time
+# and a byline at most.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_DATE_LINE = re.compile(
+    rf"^\W*(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
+    r"[\s,|•·-]*(?:\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\b)?)?"
+    r"[\s,|•·-]*(?:by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})?\W*$",
+    _I,
+)
+
+
 def is_furniture(sentence: str) -> bool:
     """Whether a sentence, headline or line is page furniture or a junk text, not news."""
     return _kind(" ".join(sentence.split())) is not None
@@ -225,6 +247,8 @@ def _furniture(line: str) -> bool:
     to the reader or a notice about the site (see the module docstring)."""
     size = len(line.split())
     if _LABEL_LINE.match(line) or _MEDIA_CREDIT.match(line) or _STAMP.match(line):
+        return True
+    if _DATE_LINE.match(line):
         return True
     if _PLAYER_LABEL.match(line) or not without_widget(line):
         return True
@@ -249,10 +273,15 @@ def _furniture(line: str) -> bool:
 
 def without_widget(sentence: str) -> str:
     """`sentence` without a video or photo gallery's controls at its start ("1 of 10 Full
-    Screen Autoplay Close Skip Ad × … View Photos"); "" when they are all there is."""
+    Screen Autoplay Close Skip Ad × … View Photos") or a label run into it ("Story highlights
+    The ferry…", "Media playback is unsupported on your device …"); "" when that is all there
+    is."""
+    label = _RUN_IN_LABEL.match(sentence)
+    if label is not None:
+        sentence = sentence[label.end() :].strip()
     match = _WIDGET.match(sentence)
     if match is None or not _GALLERY_CONTROL.search(match.group(0)):
-        return sentence
+        return sentence.strip()
     return sentence[match.end() :].strip()
 
 
@@ -267,7 +296,7 @@ def without_furniture(text: str) -> str:
         # A caption goes whole ("Image caption The mayor … . She cut the ribbon."); anything
         # else sentence by sentence, so that one junk phrase never takes a paragraph with it.
         parts = [line] if _MEDIA_CREDIT.match(line) else sentences(line)
-        news = [without_widget(s) for s in parts if not is_furniture(s)]
+        news = [n for n in map(without_widget, parts) if n and not is_furniture(n)]
         if news == parts:
             kept.append(raw)
         else:

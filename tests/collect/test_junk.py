@@ -126,6 +126,28 @@ def test_a_galleries_controls_and_title_go_and_the_news_run_into_them_stays() ->
         assert without_widget(sentence) == sentence
 
 
+def test_a_label_run_into_the_text_goes_and_the_news_after_it_stays() -> None:
+    assert without_widget("Story highlights The ferry ran aground off Saltmere") == (
+        "The ferry ran aground off Saltmere"
+    )
+    assert without_widget("EMBED More News Videos Crowds gathered outside the courthouse.") == (
+        "Crowds gathered outside the courthouse."
+    )
+    assert without_widget("Story highlights of the season included a late winner.") == (
+        "Story highlights of the season included a late winner."
+    )
+    text = (
+        "Media playback is unsupported on your device Media caption Orla Brennick reports\n"
+        "Breaking News Emails Get breaking news alerts and special reports.\n"
+        "Story highlights The ferry ran aground off Saltmere on the night before the vote\n"
+        "Coastguard crews towed the ferry back to Brackwater on Sunday."
+    )
+    assert without_furniture(text) == (
+        "The ferry ran aground off Saltmere on the night before the vote\n"
+        "Coastguard crews towed the ferry back to Brackwater on Sunday."
+    )
+
+
 def test_junk_kind_needs_the_reader_addressed() -> None:
     assert junk_kind("We use cookies to improve your experience.") == "consent wall"
     assert junk_kind("The regulator fined the retailer over its cookie banners.") is None
