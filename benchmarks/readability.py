@@ -164,19 +164,26 @@ class Sentence:
     opens_paragraph: bool
     after_citation: bool  # first sentence of a chunk that is not the paragraph's first
     before: str  # the paragraph's text before it
+    earlier: str = ""  # the prose before it, every paragraph
 
 
 def post_sentences(sections: Sequence[Section]) -> list[Sentence]:
     """The prose's sentences in order, each knowing where it stands in its paragraph."""
     out: list[Sentence] = []
+    earlier: list[str] = []
     for section in sections:
         for paragraph in section.paragraphs:
             before = ""
             for c, chunk in enumerate(paragraph.chunks):
                 for s, text in enumerate(sentences(chunk)):
                     opens, after_citation = c == 0 and s == 0, c > 0 and s == 0
-                    out.append(Sentence(text, paragraph.line, opens, after_citation, before))
+                    out.append(
+                        Sentence(
+                            text, paragraph.line, opens, after_citation, before, " ".join(earlier)
+                        )
+                    )
                     before = f"{before} {text}".strip()
+                    earlier.append(text)
     return out
 
 
@@ -207,6 +214,7 @@ _THE_NOUNS = (
     r"The (?:move|decision|announcement|comments|remarks|incident|development|step|measure|"
     r"ruling|findings|revelation|latter|former|same|pair|duo|trio|couple)\b"
 )
+_POINTERS = frozenset("latter former same pair duo trio couple".split())
 _TIME_NOUNS = (
     r"week|weekend|month|year|morning|afternoon|evening|night|summer|spring|autumn|fall|winter|"
     r"season|decade|century"
@@ -244,8 +252,19 @@ def dangling_openers(sentences_: Sequence[Sentence]) -> list[Hit]:
             continue  # the paragraph's earlier sentences give it something to refer to
         if match["personal"] and _has_name(sentence.before):
             continue
+        if match["noun"] and _named_before(match["noun"], sentence.earlier):
+            continue  # "…injured in the incident." then "The incident report says…"
         hits.append(Hit(DANGLING, sentence.line, match.group(0), sentence.text))
     return hits
+
+
+def _named_before(opening: str, earlier: str) -> bool:
+    """Whether the noun of an opening "The incident…" (not "The latter", "The same": those point
+    at the sentence just before) is named in the post before it, which it then refers to."""
+    noun = opening.split()[1].lower()
+    if noun in _POINTERS:
+        return False
+    return bool(re.search(rf"\b{re.escape(noun)}(?:s|es)?\b", earlier, re.IGNORECASE))
 
 
 def _has_name(text: str) -> bool:

@@ -113,6 +113,17 @@ def test_a_connective_after_a_citation_is_dangling(tmp_path):
     ]
 
 
+def test_an_event_named_before_may_open_a_paragraph_with_the_same_noun(tmp_path):
+    body = (
+        f"{LEDE}\n\nTwo deckhands were hurt in the incident. [[1]](#source-1)\n\n"
+        "The incident report says the ramp gave way. [[2]](#source-2)\n\n"
+        "The latter was closed. [[1]](#source-1)"
+    )
+    assert [t for t, _ in _hits(tmp_path, body, lint.DANGLING)] == ["The latter"]
+    unnamed = f"{LEDE}\n\nThe incident report says the ramp gave way. [[2]](#source-2)"
+    assert [t for t, _ in _hits(tmp_path, unnamed, lint.DANGLING)] == ["The incident"]
+
+
 def test_openers_that_refer_to_nothing_before_are_not_dangling(tmp_path):
     body = (
         f"{LEDE}\n\nIt is unclear whether the winter timetable will hold. [[1]](#source-1)\n\n"
