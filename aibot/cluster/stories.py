@@ -67,13 +67,9 @@ from aibot.support.text import words
 from aibot.support.vectors import Vector, normalise
 
 LEAD_WORDS = 100
-# Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: a report's later paragraphs
-# hold the names, places and figures that tell one event from another of its kind. Multi-News
-# F1 is flat from 600 to 2,000 words and weights 0.45 to 1 (0.83), against 0.80 with 300 at
-# 0.3 (benchmarks/README.md, "Story clustering"); only a vector's VECTOR_TERMS heaviest terms
-# are kept, so a longer text costs its reading alone.
-BODY_WORDS = 1000
-BODY_WEIGHT = 0.6
+# Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: still telling, less so.
+BODY_WORDS = 300
+BODY_WEIGHT = 0.3
 # Names are learnt from the titles and this many words of each text.
 NAME_WORDS = 50
 TITLE_WEIGHT = 2

@@ -180,25 +180,3 @@ def test_one_call_over_the_demo_gives_the_stories_of_hourly_calls(demo_articles)
         sorted(s.article_ids) for s in stories
     )
     assert all(not s.absorbed for s in at_once)  # no story of an earlier call was given
-
-
-def test_the_later_paragraphs_of_a_long_report_count_up_to_the_body_limit(demo_articles) -> None:
-    from aibot.cluster.stories import BODY_WORDS, LEAD_WORDS, article_vectors
-
-    articles, _ = demo_articles
-    filler = "harbour crane strike talks resumed".split()
-
-    def text(at: int, word: str) -> str:
-        # `word` at position `at` of a 1,200-word text of filler
-        body = (filler * 240)[:1200]
-        return " ".join(body[:at] + [word] + body[at:])
-
-    # A place named in the later paragraphs (past the first 300 words) tells the report apart;
-    # past BODY_WORDS it does not count at all.
-    assert LEAD_WORDS < 600 < BODY_WORDS < 1100
-    late = replace(articles[0], title="Crane strike", text=text(600, "Saltmere"))
-    lead = replace(articles[1], title="Crane strike", text=text(50, "Saltmere"))
-    beyond = replace(articles[2], title="Crane strike", text=text(1100, "Saltmere"))
-    vectors = article_vectors([late, lead, beyond, *articles[3:]])
-    assert 0 < vectors[late.id]["saltmer"] < vectors[lead.id]["saltmer"]
-    assert "saltmer" not in vectors[beyond.id]
