@@ -281,7 +281,7 @@ def without_widget(sentence: str) -> str:
         sentence = sentence[label.end() :].strip()
     match = _WIDGET.match(sentence)
     if match is None or not _GALLERY_CONTROL.search(match.group(0)):
-        return sentence.strip()
+        return sentence
     return sentence[match.end() :].strip()
 
 
