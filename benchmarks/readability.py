@@ -36,8 +36,9 @@ Kinds (each hit is one sentence, heading or summary; see the functions of the sa
   "St." when the next sentence starts with a name rather than a word that starts sentences
   ("… the U.S. | Senate voted").
 - page furniture: a sentence of the title, summary or prose that `aibot.collect.junk.is_furniture`
-  calls furniture, or that matches FURNITURE ("Add X as an interest", "Image caption", "Follow us
-  on", "Sign up for", a video player's "CLOSE").
+  calls furniture, that starts with a label or a gallery's controls run into it ("Story
+  highlights The…", `without_widget`), or that matches FURNITURE ("Add X as an interest", "Image
+  caption", "Follow us on", "Sign up for", a video player's "CLOSE").
 
 Output: a table per site (kind, count, posts affected, per 100 posts); with --explain, every hit
 as `post:line: kind: "trigger" in "sentence"`, the hits per post, and the commonest triggers of
@@ -68,7 +69,7 @@ import snowballstemmer
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from aibot.collect.junk import is_furniture  # noqa: E402
+from aibot.collect.junk import is_furniture, without_widget  # noqa: E402
 from aibot.models import Post  # noqa: E402
 from aibot.posts.files import load_posts  # noqa: E402
 from aibot.support.sentences import sentences  # noqa: E402
@@ -528,7 +529,7 @@ def furniture(title: str, title_line: int, summary: str, summary_line: int,
         if not text:
             continue
         match = FURNITURE.search(text)
-        if match or is_furniture(text):
+        if match or is_furniture(text) or without_widget(text) != text:
             trigger = match.group(0) if match else "is_furniture"
             hits.append(Hit(FURNITURE_KIND, line, trigger, text))
     return hits

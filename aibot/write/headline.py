@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from aibot.collect.junk import is_furniture, junk_kind
+from aibot.collect.junk import is_furniture, junk_kind, without_widget
 from aibot.models import Article
 from aibot.support.text import STOPWORDS, words
 from aibot.support.vectors import cosine, normalise
@@ -75,8 +75,9 @@ _QUOTE_MARKS = re.compile(r"[\"“”]")
 
 
 def clean_headline(title: str, outlet: str = "") -> str:
-    """A source headline without the outlet's suffix (" - Reuters", " | BBC News")."""
-    title = " ".join(title.split())
+    """A source headline without the outlet's suffix (" - Reuters", " | BBC News") or a label
+    run into its start ("Story highlights …")."""
+    title = without_widget(" ".join(title.split()))
     if outlet and title.lower().endswith(outlet.lower()):
         trimmed = title[: -len(outlet)].rstrip(" -–—|:")
         if trimmed:

@@ -153,6 +153,10 @@ def test_clean_headline_drops_the_outlet_suffix() -> None:
     assert clean_headline("Port reopens - The Ledger Daily", "The Ledger Daily") == "Port reopens"
     assert clean_headline("Port reopens | Ledger", "Ledger") == "Port reopens"
     assert clean_headline("Port reopens: what next", "Ledger") == "Port reopens: what next"
+    # A label run into the headline goes with the rest of the page's furniture.
+    assert clean_headline("Story highlights The port reopens at dawn", "Ledger") == (
+        "The port reopens at dawn"
+    )
 
 
 # --- a news story: lede, headline, headings --------------------------------------------------

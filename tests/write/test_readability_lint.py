@@ -113,6 +113,16 @@ def test_a_connective_after_a_citation_is_dangling(tmp_path):
     ]
 
 
+def test_a_label_run_into_the_title_is_furniture(tmp_path):
+    hits = [
+        h
+        for h in lint.furniture("Story highlights The ferry sails again", 2, "", 3, [])
+        if h.kind == lint.FURNITURE_KIND
+    ]
+    assert [h.text for h in hits] == ["Story highlights The ferry sails again"]
+    assert lint.furniture("Story highlights of the season", 2, "", 3, []) == []
+
+
 def test_an_event_named_before_may_open_a_paragraph_with_the_same_noun(tmp_path):
     body = (
         f"{LEDE}\n\nTwo deckhands were hurt in the incident. [[1]](#source-1)\n\n"
