@@ -68,7 +68,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from aibot.collect.junk import is_furniture, junk_kind, junk_reason, without_widget
+from aibot.collect.junk import is_furniture, junk_reason, without_widget
 from aibot.models import Article, Draft, Paragraph, Section, Story
 from aibot.support.text import STOPWORDS, sentences, words
 from aibot.support.vectors import cosine, normalise, tfidf
@@ -325,9 +325,9 @@ def _sentences_of(article: Article) -> Iterator[str]:
 
 
 def _is_junk(sentence: str) -> bool:
-    """Page furniture, a line of a junk page, or a teaser cut short with an ellipsis ("Schumer
-    says don't look for her in a Super Bowl...")."""
-    return is_furniture(sentence) or junk_kind(sentence) is not None or bool(_CUT.search(sentence))
+    """Page furniture or a line of a junk page (`is_furniture` says both), or a teaser cut short
+    with an ellipsis ("Schumer says don't look for her in a Super Bowl...")."""
+    return is_furniture(sentence) or bool(_CUT.search(sentence))
 
 
 def _leans_on_previous(sentence: str, previous: list[str]) -> bool:
