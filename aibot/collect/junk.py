@@ -7,7 +7,8 @@ exact strings:
   ("Sign up for…", "Follow us on…", "Add X as an interest…", "Click here to…"), a credit
   ("Image copyright", "… / Getty Images", "All rights reserved", "(Reporting by …)"), a
   navigation or section label ("Read more:", "Related:", "Advertisement", "Share this article"),
-  a share bar ("Facebook Twitter Email"), or a notice about the site itself ("Your browser does
+  a share bar ("Facebook Twitter Email"), a widget's text in a caption ("Buy Photo Wait 1 second
+  to continue"), or a notice about the site itself ("Your browser does
   not support…"). A sentence that reports something ("More than 2,000 people signed up for the
   trial", "the band asked fans to follow them on Instagram, a spokesman said") is not furniture:
   a call to action is an imperative at the start of the sentence or speaks to "you", never
@@ -140,7 +141,8 @@ _CALL_TO_ACTION = re.compile(
     r"click (?:here|to|on|the|below|this|through)\b|tap (?:here|to|on|the)\b|"
     r"share (?:this|it|on|via|with|your)\b|"
     r"download (?:our|the|now)\b|get (?:our|the latest|the best|breaking|unlimited|full access|"
-    r"the app|the free|exclusive|more)\b|read (?:more(?! than)|the full|our|next|the original)\b|"
+    r"the app|the free|exclusive|more)\b|"
+    r"read (?:more(?! than)|the full|our|next|the original|or share this)\b|"
     r"watch (?:more|our|live|now|the (?:full|latest|video))\b|listen (?:to (?:our|the full|the "
     r"latest)|now|live)\b|learn more\b|find out more\b|see (?:more|all|also|our)\b|"
     r"view (?:more|all|gallery|comments|the gallery|our)\b|enter your\b|"
@@ -190,6 +192,13 @@ _AGENCY_CREDIT = re.compile(
     r"^\W*(?:[A-Z][\w'’.-]*[\s/|,]+){0,5}(?:via\s+)?(?:Getty Images|AFP|AP|Reuters|EPA|EPA-EFE|"
     r"Shutterstock|Alamy|PA Media|PA Wire|Bloomberg|AAP|Xinhua)(?:\s*(?:/|via)\s*(?:Getty Images|"
     r"AFP|AP|Reuters|EPA|Shutterstock|Alamy|PA Media|PA Wire|Bloomberg))*\W*$"
+)
+# A photo or video widget's text inside a caption or an embed line: "Jo Lee/AP Buy Photo Wait 1
+# second to continue.", "Embed Crowds gather 2:25 autoplay Copy this code to your website or
+# blog". Case matters for "Buy Photo": "fans queued to buy photo books" is news.
+_WIDGET_TEXT = re.compile(
+    r"\bBuy Photo\b|\b[Ww]ait \d+ seconds? to continue\b|"
+    r"\b[Cc]opy (?:this|the) (?:embed )?code to your (?:website|site|blog)\b"
 )
 # Words of a share bar: a line made only of these is one.
 _SHARE_WORDS = frozenset(
@@ -258,6 +267,8 @@ def _furniture(line: str) -> bool:
     if size <= LABEL_MAX_WORDS and _AGENCY_CREDIT.match(line):
         return True
     if _LABEL_PREFIX.match(line):
+        return True
+    if _WIDGET_TEXT.search(line):
         return True
     credit = _CREDIT_START.match(line) or _CREDIT.search(line)
     if _ATTRIBUTION.search(line):
