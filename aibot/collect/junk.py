@@ -58,9 +58,11 @@ QUOTED_CHARS = 60
 
 _I = re.IGNORECASE
 
-# A sentence that names a speaker reports something: it is never furniture or junk.
+# A sentence that names a speaker reports something: it is never furniture or junk. "Added" in
+# the passive ("data are added to the archive") names no speaker.
 _ATTRIBUTION = re.compile(
-    r"\b(said|says|told|tells|according to|announced|reported|wrote|added|explained|warned|"
+    r"\b(said|says|told|tells|according to|announced|reported|wrote|explained|warned|"
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )added|"
     r"urged|asked|admitted|insisted|claimed|argued|noted|stated|testified|ruled|concluded|"
     r"alleged|denied|estimated|revealed|disclosed|acknowledged|conceded|complained)\b",
     _I,

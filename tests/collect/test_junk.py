@@ -159,6 +159,12 @@ def test_junk_kind_needs_the_reader_addressed() -> None:
     assert junk_kind("The newsletter has 40,000 readers.") is None
 
 
+def test_added_in_the_passive_names_no_speaker() -> None:
+    notice = "Flowing in every day, these data are added to the Wayback Machine after an embargo."
+    assert junk_kind(notice) == "archive notice"
+    assert junk_kind("Crawls are added to the Wayback Machine, the curator added.") is None
+
+
 def test_a_sentence_naming_its_speaker_is_never_junk() -> None:
     assert not is_furniture("Sign up now, the minister said, before the scheme closes.")
     assert not is_furniture("We can't find the missing hikers, the ranger said.")
