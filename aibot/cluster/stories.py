@@ -19,8 +19,9 @@ The rule (docs/stories.md, "How stories are formed"):
    SAME_MEANING). A full text (FULL_TEXT_WORDS or more), where the fit had few examples and
    mixed stories end to end, is scored by the TF-IDF cosine blended with the embedding cosine
    (EMBEDDING_WEIGHT) against `embedding_threshold`; without embeddings, by the TF-IDF cosine
-   against `threshold`. Those two thresholds grow with the gap to the story's last article by up
-   to TIME_PENALTY of themselves at the end of the window. Either way the two must share more
+   against `threshold`. The first grows with the story's span (from its first article to the
+   newcomer) by up to SPAN_PENALTY of itself at the end of the window; the second with the gap
+   to the story's last article by up to TIME_PENALTY. Either way the two must share more
    than a name (JOIN_SHARED terms, or embeddings that agree SAME_MEANING). A full text that
    reaches no story still joins the most similar one it was scored against if the two share a
    passage: a run of PASSAGE_WORDS words with a name in it, outside page furniture
@@ -31,11 +32,12 @@ The rule (docs/stories.md, "How stories are formed"):
    probably the same story. Two stories of headlines (with embeddings) merge when a logistic
    regression (see `MergeEvidence`) over the TF-IDF and embedding cosines of the two
    centroids, shared names and numbers, the time gap and span and the two sizes reaches
-   MERGE_PROBABILITY, unless each one's leading name is missing from the other and they share
-   no name (then the embeddings must agree SAME_MEANING). When either is mostly full texts, the
-   similarity of the centroids (the TF-IDF cosine, blended half and half with the embedding
-   cosine when given) must reach `merge_threshold` (`embedding_merge_threshold`), with the same
-   time prior, or they must share a passage. Repeated until nothing moves. Single headlines
+   MERGE_PROBABILITY. When either is mostly full texts, the similarity of the centroids (the
+   TF-IDF cosine, blended half and half with the embedding cosine when given) must reach
+   `merge_threshold` (`embedding_merge_threshold`), with the same time prior, or they must
+   share a passage. Either way, with embeddings, two stories whose leading names are each
+   missing from the other and that share no name stay apart unless the embeddings agree
+   SAME_MEANING. Repeated until nothing moves. Single headlines
    judged against a young story miss it when the story's words have not settled yet; whole
    stories do not. The earlier story
    absorbs the later, so ids stay stable; an absorbed story made in an earlier call is listed in
@@ -131,6 +133,12 @@ FIT_ON_FULL_TEXTS = False
 FULL_TEXT_WORDS = 50
 # The similarity needed at the end of the window, as a share of the threshold, on top of it.
 TIME_PENALTY = 0.5
+# With embeddings, the blend's bar for full texts grows instead with the span of what would
+# become one story (from its first article to its last, the newcomer's included), by up to this
+# share of itself: as the learned join found for headlines, one event's coverage comes in a
+# burst, and a story days old that takes in a report close in words is most often the same
+# people's next event (a mayor's bridge opening, then the mayor's budget).
+SPAN_PENALTY = 1.5
 MAX_MERGE_PASSES = 5
 # Newcomers are clustered this much publication time at a time, each slice followed by the merge
 # passes (as hourly runs would).
@@ -264,7 +272,7 @@ def cluster(
                         continue
                     needed, score = JOIN_PROBABILITY, same_story_probability(evidence)
                 else:
-                    needed = _needed(join, group, when, when, window)
+                    needed = _needed(join, group, when, when, window, learned)
                     if needed is None:
                         continue
                     score = group.similarity(article.id)
@@ -499,13 +507,22 @@ def _gap(group: _Group, start: float, end: float) -> float:
     return max(start - group.end, group.start - end, 0.0)
 
 
-def _needed(threshold: float, group: _Group, start: float, end: float, window: float):
+def _needed(
+    threshold: float, group: _Group, start: float, end: float, window: float, by_span: bool
+):
     """The similarity something seen from `start` to `end` (POSIX seconds) needs to join the
-    story, or None when the two are further apart than the window (the module's time prior)."""
+    story, or None when the two are further apart than the window (the module's time prior):
+    the threshold raised by the gap between them or, `by_span`, by the time from the first to
+    the last of either (see SPAN_PENALTY)."""
     gap = _gap(group, start, end)
     if gap > window:
         return None
-    return threshold * (1 + TIME_PENALTY * (gap / window if window else 0.0))
+    if not window:
+        return threshold
+    if by_span:
+        span = max(group.end, end) - min(group.start, start)
+        return threshold * (1 + SPAN_PENALTY * min(span / window, 1.0))
+    return threshold * (1 + TIME_PENALTY * gap / window)
 
 
 @dataclass(frozen=True)
@@ -518,22 +535,40 @@ class _Signals:
 
 
 class _Passages:
-    """The runs of PASSAGE_WORDS words of the full texts in play, made when first asked for."""
+    """The passages of the full texts in play, made when first asked for.
+
+    Two texts are first compared by the runs of their raw words with a capital anywhere in
+    them (cheap: no sentences, no furniture); only when those meet are their passages made and
+    compared. A run that only exists once a furniture sentence is cut out is not a passage."""
 
     def __init__(self, pool: Mapping[str, Article], full_texts: Set[str]) -> None:
         self.pool = pool
         self.full_texts = full_texts
+        self.rough: dict[str, frozenset[int]] = {}
         self.made: dict[str, frozenset[int]] = {}
 
     def shared(self, ids: Iterable[str], others: Iterable[str]) -> bool:
         """Whether a full text among `ids` shares a passage with one among `others`."""
-        mine = [self.of(i) for i in ids if i in self.full_texts]
+        mine = [i for i in ids if i in self.full_texts]
         if not mine:
             return False
-        theirs = [self.of(i) for i in others if i in self.full_texts]
-        return any(not a.isdisjoint(b) for a in mine for b in theirs)
+        theirs = [i for i in others if i in self.full_texts]
+        return any(
+            not self._rough(a).isdisjoint(self._rough(b))
+            and not self._exact(a).isdisjoint(self._exact(b))
+            for a in mine
+            for b in theirs
+        )
 
-    def of(self, article_id: str) -> frozenset[int]:
+    def _rough(self, article_id: str) -> frozenset[int]:
+        found = self.rough.get(article_id)
+        if found is None:
+            article = self.pool[article_id]
+            tokens = _TOKEN.findall(article.text or article.summary)[:PASSAGE_TEXT_WORDS]
+            found = self.rough[article_id] = _runs(tokens, [t[0].isupper() for t in tokens])
+        return found
+
+    def _exact(self, article_id: str) -> frozenset[int]:
         found = self.made.get(article_id)
         if found is None:
             article = self.pool[article_id]
@@ -551,22 +586,27 @@ def passages(text: str) -> frozenset[int]:
     is a turn of phrase or a template, which reports of different events share.
     """
     tokens: list[str] = []
-    telling: list[int] = [0]  # how many of the tokens so far are names
+    named: list[bool] = []
     for paragraph in text.split("\n"):
         for sentence in sentences(paragraph):
             if is_furniture(sentence):
                 continue
-            for position, token in enumerate(_TOKEN.findall(sentence)):
-                tokens.append(token.lower())
-                named = position > 0 and token[0].isupper()
-                telling.append(telling[-1] + named)
+            found = _TOKEN.findall(sentence)
+            tokens.extend(found)
+            named.extend(n > 0 and token[0].isupper() for n, token in enumerate(found))
         if len(tokens) >= PASSAGE_TEXT_WORDS:
             break
-    size = min(len(tokens), PASSAGE_TEXT_WORDS)
+    return _runs(tokens[:PASSAGE_TEXT_WORDS], named[:PASSAGE_TEXT_WORDS])
+
+
+def _runs(tokens: Sequence[str], named: Sequence[bool]) -> frozenset[int]:
+    """Hashes of the runs of PASSAGE_WORDS tokens (lower-cased) holding a token marked named."""
+    lower = [token.lower() for token in tokens]
+    counted = list(itertools.accumulate(named, initial=0))  # names before each position
     return frozenset(
-        hash(tuple(tokens[i : i + PASSAGE_WORDS]))
-        for i in range(size - PASSAGE_WORDS + 1)
-        if telling[i + PASSAGE_WORDS] > telling[i]
+        hash(tuple(lower[i : i + PASSAGE_WORDS]))
+        for i in range(len(lower) - PASSAGE_WORDS + 1)
+        if counted[i + PASSAGE_WORDS] > counted[i]
     )
 
 
@@ -729,8 +769,10 @@ def _best_partner(
                 continue
             needed, score = MERGE_PROBABILITY, merge_probability(evidence)
         else:
-            needed = _needed(threshold, other, group.start, group.end, window)
+            needed = _needed(threshold, other, group.start, group.end, window, learned)
             if needed is None:
+                continue
+            if learned and other.merge_evidence(group, 0.0, 0.0).names_disagree():
                 continue
             score = other.similarity_to(group)
             if score < needed:
