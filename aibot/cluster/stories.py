@@ -138,7 +138,7 @@ TIME_PENALTY = 0.5
 # share of itself: as the learned join found for headlines, one event's coverage comes in a
 # burst, and a story days old that takes in a report close in words is most often the same
 # people's next event (a mayor's bridge opening, then the mayor's budget).
-SPAN_PENALTY = 1.5
+SPAN_PENALTY = 1.0
 MAX_MERGE_PASSES = 5
 # Newcomers are clustered this much publication time at a time, each slice followed by the merge
 # passes (as hourly runs would).
@@ -772,11 +772,11 @@ def _best_partner(
             needed = _needed(threshold, other, group.start, group.end, window, learned)
             if needed is None:
                 continue
-            if learned and other.merge_evidence(group, 0.0, 0.0).names_disagree():
-                continue
             score = other.similarity_to(group)
             if score < needed:
                 near.append((score, other_number))
+            elif learned and other.merge_evidence(group, 0.0, 0.0).names_disagree():
+                continue
         if score >= needed and score > best:
             target, best = other_number, score
     if target is None and near:
