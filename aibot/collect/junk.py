@@ -261,8 +261,11 @@ def _furniture(line: str) -> bool:
         return True
     if _DATE_LINE.match(line):
         return True
-    if _PLAYER_LABEL.match(line) or not without_widget(line):
+    if _PLAYER_LABEL.match(line):
         return True
+    rest = without_widget(line)
+    if rest != line:  # a label or a gallery's controls run into the text: judge what follows
+        return not rest or _kind(rest) is not None
     tokens = [t.lower() for t in _WORD.findall(line)]
     if tokens and all(t in _SHARE_WORDS for t in tokens):
         return True

@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from aibot.collect.junk import is_furniture, junk_kind, without_widget
+from aibot.collect.junk import is_furniture, without_widget
 from aibot.models import Article
 from aibot.support.text import STOPWORDS, words
 from aibot.support.vectors import cosine, normalise
@@ -91,8 +91,8 @@ def clean_headline(title: str, outlet: str = "") -> str:
 def headline(sources: Sequence[Article], centroid: dict[str, float], lede: str) -> str:
     """The most central source headline that speaks for the whole story, or the lede's main
     clause (see the module docstring)."""
+    # A title that is page furniture ("Media caption …") is never a headline, even the only one.
     titled = [a for a in sources if a.title.strip() and not is_furniture(a.title)]
-    titled = titled or [a for a in sources if a.title.strip() and junk_kind(a.title) is None]
     candidates = []
     for article in titled:
         title = fitted(clean_headline(article.title, article.source))

@@ -8,7 +8,7 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from aibot.write.extractive import (
     scored_units,
     units_of,
 )
+from aibot.write.headline import headline
 from aibot.write.standalone import resolve_time
 from aibot.write.verify import verify
 
@@ -157,6 +158,26 @@ def test_clean_headline_drops_the_outlet_suffix() -> None:
     assert clean_headline("Story highlights The port reopens at dawn", "Ledger") == (
         "The port reopens at dawn"
     )
+
+
+def test_a_caption_behind_a_players_label_never_becomes_the_headline() -> None:
+    when = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    caption = (
+        "Media playback is unsupported on your device Media caption Tomas Brel: Saltmere "
+        "council votes to close the ferry terminal"
+    )
+    text = (
+        "Saltmere's harbour council voted on Monday to close the ferry terminal, ending a crossing "
+        "that islanders have used for school, hospital visits and shopping since the war."
+    )
+    sources = [
+        Article("https://a.example/1", "Harbour News", caption, text, when),
+        Article("https://b.example/2", "Island Post", "", text, when + timedelta(hours=1)),
+    ]
+    centroid = {"saltmer": 1.0, "ferri": 1.0, "council": 1.0}
+    # The only source headline is a caption: the lede's main clause stands in.
+    chosen = headline(sources, centroid, text)
+    assert chosen.startswith("Saltmere's harbour council voted on Monday to close the ferry")
 
 
 # --- a news story: lede, headline, headings --------------------------------------------------
