@@ -199,13 +199,25 @@ def make_server(site: Path, port: int = 8000, builds: Builds | None = None) -> T
 def serve_forever(site: Path, port: int = 8000, announce: Callable[[str], None] = print) -> None:
     server = make_server(site, port)
     host, real_port = server.server_address[:2]
+    # As in `Preview.run`: Ctrl+C and a service manager's SIGTERM stop the server, even when the
+    # shell that started it in the background set SIGINT to be ignored.
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, _interrupt)
     announce(f"serving {site} at http://{host}:{real_port}/ (Ctrl+C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         server.server_close()
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class Preview:

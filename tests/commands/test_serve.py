@@ -311,3 +311,29 @@ def test_aibot_serve_port_0_serves_on_a_free_port_and_prints_it(tmp_path: Path, 
         # communicate, not wait: what it still prints must not fill a pipe nobody reads.
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 0, errors
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_aibot_serve_no_build_stops_on_ctrl_c_or_sigterm_even_started_in_the_background(
+    tmp_path: Path, site: Path, stop: signal.Signals
+) -> None:
+    # A shell that starts a program in the background (`aibot serve --no-build &` in a script)
+    # sets SIGINT to be ignored; the child inherits that, as it does here.
+    (tmp_path / "aibot.yaml").write_text(CONFIG, encoding="utf-8")
+    command = [sys.executable, "-m", "aibot", "serve", "-c", str(tmp_path / "aibot.yaml"),
+               "--port", "0", "--no-build"]  # fmt: skip
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        assert process.stdout is not None
+        assert "(Ctrl+C to stop)" in process.stdout.readline()
+    finally:
+        process.send_signal(stop)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors
