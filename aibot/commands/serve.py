@@ -205,8 +205,9 @@ def serve_forever(site: Path, port: int = 8000, announce: Callable[[str], None] 
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGINT, signal.SIGTERM):
             previous[number] = signal.signal(number, _interrupt)
-    announce(f"serving {site} at http://{host}:{real_port}/ (Ctrl+C to stop)")
     try:
+        # Announced inside: a Ctrl+C right after the address is printed still closes cleanly.
+        announce(f"serving {site} at http://{host}:{real_port}/ (Ctrl+C to stop)")
         server.serve_forever()
     except KeyboardInterrupt:
         pass
