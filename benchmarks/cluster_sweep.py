@@ -76,7 +76,8 @@ def main() -> None:
     args = parser.parse_args()
     datasets = load_all(args.data_dir)
     if args.full_text:
-        datasets = [d for d in datasets if any(len(a.text.split()) >= 50 for a in d.articles)]
+        words = stories.FULL_TEXT_WORDS
+        datasets = [d for d in datasets if any(len(a.text.split()) >= words for a in d.articles)]
     use_embeddings = not args.tfidf and embeddings.available()
     meanings = embeddings_of(datasets) if use_embeddings else {}
     base = ClusterConfig(embeddings="auto" if use_embeddings else "off")

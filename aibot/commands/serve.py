@@ -18,12 +18,13 @@ allows; the built files on disk never contain it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -199,26 +200,35 @@ def make_server(site: Path, port: int = 8000, builds: Builds | None = None) -> T
 def serve_forever(site: Path, port: int = 8000, announce: Callable[[str], None] = print) -> None:
     server = make_server(site, port)
     host, real_port = server.server_address[:2]
-    # As in `Preview.run`: Ctrl+C and a service manager's SIGTERM stop the server, even when the
-    # shell that started it in the background set SIGINT to be ignored.
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for number in (signal.SIGINT, signal.SIGTERM):
-            previous[number] = signal.signal(number, _interrupt)
     try:
-        # Announced inside: a Ctrl+C right after the address is printed still closes cleanly.
-        announce(f"serving {site} at http://{host}:{real_port}/ (Ctrl+C to stop)")
-        server.serve_forever()
+        with _on_stop_signals(_interrupt):
+            # Announced inside: a Ctrl+C right after the address is printed closes cleanly.
+            announce(f"serving {site} at http://{host}:{real_port}/ (Ctrl+C to stop)")
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
         server.server_close()
 
 
 def _interrupt(*_: Any) -> None:
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _on_stop_signals(handler: Callable[..., None]) -> Iterator[None]:
+    """Ctrl+C and a service manager's SIGTERM call `handler` while inside, even when the shell
+    that started AiBot in the background set SIGINT to be ignored; the previous handlers come
+    back after. Signals can only be handled in the main thread: elsewhere, nothing changes."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, earlier in previous.items():
+            signal.signal(number, earlier)
 
 
 class Preview:
@@ -366,18 +376,13 @@ class Preview:
         # KeyboardInterrupt raised inside the file watch's native code may not surface). The
         # handlers are in place before the address is announced: a Ctrl+C right after it
         # must still close the server and the build workers.
-        previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for number in (signal.SIGINT, signal.SIGTERM):
-                previous[number] = signal.signal(number, lambda *_: self.stop.set())
         try:
-            url = self.start(port)
-            self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
-            watched = ", ".join(str(p) for p in self.watched())
-            self.watch(ready=lambda: self.announce(f"watching {watched} for changes"))
+            with _on_stop_signals(lambda *_: self.stop.set()):
+                url = self.start(port)
+                self.announce(f"serving {self.config.paths.output} at {url} (Ctrl+C to stop)")
+                watched = ", ".join(str(p) for p in self.watched())
+                self.watch(ready=lambda: self.announce(f"watching {watched} for changes"))
         except KeyboardInterrupt:
             pass
         finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
             self.close()
