@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -450,9 +450,9 @@ class Store:
                 [(i, " ".join(v), array("f", v.values()).tobytes()) for i, v in vectors.items()],
             )
 
-    def embeddings(self, ids: Iterable[str], model: str) -> dict[str, list[float]]:
-        """Article id -> its stored embedding by `model`, for those stored."""
-        found: dict[str, list[float]] = {}
+    def embeddings(self, ids: Iterable[str], model: str) -> dict[str, Sequence[float]]:
+        """Article id -> its stored embedding by `model` (float32 numbers), for those stored."""
+        found: dict[str, Sequence[float]] = {}
         ids = list(ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -463,10 +463,11 @@ class Store:
                 [model, *chunk],
             )
             for row in rows:
-                found[row["article_id"]] = array("f", row["vector"]).tolist()
+                # Left packed: clustering reads it as an array in one step, not number by number.
+                found[row["article_id"]] = array("f", row["vector"])
         return found
 
-    def save_embeddings(self, vectors: dict[str, list[float]], model: str) -> None:
+    def save_embeddings(self, vectors: Mapping[str, Sequence[float]], model: str) -> None:
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",

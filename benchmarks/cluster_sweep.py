@@ -1,8 +1,8 @@
 """Leave-one-dataset-out choice of aibot.cluster.stories's thresholds, on every labelled dev set.
 
     python benchmarks/cluster_sweep.py [--data-dir ../shared/data/clustering] [--tfidf]
-        [--span 1,1.5,2] [--threshold 0.3,0.35,0.4] [--merge 0.3,0.35,0.4] [--one-call]
-        [--full-text]
+        [--span 1,1.5,2] [--weight 0.3,0.5] [--threshold 0.3,0.35,0.4] [--merge 0.3,0.35,0.4]
+        [--one-call] [--full-text]
 
 Every setting of the grid clusters every dev set of benchmarks/devsets.py, fed as hourly runs
 (as the pipeline does; --one-call: all in one call). Then, for each set in turn, the setting
@@ -12,7 +12,8 @@ it was chosen on shows up as a drop there. Last, the setting chosen in the same 
 sets, which is how the defaults are chosen.
 
 With the embedding model installed (the default), the grid is over what judges full texts:
-`stories.SPAN_PENALTY` (how much the bar grows with a story's span), `embedding_threshold` and
+`stories.SPAN_PENALTY` (how much the bar grows with a story's span), `stories.EMBEDDING_WEIGHT`
+(the embeddings' share of a full text's similarity), `embedding_threshold` and
 `embedding_merge_threshold` (a headline's join and the merge of two stories of headlines are
 decided by learned probabilities: benchmarks/cluster_fit.py), the embeddings computed once
 first. Those settings do not move the headline sets, so --full-text leaves them out (the sets
@@ -68,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--span", type=_floats, default=None, help="SPAN_PENALTY values")
+    parser.add_argument("--weight", type=_floats, default=None, help="EMBEDDING_WEIGHT values")
     parser.add_argument("--threshold", type=_floats, default=None)
     parser.add_argument("--merge", type=_floats, default=None)
     parser.add_argument("--tfidf", action="store_true", help="embeddings off")
@@ -85,25 +87,27 @@ def main() -> None:
         spans = args.span or [1.0, 1.5, 2.0]
         first = args.threshold or [0.35, 0.4]
         second = args.merge or [0.25, 0.3, 0.35]
-        keys = ("span_penalty", "embedding_threshold", "embedding_merge_threshold")
+        keys = ("span_penalty", "weight", "embedding_threshold", "embedding_merge_threshold")
     else:
-        spans = [stories.SPAN_PENALTY]  # not used without embeddings
+        spans = [stories.SPAN_PENALTY]  # neither is used without embeddings
         first = args.threshold or [0.3, 0.35, 0.4]
         second = args.merge or [0.25, 0.3, 0.35]
-        keys = ("span_penalty", "threshold", "merge_threshold")
+        keys = ("span_penalty", "weight", "threshold", "merge_threshold")
+    weights = args.weight or [stories.EMBEDDING_WEIGHT]
     feed = one_call if args.one_call else hourly
     print(f"feed: {'one call' if args.one_call else 'hourly runs'}; grid over {', '.join(keys)}")
     grid: dict[tuple[float, ...], dict[str, Score]] = {}
-    for span, a, b in itertools.product(spans, first, second):
-        stories.SPAN_PENALTY = span
-        settings = replace(base, **dict(zip(keys[1:], (a, b), strict=True)))
+    for span, weight, a, b in itertools.product(spans, weights, first, second):
+        stories.SPAN_PENALTY, stories.EMBEDDING_WEIGHT = span, weight
+        settings = replace(base, **dict(zip(keys[2:], (a, b), strict=True)))
         started = time.perf_counter()
-        point = grid[span, a, b] = {
+        point = grid[span, weight, a, b] = {
             d.name: bcubed(feed(d, settings, embeddings=meanings.get(d.name)), d.labels)
             for d in datasets
         }
         row = "  ".join(f"{n} {s.f1:.3f}/{s.precision:.3f}" for n, s in point.items())
-        print(f"{span:.2f} {a:.2f} {b:.2f}  worst F1 {worst(point, list(point)):.3f}  {row}  "
+        setting = f"{span:.2f} {weight:.2f} {a:.2f} {b:.2f}"
+        print(f"{setting}  worst F1 {worst(point, list(point)):.3f}  {row}  "
               f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     names = [d.name for d in datasets]
     print("\nLeave one data set out (setting chosen by the worst F1 of the others):")

@@ -53,7 +53,6 @@ order gives the same stories, and a story keeps its id (derived from its first a
 from __future__ import annotations
 
 import hashlib
-import heapq
 import itertools
 import math
 import operator
@@ -493,7 +492,9 @@ def same_story_probability(evidence: JoinEvidence) -> float:
 
 
 def _is_full(article: Article) -> float:
-    return float(len((article.text or article.summary).split()) >= FULL_TEXT_WORDS)
+    # Split no further than the count needed (a full text runs to thousands of words).
+    text = article.text or article.summary
+    return float(len(text.split(None, FULL_TEXT_WORDS - 1)) >= FULL_TEXT_WORDS)
 
 
 def _name_terms(articles: Sequence[Article]) -> frozenset[str]:
@@ -675,14 +676,9 @@ def _refile(size: int) -> bool:
 
 def _top_terms(vector: Mapping[str, float], count: int) -> list[str]:
     """The `count` heaviest terms, heaviest first; ties go to the term met first (the input
-    order is fixed). The cut-off weight is found among bare floats, which runs in C."""
-    if len(vector) > count:
-        cut = heapq.nlargest(count, vector.values())[-1]
-        top = [term for term, weight in vector.items() if weight >= cut]
-    else:
-        top = list(vector)
-    top.sort(key=vector.__getitem__, reverse=True)  # stable: ties keep their order
-    return top[:count]
+    order is fixed). A sort in C, stable, and a single pass when the vector is already heaviest
+    first (as kept centroids are)."""
+    return sorted(vector, key=vector.__getitem__, reverse=True)[:count]
 
 
 def _hours(articles: Sequence[Article]) -> Iterator[list[Article]]:
@@ -807,18 +803,17 @@ class _Group:
         self.signals = signals
         self.start = story.first_seen.timestamp()
         self.end = story.last_seen.timestamp()
-        self.total: dict[str, float] = defaultdict(float)
-        self.norm2 = 0.0
         self.meaning: Any = None  # a numpy array: the sum of the member embeddings
         self._summary: Vector | None = None
-        total = self.total
         vectors, meanings = signals.vectors, signals.embeddings
-        if story.centroid is not None:
-            total.update(story.centroid)  # kept from the run that last changed the story
+        # A centroid kept from the run that last changed the story is borrowed, not copied
+        # (most live stories gain nothing in a run): `_add_terms` copies it before a change.
+        self._borrowed = story.centroid is not None
+        total = self.total = story.centroid if story.centroid is not None else {}
         for article_id in story.article_ids:
-            if story.centroid is None:
+            if not self._borrowed:
                 for term, weight in vectors.get(article_id, {}).items():
-                    total[term] += weight
+                    total[term] = total.get(term, 0.0) + weight
             if article_id in meanings:
                 self._add_meaning(meanings[article_id])
         self.norm2 = math.fsum(map(operator.mul, total.values(), total.values()))
@@ -961,6 +956,8 @@ class _Group:
 
     def _add_terms(self, vector: Mapping[str, float]) -> None:
         self._summary = None
+        if self._borrowed:
+            self.total, self._borrowed = dict(self.total), False
         total = self.total
         # |t + v|² = |t|² + 2 t·v + |v|², without a Python step per term for the norm.
         self.norm2 += 2 * _dot(vector, total) + _dot(vector, vector)
@@ -969,7 +966,10 @@ class _Group:
     def finish(self, pool: dict[str, Article]) -> Story:
         if not self.changed:
             return self.story  # its title was chosen when it last changed
-        self.story.centroid = dict(self.total)
+        # Heaviest first: the next run finds its heaviest terms (`_top_terms`) in one pass.
+        self.story.centroid = dict(
+            sorted(self.total.items(), key=operator.itemgetter(1), reverse=True)
+        )
         members = [a for a in (pool.get(i) for i in self.story.article_ids) if a and a.title]
         if members:
             # The most central headline; ties go to the earliest.
@@ -994,10 +994,14 @@ def _unit(vector: Any) -> Any:
 def _as_arrays(embeddings: Embeddings, pool: Mapping[str, Article]) -> dict[str, Any]:
     """The embeddings of the articles in play as unit numpy arrays (numpy is imported only when
     there are embeddings: TF-IDF alone needs none)."""
-    if not embeddings:
+    ids = [i for i in pool if i in embeddings]
+    if not ids:
         return {}
     import numpy
 
-    return {
-        i: _unit(numpy.asarray(embeddings[i], dtype=numpy.float64)) for i in pool if i in embeddings
-    }
+    # One matrix normalised at once, its rows handed out: a step per article would cost more
+    # than the clustering that adds a few hundred articles to a large pool.
+    matrix = numpy.vstack([numpy.asarray(embeddings[i], dtype=numpy.float64) for i in ids])
+    norms = numpy.linalg.norm(matrix, axis=1, keepdims=True)
+    numpy.divide(matrix, norms, out=matrix, where=norms > 0)
+    return dict(zip(ids, matrix, strict=True))

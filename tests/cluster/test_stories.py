@@ -128,6 +128,35 @@ def test_kept_vectors_and_centroids_give_the_same_stories(demo_articles, tmp_pat
     assert len(later) > 0
 
 
+def test_a_run_leaves_the_given_stories_as_they_were_and_keeps_centroids_heaviest_first(
+    demo_articles,
+) -> None:
+    from aibot.cluster.stories import article_vectors
+
+    articles, labels = demo_articles
+    ordered = sorted(articles, key=lambda a: (a.when, a.id))
+    last = {labels[a.id]: a.id for a in ordered}  # each story's latest report comes later
+    earlier = [a for a in ordered if a.id not in last.values()]
+    vectors = article_vectors(ordered)
+    before = cluster(earlier, vectors=vectors)
+    centroids = {s.id: dict(s.centroid) for s in before}
+    members = {s.id: list(s.article_ids) for s in before}
+
+    after = cluster(ordered, before, vectors=vectors)
+
+    grown = [s for s in after if s.id in members and len(s.article_ids) > len(members[s.id])]
+    assert grown, "the later articles should add to an earlier story"
+    for story in before:  # the caller's stories: not a term or an article changed
+        assert story.centroid == centroids[story.id]
+        assert list(story.centroid) == list(centroids[story.id])
+        assert story.article_ids == members[story.id]
+    for story in after:
+        weights = list(story.centroid.values())
+        assert weights == sorted(weights, reverse=True)
+    for story in grown:
+        assert story.centroid != centroids[story.id]
+
+
 def test_vectors_are_unit_length_heaviest_first_and_never_negative(demo_articles) -> None:
     import math
 
