@@ -146,7 +146,7 @@ class ClusterConfig:
     """`threshold` for a full text when embeddings are used (the TF-IDF and embedding cosines
     blended); a headline or short summary joins by a learned same-story probability instead
     (docs/stories.md)."""
-    embedding_merge_threshold: float = 0.32
+    embedding_merge_threshold: float = 0.29
     """`merge_threshold` for stories mostly of full texts when embeddings are used (the TF-IDF
     and embedding cosines blended); two stories of headlines merge by a learned same-story
     probability instead (docs/stories.md)."""

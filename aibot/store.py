@@ -443,6 +443,19 @@ class Store:
                 found[article_id] = _terms(terms, weights, "f")
         return found
 
+    def vectors_made_by(self, reading: str) -> bool:
+        """Record how the kept vectors are made (aibot.cluster.stories.vector_reading). When
+        that changes, the vectors and the story centroids summed from them are dropped, to be
+        made again; return whether they were."""
+        with self.db:
+            row = self.db.execute("SELECT value FROM meta WHERE key='vectors'").fetchone()
+            if row is not None and row["value"] == reading:
+                return False
+            self.db.execute("DELETE FROM vectors")
+            self.db.execute("DELETE FROM centroids")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('vectors', ?)", (reading,))
+        return True
+
     def save_vectors(self, vectors: dict[str, dict[str, float]]) -> None:
         with self.db:
             self.db.executemany(

@@ -628,7 +628,7 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
     pool = [by_id[i] for s in live for i in s.article_ids if i in by_id] + new
     meanings = synthetic_meanings(articles, labels)
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "cache.sqlite") as store:
-        store.save_vectors(article_vectors(old))  # what the earlier runs left in the cache
+        store.save_vectors(article_vectors(old, semantic=True))  # the earlier runs' vectors
         store.save_embeddings({a.id: meanings[a.id] for a in articles}, EMBEDDING_MODEL)
         ready()
         # The pipeline's cluster stage: vectors and embeddings from the cache (the new
@@ -636,7 +636,7 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
         # vectors made and saved, then the clustering itself.
         started = time.perf_counter()
         known = store.vectors(a.id for a in pool)
-        vectors = article_vectors(pool, known)
+        vectors = article_vectors(pool, known, semantic=True)
         store.save_vectors({i: v for i, v in vectors.items() if i not in known})
         cached = store.embeddings((a.id for a in pool), EMBEDDING_MODEL)
         loaded = time.perf_counter()

@@ -254,7 +254,7 @@ def hourly(
             key=lambda s: (s.first_seen, s.id),
         )
         pool = [by_id[i] for s in live for i in s.article_ids] + batch
-        vectors = article_vectors(pool, known)
+        vectors = article_vectors(pool, known, semantic=bool(embeddings))
         known.update(vectors)
         live = [replace(s, article_ids=list(s.article_ids)) for s in live]
         for story in cluster(pool, live, settings, embeddings=embeddings, vectors=vectors):

@@ -30,3 +30,24 @@ def test_content_hashes_name_each_cached_article_s_text_in_chunks(tmp_path) -> N
     assert hashes == stored
     assert set(hashes) == set(ids)
     assert len(set(hashes.values())) == len(ids)  # each text its own hash
+
+
+def test_vectors_and_centroids_of_another_reading_are_dropped(tmp_path) -> None:
+    from aibot.models import Story
+
+    article = Article("https://outlet.example/1", "Outlet", "Report", "Text.", T0)
+    story = Story("s1", [article.id], "Report", T0, T0, centroid={"report": 1.0})
+    with Store(tmp_path / "cache.sqlite") as store:
+        store.add_article(article)
+        assert store.vectors_made_by("short body") is True  # a new cache records it
+        store.save_vectors({article.id: {"report": 1.0}})
+        store.save_stories([story])
+        assert store.vectors_made_by("short body") is False
+        assert store.vectors([article.id]) == {article.id: {"report": 1.0}}
+        assert store.story("s1").centroid == {"report": 1.0}
+
+        assert store.vectors_made_by("long body") is True
+        assert store.vectors([article.id]) == {}
+        assert store.story("s1").centroid is None
+        assert store.story("s1").article_ids == [article.id]  # the story itself stays
+        assert store.vectors_made_by("long body") is False

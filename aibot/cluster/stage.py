@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from aibot.cluster import embeddings
 from aibot.cluster.embeddings import Embed
-from aibot.cluster.stories import article_vectors, cluster
+from aibot.cluster.stories import article_vectors, cluster, vector_reading
 from aibot.config import Config
 from aibot.models import Article, Story
 from aibot.report import RunReport
@@ -29,8 +30,11 @@ def cluster_stage(
     pool = store.articles(i for s in live for i in s.article_ids) + newcomers
     before = {s.id: len(s.article_ids) for s in live}
     meanings = _embeddings(config, store, report, pool, embed)
+    semantic = bool(meanings)
+    if store.vectors_made_by(vector_reading(semantic=semantic)):
+        live = [replace(s, centroid=None) for s in live]  # summed from the dropped vectors
     known = store.vectors(a.id for a in pool)
-    vectors = article_vectors(pool, known)
+    vectors = article_vectors(pool, known, semantic=semantic)
     store.save_vectors({i: v for i, v in vectors.items() if i not in known})
     stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors)
     changed = [s for s in stories if s.absorbed or len(s.article_ids) != before.get(s.id, -1)]

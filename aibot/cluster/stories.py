@@ -3,7 +3,8 @@
 The rule (docs/stories.md, "How stories are formed"):
 
 1. Each article is a TF-IDF vector of stemmed words: its title counted TITLE_WEIGHT times, the
-   first LEAD_WORDS words of its text, and the words up to BODY_WORDS at BODY_WEIGHT. Names
+   first LEAD_WORDS words of its text, and the words up to BODY_WORDS at BODY_WEIGHT (with
+   embeddings, up to SEMANTIC_BODY_WORDS at SEMANTIC_BODY_WEIGHT: `vector_reading`). Names
    weigh ENTITY_WEIGHT times more: a name is a word the articles in play mostly write with a
    capital letter mid-sentence (taken from sentence-case text only, so Title Case headlines do
    not make every word a name). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
@@ -33,7 +34,7 @@ The rule (docs/stories.md, "How stories are formed"):
    regression (see `MergeEvidence`) over the TF-IDF and embedding cosines of the two
    centroids, shared names and numbers, the time gap and span and the two sizes reaches
    MERGE_PROBABILITY. When either is mostly full texts, the similarity of the centroids (the
-   TF-IDF cosine, blended half and half with the embedding cosine when given) must reach
+   TF-IDF cosine, blended with the embedding cosine by EMBEDDING_WEIGHT when given) must reach
    `merge_threshold` (`embedding_merge_threshold`), with the same time prior, or they must
    share a passage. Either way, with embeddings, two stories whose leading names are each
    missing from the other and that share no name stay apart unless the embeddings agree
@@ -77,6 +78,12 @@ LEAD_WORDS = 100
 # Words after the lead, up to BODY_WORDS, count BODY_WEIGHT each: still telling, less so.
 BODY_WORDS = 300
 BODY_WEIGHT = 0.3
+# With embeddings a full text is read further: reports of one event share its particulars
+# (names, places, figures) through their bodies. Without them the words alone must keep apart
+# stories told in the same words (a template's, a storm's and the next storm's), which a longer
+# body blurs.
+SEMANTIC_BODY_WORDS = 600
+SEMANTIC_BODY_WEIGHT = 0.6
 # Names are learnt from the titles and this many words of each text.
 NAME_WORDS = 50
 TITLE_WEIGHT = 2
@@ -84,8 +91,9 @@ ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.0
 # A word counts as a name when at least this share of its mid-sentence uses are capitalised.
 NAME_SHARE = 0.5
-# Embedding share of the story-to-story similarity of the merge pass when embeddings are given.
-EMBEDDING_WEIGHT = 0.5
+# The embeddings' share of a full text's similarity (join and merge) when they are given: the
+# words carry one event's particulars, an embedding of a title and 80 words mostly the topic.
+EMBEDDING_WEIGHT = 0.2
 # The same-story probability an article needs to join a story (with embeddings).
 JOIN_PROBABILITY = 0.5
 # The logistic regression behind that probability, one coefficient per field of JoinEvidence.
@@ -201,13 +209,14 @@ def cluster(
     (those missing only lose their vote). Existing stories keep their ids and members.
     `embeddings` (article id -> unit vector, see aibot.cluster.embeddings) adds a semantic
     signal; an article without one is compared by TF-IDF alone. `vectors` are TF-IDF vectors
-    made earlier by `article_vectors` (the pipeline keeps them in its cache): only the others
-    are made now.
+    made earlier by `article_vectors`, `semantic` true when embeddings are given (the pipeline
+    keeps them in its cache): only the others are made now.
     """
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
-    known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors)
+    semantic = bool(embeddings)
+    known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors, semantic)
     arrays = _as_arrays(embeddings or {}, pool)
     learned = bool(arrays)
     window = settings.window_hours * 3600.0
@@ -318,19 +327,33 @@ def _kept(story: Story, given: Set[str]) -> dict[str, float] | None:
 
 
 def article_vectors(
-    articles: Iterable[Article], known: Mapping[str, Vector] | None = None
+    articles: Iterable[Article],
+    known: Mapping[str, Vector] | None = None,
+    *,
+    semantic: bool = False,
 ) -> dict[str, Vector]:
     """Article id -> unit TF-IDF vector of its stemmed title and lead, names weighted up,
-    heaviest term first.
+    heaviest term first; `semantic`: read for clustering with embeddings (`vector_reading`).
 
     Vectors in `known` are reused as they are. The others get IDF from every article given
     (a known vector counts with the terms it kept) and names from their own texts: adding a
     few articles to many costs the few."""
-    return _vectors_and_names(articles, known)[0]
+    return _vectors_and_names(articles, known, semantic)[0]
+
+
+def vector_reading(*, semantic: bool) -> str:
+    """What the vectors made with or without embeddings read of an article, as a cache keeps it:
+    vectors (and story centroids summed from them) of another reading are made again."""
+    words, weight = _body(semantic)
+    return f"title x{TITLE_WEIGHT}, words 1-{LEAD_WORDS}, {LEAD_WORDS + 1}-{words} x{weight}"
+
+
+def _body(semantic: bool) -> tuple[int, float]:
+    return (SEMANTIC_BODY_WORDS, SEMANTIC_BODY_WEIGHT) if semantic else (BODY_WORDS, BODY_WEIGHT)
 
 
 def _vectors_and_names(
-    articles: Iterable[Article], known: Mapping[str, Vector] | None
+    articles: Iterable[Article], known: Mapping[str, Vector] | None, semantic: bool = False
 ) -> tuple[dict[str, Vector], frozenset[str] | None]:
     """`article_vectors`, and the stems of the names found in the texts of the vectors made
     now (None when none was made)."""
@@ -342,7 +365,8 @@ def _vectors_and_names(
         return reused, None
     names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
     terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
-    bags = {a.id: _bag(a, names, terms) for a in fresh}
+    reading = _body(semantic)
+    bags = {a.id: _bag(a, names, terms, reading) for a in fresh}
     # Counted in C: every term of every bag and kept vector.
     df = Counter(itertools.chain.from_iterable(itertools.chain(bags.values(), reused.values())))
     base = math.log(1 + len(articles)) + 1
@@ -394,12 +418,16 @@ def _lead(article: Article, count: int) -> str:
 
 
 def _bag(
-    article: Article, names: frozenset[str], terms: dict[str, tuple[str, float]]
+    article: Article,
+    names: frozenset[str],
+    terms: dict[str, tuple[str, float]],
+    reading: tuple[int, float],
 ) -> dict[str, float]:
     body = (article.text or article.summary).split()
     counts: dict[str, float] = Counter(_TOKEN.findall(" ".join(body[:LEAD_WORDS]).lower()))
+    body_words, body_weight = reading
     for text, weight in (
-        (" ".join(body[LEAD_WORDS:BODY_WORDS]), BODY_WEIGHT),
+        (" ".join(body[LEAD_WORDS:body_words]), body_weight),
         (article.title, TITLE_WEIGHT),
     ):
         for token, count in Counter(_TOKEN.findall(text.lower())).items():
@@ -999,9 +1027,11 @@ def _as_arrays(embeddings: Embeddings, pool: Mapping[str, Article]) -> dict[str,
         return {}
     import numpy
 
-    # One matrix normalised at once, its rows handed out: a step per article would cost more
-    # than the clustering that adds a few hundred articles to a large pool.
-    matrix = numpy.vstack([numpy.asarray(embeddings[i], dtype=numpy.float64) for i in ids])
+    # One matrix, filled in place and normalised at once, its rows handed out: a step per
+    # article would cost more than the clustering that adds a few hundred articles to a large pool.
+    matrix = numpy.empty((len(ids), len(embeddings[ids[0]])))
+    for row, article_id in enumerate(ids):
+        matrix[row] = embeddings[article_id]
     norms = numpy.linalg.norm(matrix, axis=1, keepdims=True)
     numpy.divide(matrix, norms, out=matrix, where=norms > 0)
     return dict(zip(ids, matrix, strict=True))

@@ -495,3 +495,43 @@ def test_full_texts_join_by_the_blend_and_headlines_by_the_probability(
     ]
     cluster(short, embeddings={short[0].id: [1.0, 0.0], short[1].id: [0.9, 0.1]})
     assert asked
+
+
+def test_the_vectors_follow_the_embedding_setting_and_are_made_again_when_it_changes(
+    demo_store,
+) -> None:
+    from aibot.cluster.stories import SEMANTIC_BODY_WORDS, article_vectors, vector_reading
+
+    config, store = demo_store
+    pool = store.unclustered_articles()
+    ids = [a.id for a in pool]
+    assert any(len(a.text.split()) > SEMANTIC_BODY_WORDS // 2 for a in pool)
+
+    def broken(texts):
+        raise RuntimeError("model file is truncated")
+
+    def fake(texts):
+        return [[float(len(t) % 7), 1.0] for t in texts]
+
+    def meta() -> str:
+        return store.db.execute("SELECT value FROM meta WHERE key='vectors'").fetchone()[0]
+
+    # TF-IDF alone this run (the model failed): the vectors read the shorter body.
+    cluster_stage(config, store, RunReport(started=T0), embed=broken)
+    assert meta() == vector_reading(semantic=False)
+    plain = article_vectors(pool, semantic=False)
+    kept = store.vectors(ids)
+    assert kept.keys() == plain.keys()
+    for article_id, vector in plain.items():
+        assert kept[article_id] == pytest.approx(vector, rel=1e-5)
+
+    # With embeddings the next run: every kept vector is made again, reading further.
+    store.db.execute("UPDATE articles SET story_id=NULL")
+    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    assert meta() == vector_reading(semantic=True) != vector_reading(semantic=False)
+    further = article_vectors(pool, semantic=True)
+    kept = store.vectors(ids)
+    assert kept.keys() == further.keys()
+    for article_id, vector in further.items():
+        assert kept[article_id] == pytest.approx(vector, rel=1e-5)
+    assert any(further[i].keys() != plain[i].keys() for i in ids)
