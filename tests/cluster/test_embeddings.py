@@ -535,3 +535,31 @@ def test_the_vectors_follow_the_embedding_setting_and_are_made_again_when_it_cha
     for article_id, vector in further.items():
         assert kept[article_id] == pytest.approx(vector, rel=1e-5)
     assert any(further[i].keys() != plain[i].keys() for i in ids)
+
+
+def test_a_kept_centroid_of_the_other_reading_is_summed_again_from_the_new_vectors(
+    demo_store,
+) -> None:
+    config, store = demo_store
+
+    def broken(texts):
+        raise RuntimeError("model file is truncated")
+
+    def fake(texts):
+        return [[float(len(t) % 7), 1.0] for t in texts]
+
+    first = cluster_stage(config, store, RunReport(started=T0), embed=broken)  # TF-IDF alone
+    story = max(first, key=lambda s: len(s.article_ids))
+    latest = story.article_ids[-1]
+    store.db.execute("UPDATE articles SET story_id=NULL WHERE id=?", (latest,))
+
+    changed = cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    (joined,) = [s for s in changed if latest in s.article_ids]
+    assert joined.id in {s.id for s in first}  # an earlier story, its centroid kept then
+    for saved in changed:
+        vectors = store.vectors(saved.article_ids)
+        summed: dict[str, float] = {}
+        for vector in vectors.values():
+            for term, weight in vector.items():
+                summed[term] = summed.get(term, 0.0) + weight
+        assert store.story(saved.id).centroid == pytest.approx(summed, rel=1e-5, abs=1e-6)
