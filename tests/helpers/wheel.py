@@ -3,7 +3,7 @@
 Both take a minute or more and mostly wait on pip (the disk, the package index), so the run makes
 them in threads of their own from its first test on, alongside the other tests (the session
 fixture `wheel_and_venv` in tests/conftest.py); test_wheel.py waits for them. Their processes
-run at a lower priority (`nice`), so that the tests running meanwhile keep the CPU they need.
+run at a lower priority (`os.nice`), so that the tests running meanwhile keep the CPU they need.
 """
 
 from __future__ import annotations
@@ -23,8 +23,13 @@ from packaging.utils import canonicalize_name
 REPO = Path(__file__).resolve().parents[2]
 
 
-# The command prefix of the processes made in the background.
-BEHIND = ["nice", "-n", "10"]
+# The command prefix of the processes made in the background: Python lowers its own priority,
+# then becomes the command. Python rather than nice(1), which a minimal image may lack.
+BEHIND = [
+    sys.executable,
+    "-c",
+    "import os, sys; os.nice(10); os.execvp(sys.argv[1], sys.argv[1:])",
+]
 
 
 def run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
-from tests.helpers.wheel import LockedVenv, Packaging
+from tests.helpers.wheel import BEHIND, LockedVenv, Packaging
 from tests.helpers.wheel import run as _run
 
 NEWCOMER = "aibot init mysite --yes && cd mysite && aibot run --demo && aibot build"
@@ -202,3 +203,13 @@ def test_without_the_wheel_it_came_from_init_packs_the_installed_files(
     listed = {line.split(",")[0] for line in packed.read(record).decode().splitlines()}
     assert listed == set(original.namelist())
     assert _run([*reinstall, str(wheel)]).returncode == 0  # as the other tests found it
+
+
+def test_the_background_processes_run_niced_without_nice_on_the_path(tmp_path: Path) -> None:
+    """The wheel and the venv are made behind the other tests even where nice(1) is missing."""
+    shown = _run(
+        [*BEHIND, sys.executable, "-c", "import os; print(os.nice(0))"],
+        env={"PATH": str(tmp_path)},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert int(shown.stdout) >= min(os.nice(0) + 10, 19)
