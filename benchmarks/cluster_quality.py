@@ -77,7 +77,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from devsets import DataSet, hourly, load_all, one_call
+from devsets import DataSet, hourly, load_all, merged_by_headline, one_call
 
 from aibot.cluster import embeddings
 from aibot.cluster.stories import article_vectors, cluster
@@ -426,26 +426,6 @@ def print_quality(rows: list[Row], datasets: list[DataSet], runs: int) -> None:
                 f"problem: {row.data}, {row.method}: {row.score.missing} articles missing from "
                 f"the output (scored as singletons), {row.score.repeated} placed twice"
             )
-
-
-def merged_by_headline(data: DataSet) -> dict[str, str]:
-    """The labels with two stories made one wherever a headline stands, word for word, under
-    both (the UCI files' source split some events into several story ids)."""
-    parent: dict[str, str] = {}
-
-    def root(label: str) -> str:
-        while parent.setdefault(label, label) != label:
-            label = parent[label]
-        return label
-
-    first: dict[str, str] = {}
-    for article in data.articles:
-        headline = article.title.strip().lower()
-        if headline in first:
-            parent[root(data.labels[article.id])] = root(data.labels[first[headline]])
-        else:
-            first[headline] = article.id
-    return {i: root(label) for i, label in data.labels.items()}
 
 
 def post_figures(stories: Sequence[Story], data: DataSet, labels: dict[str, str]) -> str:

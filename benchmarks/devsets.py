@@ -186,6 +186,26 @@ def load_all(data_dir: Path = DEFAULT_DATA_DIR) -> list[DataSet]:
     return sets
 
 
+def merged_by_headline(data: DataSet) -> dict[str, str]:
+    """The labels with two stories made one wherever a headline stands, word for word, under
+    both (the UCI files' source split some events into several story ids)."""
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            label = parent[label]
+        return label
+
+    first: dict[str, str] = {}
+    for article in data.articles:
+        headline = article.title.strip().lower()
+        if headline in first:
+            parent[root(data.labels[article.id])] = root(data.labels[first[headline]])
+        else:
+            first[headline] = article.id
+    return {i: root(label) for i, label in data.labels.items()}
+
+
 def bcubed(stories: Iterable[Story], labels: dict[str, str]) -> Score:
     """BCubed precision, recall and F1 over the labelled articles; a missing one is a singleton."""
     predicted: dict[str, str] = {}
