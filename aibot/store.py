@@ -88,6 +88,11 @@ CREATE TABLE IF NOT EXISTS centroids (
     terms TEXT NOT NULL,  -- space-separated
     weights BLOB NOT NULL  -- float64 per term, machine byte order
 );
+CREATE TABLE IF NOT EXISTS word_uses (  -- in full texts' titles and leads, added up over runs
+    word TEXT PRIMARY KEY,
+    seen INTEGER NOT NULL,  -- mid-sentence uses
+    capital INTEGER NOT NULL  -- of which capitalised (aibot.cluster.stories.word_uses)
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     article_id TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -455,6 +460,21 @@ class Store:
             self.db.execute("DELETE FROM centroids")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('vectors', ?)", (reading,))
         return True
+
+    def add_word_uses(self, uses: Mapping[str, tuple[int, int]]) -> None:
+        """Add a run's word uses (aibot.cluster.stories.word_uses) to those kept."""
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO word_uses VALUES (?, ?, ?) ON CONFLICT (word) DO UPDATE SET "
+                "seen = seen + excluded.seen, capital = capital + excluded.capital",
+                [(word, seen, capital) for word, (seen, capital) in uses.items()],
+            )
+
+    def capitalised_word_uses(self) -> dict[str, tuple[int, int]]:
+        """The kept word uses of the words ever capitalised mid-sentence: all that can be a
+        name (aibot.cluster.stories.names_among)."""
+        query = "SELECT word, seen, capital FROM word_uses WHERE capital > 0"
+        return {word: (seen, capital) for word, seen, capital in self.db.execute(query)}
 
     def save_vectors(self, vectors: dict[str, dict[str, float]]) -> None:
         with self.db:

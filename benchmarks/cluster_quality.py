@@ -45,8 +45,9 @@ What is measured, and how:
   peak of the clustering call alone. Then the 500 latest are added to the 20,000 already
   clustered as the pipeline's cluster stage does it, and all of it is timed: the live
   stories' article vectors are read from an SQLite cache (filled beforehand, as earlier runs
-  would have), vectors are made for the 500 and saved, and `cluster` gets the live stories,
-  their articles and the 500
+  would have, with their word uses), the 500's word uses are added and the names read back,
+  vectors are made for the 500 and saved, and `cluster` gets the live stories, their articles
+  and the 500
   (if the from-scratch run timed out, the existing stories are built from the true events
   instead, and the output says so). Each timed speed measurement runs --runs times, each in a
   fresh process: median, then the range.
@@ -80,7 +81,7 @@ from typing import Any
 from devsets import DataSet, hourly, load_all, merged_by_headline, one_call
 
 from aibot.cluster import embeddings
-from aibot.cluster.stories import article_vectors, cluster
+from aibot.cluster.stories import article_vectors, cluster, names_among, word_uses
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.store import Store
@@ -609,18 +610,22 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
     meanings = synthetic_meanings(articles, labels)
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "cache.sqlite") as store:
         store.save_vectors(article_vectors(old, semantic=True))  # the earlier runs' vectors
+        store.add_word_uses(word_uses(old))  # and the word uses they added up
         store.save_embeddings({a.id: meanings[a.id] for a in articles}, EMBEDDING_MODEL)
         ready()
         # The pipeline's cluster stage: vectors and embeddings from the cache (the new
-        # articles' embeddings are made by the model, timed in benchmarks/embeddings.py), new
-        # vectors made and saved, then the clustering itself.
+        # articles' embeddings are made by the model, timed in benchmarks/embeddings.py), the
+        # new articles' word uses added to the kept ones and names read from them, new vectors
+        # made and saved, then the clustering itself.
         started = time.perf_counter()
         known = store.vectors(a.id for a in pool)
-        vectors = article_vectors(pool, known, semantic=True)
+        store.add_word_uses(word_uses(a for a in new if a.id not in known))
+        names = names_among(store.capitalised_word_uses())
+        vectors = article_vectors(pool, known, semantic=True, names=names)
         store.save_vectors({i: v for i, v in vectors.items() if i not in known})
         cached = store.embeddings((a.id for a in pool), EMBEDDING_MODEL)
         loaded = time.perf_counter()
-        result = cluster(pool, live, settings, embeddings=cached, vectors=vectors)
+        result = cluster(pool, live, settings, embeddings=cached, vectors=vectors, names=names)
         seconds = time.perf_counter() - started
     live_ids = {s.id for s in live}
     fresh = [s for s in result if s.id not in live_ids]

@@ -16,7 +16,8 @@ repository):
 
 `hourly(...)` feeds a set as hourly runs: each call gets the articles published in that hour,
 the live stories (last article within `window_hours` of the hour's first article) and their
-articles, and the TF-IDF vectors made in earlier runs, as `aibot.pipeline.cluster_stage` does.
+articles, the TF-IDF vectors made in earlier runs and the names learnt from every run's full
+texts, as `aibot.cluster.stage.cluster_stage` does.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aibot.cluster.stories import article_vectors, cluster
+from aibot.cluster.stories import article_vectors, cluster, names_among, word_uses
 from aibot.collect.junk import without_furniture
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
@@ -258,6 +259,7 @@ def hourly(
     step = timedelta(hours=hours)
     stories: dict[str, Story] = {}
     known: dict[str, dict[str, float]] = {}
+    uses: dict[str, tuple[int, int]] = {}  # the cache's word_uses table
     start, at = ordered[0].when, 0
     cut = start + step
     while at < len(ordered):
@@ -274,10 +276,15 @@ def hourly(
             key=lambda s: (s.first_seen, s.id),
         )
         pool = [by_id[i] for s in live for i in s.article_ids] + batch
-        vectors = article_vectors(pool, known, semantic=bool(embeddings))
+        for word, (seen, capital) in word_uses(batch).items():
+            before = uses.get(word, (0, 0))
+            uses[word] = (before[0] + seen, before[1] + capital)
+        names = names_among(uses)
+        vectors = article_vectors(pool, known, semantic=bool(embeddings), names=names)
         known.update(vectors)
         live = [replace(s, article_ids=list(s.article_ids)) for s in live]
-        for story in cluster(pool, live, settings, embeddings=embeddings, vectors=vectors):
+        found = cluster(pool, live, settings, embeddings=embeddings, vectors=vectors, names=names)
+        for story in found:
             for gone in story.absorbed:
                 stories.pop(gone, None)
                 if gone in published and story.id in published:

@@ -51,3 +51,10 @@ def test_vectors_and_centroids_of_another_reading_are_dropped(tmp_path) -> None:
         assert store.story("s1").centroid is None
         assert store.story("s1").article_ids == [article.id]  # the story itself stays
         assert store.vectors_made_by("long body") is False
+
+
+def test_word_uses_add_up_and_only_words_ever_capitalised_come_back(tmp_path) -> None:
+    with Store(tmp_path / "cache.sqlite") as store:
+        store.add_word_uses({"talvik": (2, 2), "harbour": (3, 0), "mayor": (4, 1)})
+        store.add_word_uses({"talvik": (1, 0), "harbour": (1, 0)})
+        assert store.capitalised_word_uses() == {"talvik": (3, 2), "mayor": (4, 1)}

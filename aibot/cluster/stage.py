@@ -8,7 +8,13 @@ from datetime import timedelta
 
 from aibot.cluster import embeddings
 from aibot.cluster.embeddings import Embed
-from aibot.cluster.stories import article_vectors, cluster, vector_reading
+from aibot.cluster.stories import (
+    article_vectors,
+    cluster,
+    names_among,
+    vector_reading,
+    word_uses,
+)
 from aibot.config import Config
 from aibot.models import Article, Story
 from aibot.report import RunReport
@@ -34,9 +40,12 @@ def cluster_stage(
     if store.vectors_made_by(vector_reading(semantic=semantic)):
         live = [replace(s, centroid=None) for s in live]  # summed from the dropped vectors
     known = store.vectors(a.id for a in pool)
-    vectors = article_vectors(pool, known, semantic=semantic)
+    # Full texts' names are learnt from every run's texts, not from this run's few alone.
+    store.add_word_uses(word_uses(a for a in newcomers if a.id not in known))
+    names = names_among(store.capitalised_word_uses())
+    vectors = article_vectors(pool, known, semantic=semantic, names=names)
     store.save_vectors({i: v for i, v in vectors.items() if i not in known})
-    stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors)
+    stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors, names=names)
     changed = [s for s in stories if s.absorbed or len(s.article_ids) != before.get(s.id, -1)]
     store.save_stories(changed)
     report.stories_new += sum(1 for s in changed if s.id not in before)

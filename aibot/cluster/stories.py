@@ -7,7 +7,8 @@ The rule (docs/stories.md, "How stories are formed"):
    embeddings, up to SEMANTIC_BODY_WORDS at SEMANTIC_BODY_WEIGHT: `vector_reading`). Names
    weigh ENTITY_WEIGHT times more: a name is a word the articles in play mostly write with a
    capital letter mid-sentence (taken from sentence-case text only, so Title Case headlines do
-   not make every word a name). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
+   not make every word a name); for full texts, the pipeline adds those counts up over every
+   run (`word_uses`, `names_among`). Numbers weigh NUMBER_WEIGHT (their IDF already makes them
    strong). IDF comes from the articles in play, which the pipeline limits to the live window.
 2. Articles are taken in time order; each is scored against the live stories that share its
    heaviest terms, and a story stops taking articles `window_hours` after its last one.
@@ -202,6 +203,7 @@ def cluster(
     *,
     embeddings: Embeddings | None = None,
     vectors: Mapping[str, Vector] | None = None,
+    names: frozenset[str] | None = None,
 ) -> list[Story]:
     """Assign every article not already in `stories` to a story; return all stories.
 
@@ -210,13 +212,17 @@ def cluster(
     `embeddings` (article id -> unit vector, see aibot.cluster.embeddings) adds a semantic
     signal; an article without one is compared by TF-IDF alone. `vectors` are TF-IDF vectors
     made earlier by `article_vectors`, `semantic` true when embeddings are given (the pipeline
-    keeps them in its cache): only the others are made now.
+    keeps them in its cache): only the others are made now. `names` are the names of full
+    texts learnt over more text than this call's, as for `article_vectors`.
     """
     settings = settings or ClusterConfig()
     pool = {a.id: a for a in articles}
     placed = {i for s in stories for i in s.article_ids}
     semantic = bool(embeddings)
-    known, (vectors, fresh_names) = vectors, _vectors_and_names(pool.values(), vectors, semantic)
+    known, (vectors, fresh_names) = (
+        vectors,
+        _vectors_and_names(pool.values(), vectors, semantic, names),
+    )
     arrays = _as_arrays(embeddings or {}, pool)
     learned = bool(arrays)
     window = settings.window_hours * 3600.0
@@ -228,11 +234,11 @@ def cluster(
     )
     # Names as the vectors learn them: from the texts of the articles whose vectors are made
     # now or, when all were given, from the newcomers' (not from every live article each run).
-    names: frozenset[str] = frozenset()
+    name_terms: frozenset[str] = frozenset()
     if learned:
-        names = fresh_names if fresh_names is not None else _name_terms(newcomers)
+        name_terms = fresh_names if fresh_names is not None else _name_terms(newcomers, names)
     full_texts = frozenset(i for i, a in pool.items() if _is_full(a))
-    signals = _Signals(vectors, arrays, names, full_texts, _Passages(pool, full_texts))
+    signals = _Signals(vectors, arrays, name_terms, full_texts, _Passages(pool, full_texts))
 
     given = set(known) if known else set()
     groups = [
@@ -268,7 +274,7 @@ def cluster(
                     if gap > window:
                         continue
                     age = max(when - group.start, 0.0) / window
-                    facts = (article.id, gap / window, age, _is_full(article), names)
+                    facts = (article.id, gap / window, age, _is_full(article), name_terms)
                     # Looked up among all the story's terms, not its summary's, the evidence can
                     # only be stronger (its coefficients are not negative): a bound that spares
                     # making the summary of a story the article cannot join.
@@ -331,14 +337,17 @@ def article_vectors(
     known: Mapping[str, Vector] | None = None,
     *,
     semantic: bool = False,
+    names: frozenset[str] | None = None,
 ) -> dict[str, Vector]:
     """Article id -> unit TF-IDF vector of its stemmed title and lead, names weighted up,
     heaviest term first; `semantic`: read for clustering with embeddings (`vector_reading`).
 
     Vectors in `known` are reused as they are. The others get IDF from every article given
     (a known vector counts with the terms it kept) and names from their own texts: adding a
-    few articles to many costs the few."""
-    return _vectors_and_names(articles, known, semantic)[0]
+    few articles to many costs the few. `names`, when given, are the names of full texts,
+    learnt from more text than this call's (`names_among` the `word_uses` of earlier runs and
+    this one, as the pipeline's cache adds them up)."""
+    return _vectors_and_names(articles, known, semantic, names)[0]
 
 
 def vector_reading(*, semantic: bool) -> str:
@@ -353,7 +362,10 @@ def _body(semantic: bool) -> tuple[int, float]:
 
 
 def _vectors_and_names(
-    articles: Iterable[Article], known: Mapping[str, Vector] | None, semantic: bool = False
+    articles: Iterable[Article],
+    known: Mapping[str, Vector] | None,
+    semantic: bool = False,
+    full_names: frozenset[str] | None = None,
 ) -> tuple[dict[str, Vector], frozenset[str] | None]:
     """`article_vectors`, and the stems of the names found in the texts of the vectors made
     now (None when none was made)."""
@@ -363,10 +375,19 @@ def _vectors_and_names(
     reused = {a.id: known[a.id] for a in articles if a.id in known}
     if not fresh:
         return reused, None
-    names = name_words(t for a in fresh for t in (a.title, _lead(a, NAME_WORDS)))
-    terms: dict[str, tuple[str, float]] = {}  # token -> (term, weight), for this call's names
+    full = {a.id for a in fresh if full_names is not None and _is_full(a)}
+    short = [a for a in fresh if a.id not in full]
+    names = name_words(t for a in short for t in (a.title, _lead(a, NAME_WORDS)))
     reading = _body(semantic)
-    bags = {a.id: _bag(a, names, terms, reading) for a in fresh}
+    # token -> (term, weight), one table per set of names
+    terms: dict[str, tuple[str, float]] = {}
+    full_terms: dict[str, tuple[str, float]] = {}
+    bags = {
+        a.id: _bag(a, full_names, full_terms, reading)
+        if a.id in full and full_names is not None
+        else _bag(a, names, terms, reading)
+        for a in fresh
+    }
     # Counted in C: every term of every bag and kept vector.
     df = Counter(itertools.chain.from_iterable(itertools.chain(bags.values(), reused.values())))
     base = math.log(1 + len(articles)) + 1
@@ -384,7 +405,12 @@ def _vectors_and_names(
                 scale = tf[count] = 1 + math.log(count) if count >= 1 else count
             weights[term] = scale * idf[term]
         made[article_id] = _heaviest(weights)
-    stems = frozenset(term for token, (term, kind) in terms.items() if kind == ENTITY_WEIGHT)
+    stems = frozenset(
+        term
+        for table in (terms, full_terms)
+        for term, kind in table.values()
+        if kind == ENTITY_WEIGHT
+    )
     return {**reused, **made}, stems
 
 
@@ -392,6 +418,22 @@ def name_words(texts: Iterable[str]) -> frozenset[str]:
     """Words (as `aibot.support.text.words` spells them) written with a capital in at least
     NAME_SHARE of their mid-sentence uses. Title Case stretches (headlines) are skipped: they
     capitalise everything."""
+    return names_among(_uses(texts))
+
+
+def word_uses(articles: Iterable[Article]) -> dict[str, tuple[int, int]]:
+    """Word -> (its mid-sentence uses, how many of them capitalised) in the titles and leads of
+    the full texts among `articles`: what names are learnt from, to be added up over runs
+    (`names` of `article_vectors` and `cluster`)."""
+    return _uses(t for a in articles if _is_full(a) for t in (a.title, _lead(a, NAME_WORDS)))
+
+
+def names_among(uses: Mapping[str, tuple[int, int]]) -> frozenset[str]:
+    """The words of `uses` (see `word_uses`) capitalised in at least NAME_SHARE of their uses."""
+    return frozenset(w for w, (seen, capital) in uses.items() if w and capital >= NAME_SHARE * seen)
+
+
+def _uses(texts: Iterable[str]) -> dict[str, tuple[int, int]]:
     capital: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for text in texts:
@@ -410,7 +452,7 @@ def name_words(texts: Iterable[str]) -> frozenset[str]:
         by_word[_term(token)[0]] += count
     for token, count in capital.items():
         capital_by_word[_term(token.lower())[0]] += count
-    return frozenset(w for w, n in by_word.items() if w and capital_by_word[w] >= NAME_SHARE * n)
+    return {w: (n, capital_by_word[w]) for w, n in by_word.items() if w}
 
 
 def _lead(article: Article, count: int) -> str:
@@ -525,10 +567,15 @@ def _is_full(article: Article) -> float:
     return float(len(text.split(None, FULL_TEXT_WORDS - 1)) >= FULL_TEXT_WORDS)
 
 
-def _name_terms(articles: Sequence[Article]) -> frozenset[str]:
-    """The stems of the names (see `name_words`) in the articles' titles and leads."""
+def _name_terms(
+    articles: Sequence[Article], full_names: frozenset[str] | None = None
+) -> frozenset[str]:
+    """The stems of the names (see `name_words`) in the articles' titles and leads, with those
+    of `full_names` when given (then the full texts' own are not learnt again)."""
+    if full_names is not None:
+        articles = [a for a in articles if not _is_full(a)]
     found = name_words(t for a in articles for t in (a.title, _lead(a, NAME_WORDS)))
-    return frozenset(_term(word)[1] for word in found)
+    return frozenset(_term(word)[1] for word in found | (full_names or frozenset()))
 
 
 def _gap(group: _Group, start: float, end: float) -> float:

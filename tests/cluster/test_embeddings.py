@@ -563,3 +563,33 @@ def test_a_kept_centroid_of_the_other_reading_is_summed_again_from_the_new_vecto
             for term, weight in vector.items():
                 summed[term] = summed.get(term, 0.0) + weight
         assert store.story(saved.id).centroid == pytest.approx(summed, rel=1e-5, abs=1e-6)
+
+
+def test_the_cache_adds_up_full_texts_word_uses_once_and_learns_their_names_from_them(
+    demo_store,
+) -> None:
+    from aibot.cluster.stories import article_vectors, names_among, word_uses
+
+    config, store = demo_store
+    pool = store.unclustered_articles()
+    ids = [a.id for a in pool]
+    uses = word_uses(pool)
+    assert any(capital for _, capital in uses.values())
+
+    def fake(texts):
+        return [[float(len(t) % 7), 1.0] for t in texts]
+
+    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    capitalised = {word: u for word, u in uses.items() if u[1]}
+    assert store.capitalised_word_uses() == capitalised
+    names = names_among(capitalised)
+    assert names
+    made = article_vectors(pool, semantic=True, names=names)
+    kept = store.vectors(ids)
+    for article_id, vector in made.items():
+        assert kept[article_id] == pytest.approx(vector, rel=1e-5)
+
+    # The same articles again, their vectors kept: their words are not counted twice.
+    store.db.execute("UPDATE articles SET story_id=NULL")
+    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    assert store.capitalised_word_uses() == capitalised

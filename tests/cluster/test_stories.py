@@ -209,3 +209,52 @@ def test_one_call_over_the_demo_gives_the_stories_of_hourly_calls(demo_articles)
         sorted(s.article_ids) for s in stories
     )
     assert all(not s.absorbed for s in at_once)  # no story of an earlier call was given
+
+
+# A full text whose name stands only at the start of its sentences: its own text cannot tell
+# that "Talvik" is a name, and "harbour" is used as often.
+_OPENING_NAMES = Article(
+    "https://a.example/talvik",
+    "Outlet A",
+    "Storm damage assessed",
+    " ".join(
+        ["Talvik counted the damage on Monday. Harbour walls gave way in the night."] * 3
+        + ["Talvik said the harbour would reopen within a week, once the walls were checked."]
+        + ["Crews worked through the afternoon to clear the quay of fallen stone and timber."] * 2
+    ),
+    datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+)
+
+
+def test_names_learnt_in_earlier_runs_weigh_in_a_full_text_that_cannot_show_them() -> None:
+    from aibot.cluster.stories import article_vectors, names_among
+
+    earlier = {"talvik": (6, 6), "harbour": (5, 0)}  # word_uses of earlier runs' full texts
+    alone = article_vectors([_OPENING_NAMES])[_OPENING_NAMES.id]
+    taught = article_vectors([_OPENING_NAMES], names=names_among(earlier))[_OPENING_NAMES.id]
+    assert alone["talvik"] == pytest.approx(alone["harbour"])
+    assert taught["talvik"] > 1.2 * taught["harbour"]  # counted ENTITY_WEIGHT times
+
+
+def test_names_learnt_over_runs_leave_headlines_to_their_own() -> None:
+    from aibot.cluster.stories import article_vectors
+
+    headline = replace(_OPENING_NAMES, text="", title="Talvik harbour walls give way in storm")
+    taught = article_vectors([headline], names=frozenset({"talvik"}))
+    assert taught == article_vectors([headline])
+
+
+def test_word_uses_count_mid_sentence_capitals_in_full_texts_only() -> None:
+    from aibot.cluster.stories import names_among, word_uses
+
+    told = replace(
+        _OPENING_NAMES,
+        text="On Monday the council said Talvik would lead the repairs. Workers on the harbour "
+        "said the harbour walls gave way in the night, and Talvik agreed. " + _OPENING_NAMES.text,
+    )
+    headline = replace(_OPENING_NAMES, text="", title="Crews thank Talvik for quick repairs")
+    uses = word_uses([told, headline])
+    assert uses["talvik"] == (2, 2)
+    assert uses["harbour"] == (2, 0)
+    assert "quick" not in uses  # the headline's words are not counted: it is no full text
+    assert names_among(uses) == {"talvik"}
