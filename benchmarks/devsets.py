@@ -279,7 +279,7 @@ def hourly(
         for word, (seen, capital) in word_uses(batch).items():
             before = uses.get(word, (0, 0))
             uses[word] = (before[0] + seen, before[1] + capital)
-        names = names_among(uses)
+        names = names_among(uses) if embeddings else None
         vectors = article_vectors(pool, known, semantic=bool(embeddings), names=names)
         known.update(vectors)
         live = [replace(s, article_ids=list(s.article_ids)) for s in live]

@@ -574,17 +574,23 @@ def test_the_cache_adds_up_full_texts_word_uses_once_and_learns_their_names_from
     pool = store.unclustered_articles()
     ids = [a.id for a in pool]
     uses = word_uses(pool)
-    assert any(capital for _, capital in uses.values())
+    # Earlier runs wrote a word capitalised that these articles write in lower case.
+    common = max((w for w, (_, capital) in uses.items() if not capital), key=lambda w: uses[w])
+    store.add_word_uses({common: (0, 10 * uses[common][0])})
 
     def fake(texts):
         return [[float(len(t) % 7), 1.0] for t in texts]
 
     cluster_stage(config, store, RunReport(started=T0), embed=fake)
-    capitalised = {word: u for word, u in uses.items() if u[1]}
-    assert store.capitalised_word_uses() == capitalised
-    names = names_among(capitalised)
-    assert names
+    kept_uses = store.capitalised_word_uses()
+    assert kept_uses[common] == (uses[common][0], 10 * uses[common][0])
+    assert {w: u for w, u in kept_uses.items() if w != common} == {
+        w: u for w, u in uses.items() if u[1]
+    }
+    names = names_among(kept_uses)
+    assert common in names
     made = article_vectors(pool, semantic=True, names=names)
+    assert made != article_vectors(pool, semantic=True)
     kept = store.vectors(ids)
     for article_id, vector in made.items():
         assert kept[article_id] == pytest.approx(vector, rel=1e-5)
@@ -592,4 +598,23 @@ def test_the_cache_adds_up_full_texts_word_uses_once_and_learns_their_names_from
     # The same articles again, their vectors kept: their words are not counted twice.
     store.db.execute("UPDATE articles SET story_id=NULL")
     cluster_stage(config, store, RunReport(started=T0), embed=fake)
-    assert store.capitalised_word_uses() == capitalised
+    assert store.capitalised_word_uses() == kept_uses
+
+
+def test_with_tf_idf_alone_each_run_learns_its_own_names(demo_store) -> None:
+    from aibot.cluster.stories import article_vectors, word_uses
+
+    config, store = demo_store
+    pool = store.unclustered_articles()
+    uses = word_uses(pool)
+    common = max((w for w, (_, capital) in uses.items() if not capital), key=lambda w: uses[w])
+    store.add_word_uses({common: (0, 10 * uses[common][0])})
+
+    def broken(texts):
+        raise RuntimeError("model file is truncated")
+
+    cluster_stage(config, store, RunReport(started=T0), embed=broken)
+    kept = store.vectors(a.id for a in pool)
+    for article_id, vector in article_vectors(pool, semantic=False).items():
+        assert kept[article_id] == pytest.approx(vector, rel=1e-5)
+    assert store.capitalised_word_uses()[common][0] == uses[common][0]  # still counted
