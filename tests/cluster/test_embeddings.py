@@ -565,23 +565,31 @@ def test_a_kept_centroid_of_the_other_reading_is_summed_again_from_the_new_vecto
         assert store.story(saved.id).centroid == pytest.approx(summed, rel=1e-5, abs=1e-6)
 
 
+def _a_common_word_taught_as_a_name(store: Store) -> tuple[str, dict[str, tuple[int, int]]]:
+    """A word the demo's articles write in lower case, which earlier runs (as the cache tells)
+    wrote capitalised ten times as often; and the articles' own word uses."""
+    from aibot.cluster.stories import word_uses
+
+    uses = word_uses(store.unclustered_articles())
+    common = max((w for w, (_, capital) in uses.items() if not capital), key=lambda w: uses[w])
+    store.add_word_uses({common: (0, 10 * uses[common][0])})
+    return common, uses
+
+
+def _stand_in_embed(texts):
+    return [[float(len(t) % 7), 1.0] for t in texts]
+
+
 def test_the_cache_adds_up_full_texts_word_uses_once_and_learns_their_names_from_them(
     demo_store,
 ) -> None:
-    from aibot.cluster.stories import article_vectors, names_among, word_uses
+    from aibot.cluster.stories import article_vectors, names_among
 
     config, store = demo_store
-    pool = store.unclustered_articles()
-    ids = [a.id for a in pool]
-    uses = word_uses(pool)
-    # Earlier runs wrote a word capitalised that these articles write in lower case.
-    common = max((w for w, (_, capital) in uses.items() if not capital), key=lambda w: uses[w])
-    store.add_word_uses({common: (0, 10 * uses[common][0])})
+    articles = store.unclustered_articles()
+    common, uses = _a_common_word_taught_as_a_name(store)
 
-    def fake(texts):
-        return [[float(len(t) % 7), 1.0] for t in texts]
-
-    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    cluster_stage(config, store, RunReport(started=T0), embed=_stand_in_embed)
     kept_uses = store.capitalised_word_uses()
     assert kept_uses[common] == (uses[common][0], 10 * uses[common][0])
     assert {w: u for w, u in kept_uses.items() if w != common} == {
@@ -589,32 +597,31 @@ def test_the_cache_adds_up_full_texts_word_uses_once_and_learns_their_names_from
     }
     names = names_among(kept_uses)
     assert common in names
-    made = article_vectors(pool, semantic=True, names=names)
-    assert made != article_vectors(pool, semantic=True)
-    kept = store.vectors(ids)
+    made = article_vectors(articles, semantic=True, names=names)
+    assert made != article_vectors(articles, semantic=True)
+    kept = store.vectors(made)
     for article_id, vector in made.items():
         assert kept[article_id] == pytest.approx(vector, rel=1e-5)
 
     # The same articles again, their vectors kept: their words are not counted twice.
     store.db.execute("UPDATE articles SET story_id=NULL")
-    cluster_stage(config, store, RunReport(started=T0), embed=fake)
+    cluster_stage(config, store, RunReport(started=T0), embed=_stand_in_embed)
     assert store.capitalised_word_uses() == kept_uses
 
 
 def test_with_tf_idf_alone_each_run_learns_its_own_names(demo_store) -> None:
-    from aibot.cluster.stories import article_vectors, word_uses
+    from aibot.cluster.stories import article_vectors
 
     config, store = demo_store
-    pool = store.unclustered_articles()
-    uses = word_uses(pool)
-    common = max((w for w, (_, capital) in uses.items() if not capital), key=lambda w: uses[w])
-    store.add_word_uses({common: (0, 10 * uses[common][0])})
+    articles = store.unclustered_articles()
+    common, uses = _a_common_word_taught_as_a_name(store)
 
     def broken(texts):
         raise RuntimeError("model file is truncated")
 
     cluster_stage(config, store, RunReport(started=T0), embed=broken)
-    kept = store.vectors(a.id for a in pool)
-    for article_id, vector in article_vectors(pool, semantic=False).items():
+    made = article_vectors(articles, semantic=False)
+    kept = store.vectors(made)
+    for article_id, vector in made.items():
         assert kept[article_id] == pytest.approx(vector, rel=1e-5)
     assert store.capitalised_word_uses()[common][0] == uses[common][0]  # still counted
