@@ -233,7 +233,8 @@ def cluster(
         (a for a in pool.values() if a.id not in placed), key=lambda a: (a.when, a.id)
     )
     # Names as the vectors learn them: from the texts of the articles whose vectors are made
-    # now or, when all were given, from the newcomers' (not from every live article each run).
+    # now or, when all were given, from the newcomers' (not from every live article each run);
+    # for full texts, those learnt over runs when given.
     name_terms: frozenset[str] = frozenset()
     if learned:
         name_terms = fresh_names if fresh_names is not None else _name_terms(newcomers, names)
