@@ -228,11 +228,7 @@ def main() -> None:
     given = load_all(args.data_dir)
     datasets = given
     if args.merged_labels:
-        # Headline sets only: a full text's stand-in title (its first sentence) may be furniture.
-        datasets = [
-            d if any(a.text for a in d.articles) else replace(d, labels=merged_by_headline(d))
-            for d in given
-        ]
+        datasets = [replace(d, labels=merged_by_headline(d)) for d in given]
     meanings = embeddings_of(datasets)
     model = decision.shipped()
     for round_ in range(args.rounds):
