@@ -93,6 +93,10 @@ EMBEDDING_MODEL = "synthetic"
 BASELINE_THRESHOLD = 0.05  # tuned once on the UCI headlines (see the module docstring)
 QUOTED_THRESHOLD = 0.5
 CEILING_LINK = 0.05
+# The time rules tried on top of perfect events (hours): a story ends when its first article is
+# this old, or when this long passes without a new one.
+SPLIT_AGES = (*range(4, 49), math.inf)
+SPLIT_GAPS = (*range(1, 25), math.inf)
 SYNTHETIC_START = datetime(2020, 1, 1, tzinfo=UTC)
 SYNTHETIC_STEP = timedelta(minutes=5)
 TITLE_MAX_WORDS = 30
@@ -198,6 +202,44 @@ def ceiling(data: DataSet, link: float = CEILING_LINK) -> str:
         f"ceiling for text similarity (no wrong merge; same-story articles linked at full-text "
         f"cosine >= {link}): BCubed P {p:.3f} R {r:.3f} F1 {f:.3f}"
     )
+
+
+def time_split_ceiling(data: DataSet) -> str:
+    """What perfect events with the best of simple time rules reach against the labels as
+    given: the labels merged where a headline stands under two stories are the events, and each
+    event is cut in time order into a new story whenever the current one's first article is
+    older than an age or its last older than a gap (every pair of SPLIT_AGES and SPLIT_GAPS).
+    Gives the best F1 and the best F1 among the rules with BCubed precision 0.90 or more."""
+    events = merged_by_headline(data)
+    ordered = sorted(data.articles, key=lambda a: (a.when, a.id))
+    best: tuple[float, float, float, str] = (0.0, 0.0, 0.0, "")
+    best_precise: tuple[float, float, float, str] | None = None
+    for age, gap in itertools.product(SPLIT_AGES, SPLIT_GAPS):
+        current: dict[str, tuple[float, float, str]] = {}  # event -> (first, last, story)
+        predicted: dict[str, str] = {}
+        for article in ordered:
+            when = article.when.timestamp()
+            first, last, story = current.get(events[article.id], (-math.inf, -math.inf, ""))
+            if when - first > age * 3600 or when - last > gap * 3600:
+                first, story = when, article.id
+            current[events[article.id]] = (first, when, story)
+            predicted[article.id] = story
+        p, r, f = bcubed(predicted, data.labels)
+        rule = f"age {age:g} h, gap {gap:g} h"
+        if f > best[2]:
+            best = (p, r, f, rule)
+        if p >= 0.90 and (best_precise is None or f > best_precise[2]):
+            best_precise = (p, r, f, rule)
+    precise = "none" if best_precise is None else _described(best_precise)
+    return (
+        f"ceiling for perfect events cut by time ({len(set(events.values()))} events): "
+        f"best {_described(best)}; best at P >= 0.90: {precise}"
+    )
+
+
+def _described(figures: tuple[float, float, float, str]) -> str:
+    p, r, f, rule = figures
+    return f"F1 {f:.3f} (P {p:.3f}, R {r:.3f}; {rule})"
 
 
 def full_text_vectors(articles: Sequence[Article]) -> dict[str, dict[str, float]]:
@@ -774,6 +816,7 @@ def main() -> None:
                 f"({len(set(merged.values()))} stories): BCubed P {found.precision:.3f} "
                 f"R {found.recall:.3f} F1 {found.f1:.3f}"
             )
+            print(f"  {time_split_ceiling(data)}")
         for name, labels in (("labels", data.labels), ("merged labels", merged)):
             print(f"  as posts, against the {name}: {post_figures(stories, data, labels)}")
 
