@@ -36,8 +36,9 @@ The rule (docs/stories.md, "How stories are formed"):
    centroids, shared names and numbers, the time gap and span and the two sizes reaches
    MERGE_PROBABILITY. When either is mostly full texts, the similarity of the centroids (the
    TF-IDF cosine, blended with the embedding cosine by EMBEDDING_WEIGHT when given) must reach
-   `merge_threshold` (`embedding_merge_threshold`), with the same time prior, or they must
-   share a passage. Either way, with embeddings, two stories whose leading names are each
+   `merge_threshold` (`embedding_merge_threshold`), with the same time prior, and so must the
+   smaller story's articles on average against the larger's centroid; or they must share a
+   passage. Either way, with embeddings, two stories whose leading names are each
    missing from the other and that share no name stay apart unless the embeddings agree
    SAME_MEANING. Repeated until nothing moves. Single headlines
    judged against a young story miss it when the story's words have not settled yet; whole
@@ -845,15 +846,27 @@ def _best_partner(
             if needed is None:
                 continue
             score = other.similarity_to(group)
-            if score < needed:
+            if score < needed or _members_similarity(group, other) < needed:
                 near.append((score, other_number))
-            elif learned and other.merge_evidence(group, 0.0, 0.0).names_disagree():
+                continue
+            if learned and other.merge_evidence(group, 0.0, 0.0).names_disagree():
                 continue
         if score >= needed and score > best:
             target, best = other_number, score
     if target is None and near:
         target = _sharing_a_passage(groups, near, group.story.article_ids)
     return target
+
+
+def _members_similarity(a: _Group, b: _Group) -> float:
+    """The mean similarity of the smaller story's articles to the larger story's centroid.
+
+    Two stories' centroids drift towards their topic as they grow: a story of one politician's
+    statement and another of the same politician's lawsuit can agree as wholes while no report
+    of the one reads like the other. Their members are held to the merge bar too."""
+    small, large = sorted((a, b), key=lambda group: len(group.story.article_ids))
+    ids = small.story.article_ids
+    return math.fsum(large.similarity(i) for i in ids) / len(ids) if ids else 0.0
 
 
 def _sharing_a_passage(

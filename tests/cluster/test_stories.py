@@ -258,3 +258,37 @@ def test_word_uses_count_mid_sentence_capitals_in_full_texts_only() -> None:
     assert uses["harbour"] == (2, 0)
     assert "quick" not in uses  # the headline's words are not counted: it is no full text
     assert names_among(uses) == {"talvik"}
+
+
+def _unit(weights: dict[str, float]) -> dict[str, float]:
+    norm = sum(w * w for w in weights.values()) ** 0.5
+    return dict(sorted(((t, w / norm) for t, w in weights.items()), key=lambda tw: -tw[1]))
+
+
+def test_two_stories_alike_only_as_wholes_stay_apart() -> None:
+    # Two reports of a senator's lawsuit, then two of her farm-bill vote, each vote report with
+    # particulars of its own. Added up, the vote story is mostly what its reports share, her
+    # name among it, and reaches the merge bar against the lawsuit story; neither vote report
+    # does on its own, so the two stories stay apart.
+    start = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    body = " ".join(["text"] * 120)  # full texts
+    vectors: dict[str, dict[str, float]] = {}
+
+    def report(slug: str, hours: float, weights: dict[str, float]) -> Article:
+        article = Article(f"https://{slug}.example/news", slug, f"Quint report {slug}", body,
+                          start + timedelta(hours=hours))  # fmt: skip
+        vectors[article.id] = _unit(weights)
+        return article
+
+    lawsuit = [
+        report(f"lawsuit{n}", 0.2 * n, {"quint": 1.0, "senat": 0.8, "lawsuit": 1.0, "plant": 0.9,
+                                       "court": 0.8, f"own{n}a": 0.7, f"own{n}b": 0.6})
+        for n in range(2)
+    ]  # fmt: skip
+    vote = [
+        report(f"vote{n}", 2 + n, {"quint": 0.8, "senat": 0.64, "farm": 1.0, "bill": 0.9,
+                                  f"vote{n}a": 1.0, f"vote{n}b": 1.0, f"vote{n}c": 1.0})
+        for n in range(2)
+    ]  # fmt: skip
+    stories = cluster([*lawsuit, *vote], vectors=vectors)
+    assert _partition(stories) == {frozenset(a.id for a in group) for group in (lawsuit, vote)}
