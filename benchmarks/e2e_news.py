@@ -1,8 +1,8 @@
 """End-to-end benchmark on real news: Multi-News stories served as twelve outlets' feeds.
 
     python benchmarks/e2e_news.py [--data ../shared/data/summarization/multinews_dev.jsonl]
-                                  [--hourly N] [--limit N] [--seed S] [--keep DIR] [--check]
-                                  [--explain]
+                                  [--hourly N] [--limit N] [--seed S | --seeds S,S,...]
+                                  [--keep DIR] [--check] [--explain]
 
 What it does: the stories of `multinews_dev.jsonl` (Multi-News test split, Fabbri et al. 2019;
 each story 2-10 real source articles and a human-written summary) are served over loopback as
@@ -62,6 +62,10 @@ Figures:
   served text of its sources), with the same budget and cut. Both are scored in the same run.
 - run time: wall time of the `aibot run` subprocess (interpreter start included); with --hourly,
   the sum over runs, and the slowest run.
+
+--seeds runs the whole benchmark once per seed (other outlets, times and bylines for the same
+stories) and prints a row per seed, then each figure's worst and median: a setting that meets a
+target at one draw of times can miss it at another.
 
 --explain lists the mixed posts, the posts from junk, the stories shown as 2+ posts, and for each
 story without a post how many of its documents were collected and how many AiBot stories (read
@@ -605,34 +609,28 @@ def target_lines(figures: Figures) -> list[str]:
     return lines
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument(
-        "--hourly",
-        type=float,
-        default=0,
-        metavar="N",
-        help="feed the news as runs every N simulated hours (default: one run)",
-    )
-    parser.add_argument("--limit", type=int, default=0, help="only the first N stories")
-    parser.add_argument("--seed", type=int, default=7, help="outlets, times and bylines")
-    parser.add_argument("--keep", type=Path, help="build the site in this new folder and keep it")
-    parser.add_argument("--check", action="store_true",
-                        help=f"a quick try: the first {CHECK_STORIES} stories")  # fmt: skip
-    parser.add_argument("--explain", action="store_true",
-                        help="list the posts and stories behind each missed figure")  # fmt: skip
-    args = parser.parse_args(argv)
-    if args.hourly < 0:
-        parser.error(f"--hourly: {args.hourly:g}: give a positive number of hours")
-    if args.keep is not None and args.keep.exists():
-        parser.error(f"--keep: {args.keep} exists; give a new folder")
-    if not args.data.is_file():
-        parser.error(f"--data: {args.data}: no such file (multinews_dev.jsonl of shared/data)")
-    rows = load_stories(args.data, CHECK_STORIES if args.check else args.limit)
+@dataclass
+class Measurement:
+    """One benchmark run: the news served and what AiBot made of it."""
+
+    documents: list[Document]
+    marked: Counter
+    junk_paths: set[str]
+    times: RunTimes
+    figures: Figures
+    rouge: dict[str, dict[str, float]]
+    views: list[PostView]
+    unreadable: list[str]
+    grouping: dict[str, str]
+    base: str
+
+
+def measured(args: argparse.Namespace, rows: Sequence[dict], seed: int) -> Measurement:
+    """Serve the stories with outlets, times and bylines drawn from `seed`, run AiBot on them
+    (once, or every `args.hourly` hours) and score its posts."""
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     start = end - timedelta(hours=WINDOW_HOURS)
-    documents = plan_documents(rows, start, args.seed)
+    documents = plan_documents(rows, start, seed)
     junk_paths = {d.path for d in documents if is_junk(d.text)}
     marked = Counter(m for d in documents if (m := junk_marker(d.text)))
     server = NewsServer(documents, clock=start if args.hourly else end)
@@ -648,9 +646,112 @@ def main(argv: Sequence[str] | None = None) -> None:
         figures = story_figures(views, documents, junk_paths, server.base)
         rouge = rouge_figures(views, text_of_url, {r["id"]: r["summary"] for r in rows})
         grouping = aibot_grouping(config_file) if args.explain else {}
-    _print(args, rows, documents, marked, junk_paths, times, figures, rouge, views, unreadable)
+        base = server.base
+    return Measurement(
+        documents, marked, junk_paths, times, figures, rouge, views, unreadable, grouping, base
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--hourly",
+        type=float,
+        default=0,
+        metavar="N",
+        help="feed the news as runs every N simulated hours (default: one run)",
+    )
+    parser.add_argument("--limit", type=int, default=0, help="only the first N stories")
+    parser.add_argument("--seed", type=int, default=7, help="outlets, times and bylines")
+    parser.add_argument("--seeds", type=_seed_list, metavar="S,S,...",
+                        help="one run per seed; each figure's worst and median")  # fmt: skip
+    parser.add_argument("--keep", type=Path, help="build the site in this new folder and keep it")
+    parser.add_argument("--check", action="store_true",
+                        help=f"a quick try: the first {CHECK_STORIES} stories")  # fmt: skip
+    parser.add_argument("--explain", action="store_true",
+                        help="list the posts and stories behind each missed figure")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.hourly < 0:
+        parser.error(f"--hourly: {args.hourly:g}: give a positive number of hours")
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep: {args.keep} exists; give a new folder")
+    if args.seeds and (args.keep or args.explain):
+        parser.error("--seeds: give --keep and --explain with --seed, one seed at a time")
+    if not args.data.is_file():
+        parser.error(f"--data: {args.data}: no such file (multinews_dev.jsonl of shared/data)")
+    rows = load_stories(args.data, CHECK_STORIES if args.check else args.limit)
+    if args.seeds:
+        print(
+            "\n".join(
+                seed_table(args, rows, {seed: measured(args, rows, seed) for seed in args.seeds})
+            )
+        )
+        return
+    m = measured(args, rows, args.seed)
+    _print(args, rows, m.documents, m.marked, m.junk_paths, m.times, m.figures, m.rouge,
+           m.views, m.unreadable)  # fmt: skip
     if args.explain:
-        print("\n".join(explanation(views, documents, junk_paths, server.base, grouping)))
+        print("\n".join(explanation(m.views, m.documents, m.junk_paths, m.base, m.grouping)))
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give whole numbers separated by commas"
+        ) from None
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is repeated")
+    return seeds
+
+
+def seed_table(
+    args: argparse.Namespace, rows: Sequence[dict], runs: Mapping[int, Measurement]
+) -> list[str]:
+    """One row per seed, then each figure's worst and median over the seeds."""
+    how = f"runs every {args.hourly:g} simulated hours" if args.hourly else "one run"
+    lines = [
+        f"Multi-News dev: {len(rows)} stories, {len(OUTLETS)} outlets, {WINDOW_HOURS:g} hours, "
+        f"{how} per seed, extractive writer\n",
+        "| seed | stories with a post | one story | stories shown as 2+ posts | posts from junk "
+        "| posts | ROUGE-1 / -2, AiBot | ROUGE-1 / -2, LexRank | run time s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    columns: dict[str, list[float]] = {}
+    for seed, m in runs.items():
+        f, aibot, lexrank = m.figures, m.rouge["AiBot post"], m.rouge["LexRank (sumy)"]
+        values = {
+            "stories with a post": f.stories_with_post,
+            "one story": f.one_story,
+            "stories shown as 2+ posts": f.split_stories,
+            "posts from junk": float(f.junk_posts),
+        }
+        for name, value in values.items():
+            columns.setdefault(name, []).append(value)
+        lines.append(
+            f"| {seed} | {f.stories_with_post:.1f} % | {f.one_story:.1f} % | "
+            f"{f.split_stories:.1f} % | {f.junk_posts} | {f.posts} | "
+            f"{aibot['rouge1']:.2f} / {aibot['rouge2']:.2f} | "
+            f"{lexrank['rouge1']:.2f} / {lexrank['rouge2']:.2f} | {sum(m.times.seconds):.1f} |"
+        )
+    worst = {
+        name: (min if TARGETS[name][0] == ">=" else max)(values) for name, values in columns.items()
+    }
+    median = {name: statistics.median(values) for name, values in columns.items()}
+    for label, f in (("worst", worst), ("median", median)):
+        lines.append(
+            f"| **{label}** | {f['stories with a post']:.1f} % | {f['one story']:.1f} % | "
+            f"{f['stories shown as 2+ posts']:.1f} % | {f['posts from junk']:g} | | | | |"
+        )
+    met = [
+        name
+        for name, value in worst.items()
+        if (value >= TARGETS[name][1] if TARGETS[name][0] == ">=" else value <= TARGETS[name][1])
+    ]
+    lines.append(f"\ntargets met at every seed: {', '.join(met) or 'none'}")
+    return lines
 
 
 def explanation(
