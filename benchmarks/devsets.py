@@ -85,20 +85,37 @@ def first_sentence(text: str) -> str:
     return " ".join(first.split()[:TITLE_MAX_WORDS])
 
 
-def synthetic_times(stories: Sequence[str], seed: int = SEED) -> list[datetime]:
-    """A publication time for each row, given each row's story, in the stream set's way."""
+def synthetic_times(
+    stories: Sequence[str],
+    seed: int = SEED,
+    *,
+    window: float = WINDOW_HOURS,
+    mean_delay: float = MEAN_DELAY_HOURS,
+) -> list[datetime]:
+    """A publication time for each row, given each row's story, in the stream set's way: each
+    story starts at a random moment of `window` hours; its other rows follow at exponential
+    delays (mean `mean_delay` hours, at most MAX_DELAY_HOURS)."""
     rng = random.Random(seed)
     start = datetime(2020, 1, 6, tzinfo=UTC)
     begins: dict[str, datetime] = {}
     times = []
     for story in stories:
         if story not in begins:
-            begins[story] = start + timedelta(hours=rng.uniform(0, WINDOW_HOURS))
+            begins[story] = start + timedelta(hours=rng.uniform(0, window))
             times.append(begins[story])
             continue
-        delay = min(rng.expovariate(1 / MEAN_DELAY_HOURS), MAX_DELAY_HOURS)
+        delay = min(rng.expovariate(1 / mean_delay), MAX_DELAY_HOURS)
         times.append(begins[story] + timedelta(hours=delay))
     return times
+
+
+def with_times_drawn(data: DataSet, seed: int, *, window: float, mean_delay: float) -> DataSet:
+    """The set with other synthetic times (`synthetic_times`), in its file's order."""
+    times = synthetic_times(
+        [data.labels[a.id] for a in data.articles], seed, window=window, mean_delay=mean_delay
+    )
+    articles = [replace(a, published=when) for a, when in zip(data.articles, times, strict=True)]
+    return replace(data, articles=articles, notes=[*data.notes, f"times drawn with seed {seed}"])
 
 
 def load_uci(path: Path, name: str, *, keep_times: bool) -> DataSet:
