@@ -28,7 +28,10 @@ What is measured, and how:
     0.743 at 0.05, 0.734 at 0.10, 0.455 at 0.30, 0.173 at 0.50) and then fixed. It is tuned on
     the set it is scored on, as AiBot's default threshold was, so it is a fair figure but not a
     held-out one; a threshold this low relies on the set holding only 59 stories in 36 hours.
-  The data sets are printed worst first (by AiBot's hourly F1).
+  The data sets are printed worst first (by AiBot's hourly F1). For the headline sets it also
+  prints BCubed against their labels merged where one headline stands under two stories, and
+  what those merged labels reach when taken as the events and cut by time rules
+  (`time_split_ceiling`): a bound on what telling events apart and then time alone can give.
   Metric, BCubed (Bagga & Baldwin 1998; Amigó et al. 2009), written out here: for each article,
   precision = |articles in its predicted cluster with its label| / |its predicted cluster|,
   recall = the same count / |articles with its label|; both averaged over articles; F1 is the
