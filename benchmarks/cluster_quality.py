@@ -76,7 +76,7 @@ import time
 import tracemalloc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,13 @@ from typing import Any
 from devsets import DataSet, hourly, load_all, merged_by_headline, one_call
 
 from aibot.cluster import embeddings
-from aibot.cluster.stories import article_vectors, cluster, names_among, word_uses
+from aibot.cluster.stories import (
+    article_vectors,
+    cluster,
+    names_among,
+    unsettled_vectors,
+    word_uses,
+)
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
 from aibot.store import Store
@@ -663,9 +669,14 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
         # new articles' word uses added to the kept ones and names read from them, new vectors
         # made and saved, then the clustering itself.
         started = time.perf_counter()
-        known = store.vectors(a.id for a in pool)
-        store.add_word_uses(word_uses(a for a in new if a.id not in known))
+        cached_vectors = store.vectors(a.id for a in pool)
+        store.add_word_uses(word_uses(a for a in new if a.id not in cached_vectors))
         names = names_among(store.capitalised_word_uses())
+        remade = unsettled_vectors(pool)  # none in a pool this large
+        known = {i: v for i, v in cached_vectors.items() if i not in remade}
+        live = [
+            replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in live
+        ]
         vectors = article_vectors(pool, known, semantic=True, names=names)
         store.save_vectors({i: v for i, v in vectors.items() if i not in known})
         cached = store.embeddings((a.id for a in pool), EMBEDDING_MODEL)

@@ -33,7 +33,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aibot.cluster.stories import article_vectors, cluster, names_among, word_uses
+from aibot.cluster.stories import (
+    article_vectors,
+    cluster,
+    names_among,
+    unsettled_vectors,
+    word_uses,
+)
 from aibot.collect.junk import without_furniture
 from aibot.config import ClusterConfig
 from aibot.models import Article, Story
@@ -300,9 +306,16 @@ def hourly(
             before = uses.get(word, (0, 0))
             uses[word] = (before[0] + seen, before[1] + capital)
         names = names_among(uses) if embeddings else None
-        vectors = article_vectors(pool, known, semantic=bool(embeddings), names=names)
+        remade = unsettled_vectors(pool)
+        kept = {i: v for i, v in known.items() if i not in remade}
+        vectors = article_vectors(pool, kept, semantic=bool(embeddings), names=names)
         known.update(vectors)
-        live = [replace(s, article_ids=list(s.article_ids)) for s in live]
+        live = [
+            replace(s, article_ids=list(s.article_ids), centroid=None)
+            if remade.intersection(s.article_ids)
+            else replace(s, article_ids=list(s.article_ids))
+            for s in live
+        ]
         found = cluster(pool, live, settings, embeddings=embeddings, vectors=vectors, names=names)
         for story in found:
             for gone in story.absorbed:

@@ -12,6 +12,7 @@ from aibot.cluster.stories import (
     article_vectors,
     cluster,
     names_among,
+    unsettled_vectors,
     vector_reading,
     word_uses,
 )
@@ -39,12 +40,15 @@ def cluster_stage(
     semantic = bool(meanings)
     if store.vectors_made_by(vector_reading(semantic=semantic)):
         live = [replace(s, centroid=None) for s in live]  # summed from the dropped vectors
-    known = store.vectors(a.id for a in pool)
+    cached = store.vectors(a.id for a in pool)
     # With embeddings, full texts' names are learnt from every run's texts, not from this run's
     # few alone. TF-IDF alone keeps each run's: with no embeddings to tell one person's two
     # events apart, names learnt over runs joined them (docs/stories.md, step 1).
-    store.add_word_uses(word_uses(a for a in newcomers if a.id not in known))
+    store.add_word_uses(word_uses(a for a in newcomers if a.id not in cached))
     names = names_among(store.capitalised_word_uses()) if semantic else None
+    remade = unsettled_vectors(pool)
+    known = {i: v for i, v in cached.items() if i not in remade}
+    live = [replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in live]
     vectors = article_vectors(pool, known, semantic=semantic, names=names)
     store.save_vectors({i: v for i, v in vectors.items() if i not in known})
     stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors, names=names)

@@ -137,6 +137,10 @@ MERGE_COEFFICIENTS = {
 # True only while benchmarks/cluster_fit.py collects pairs: the probability then judges full
 # texts too, as when the shipped coefficients were fitted (full texts are few but anchor them).
 FIT_ON_FULL_TEXTS = False
+# Below this many articles in the live pool, full texts' vectors are made again every run
+# (`unsettled_vectors`); above it, the IDF has settled and making them costs more than it gives
+# (about 0.6 ms a full text).
+SETTLED_POOL = 1000
 # A text of at least this many words is full text, not a headline (embeddings of long texts
 # are closer to each other).
 FULL_TEXT_WORDS = 50
@@ -350,6 +354,17 @@ def article_vectors(
     learnt from more text than this call's (`names_among` the `word_uses` of earlier runs and
     this one, as the pipeline's cache adds them up)."""
     return _vectors_and_names(articles, known, semantic, names)[0]
+
+
+def unsettled_vectors(pool: Sequence[Article]) -> set[str]:
+    """The pool's full texts while the pool holds fewer than SETTLED_POOL articles: their kept
+    TF-IDF vectors are to be made again with this run's IDF (and their stories' centroids with
+    them). A vector made in a feed's first hours weighs words by a handful of texts, and two
+    reports of one event, one vectorised then and one now, read as less alike than they are.
+    Headlines keep theirs: the learned join was fitted on kept vectors."""
+    if len(pool) >= SETTLED_POOL:
+        return set()
+    return {a.id for a in pool if _is_full(a)}
 
 
 def vector_reading(*, semantic: bool) -> str:

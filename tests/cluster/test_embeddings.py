@@ -625,3 +625,39 @@ def test_with_tf_idf_alone_each_run_learns_its_own_names(demo_store) -> None:
     for article_id, vector in made.items():
         assert kept[article_id] == pytest.approx(vector, rel=1e-5)
     assert store.capitalised_word_uses()[common][0] == uses[common][0]  # still counted
+
+
+def test_while_the_pool_is_small_full_texts_vectors_are_made_again_each_run(
+    demo_store, monkeypatch
+) -> None:
+    from aibot.cluster.stories import article_vectors, names_among
+
+    config, store = demo_store
+    articles = store.unclustered_articles()
+    cluster_stage(config, store, RunReport(started=T0), embed=_stand_in_embed)
+    # As if the first article's vector had been made in a feed's first hour, from a handful of
+    # texts: the next run weighs its words again with the pool it is in.
+    first = articles[0]
+    store.save_vectors({first.id: {"handful": 1.0}})
+    store.db.execute("UPDATE articles SET story_id=NULL")
+    cluster_stage(config, store, RunReport(started=T0), embed=_stand_in_embed)
+    names = names_among(store.capitalised_word_uses())
+    made = article_vectors(articles, semantic=True, names=names)[first.id]
+    assert store.vectors([first.id])[first.id] == pytest.approx(made, rel=1e-5)
+
+    # A pool that large has settled: the kept vector is used as it is.
+    monkeypatch.setattr(aibot.cluster.stories, "SETTLED_POOL", len(articles))
+    store.save_vectors({first.id: {"handful": 1.0}})
+    store.db.execute("UPDATE articles SET story_id=NULL")
+    cluster_stage(config, store, RunReport(started=T0), embed=_stand_in_embed)
+    assert store.vectors([first.id])[first.id] == {"handful": 1.0}
+
+
+def test_only_full_texts_vectors_are_unsettled_and_only_in_a_small_pool(monkeypatch) -> None:
+    from aibot.cluster.stories import unsettled_vectors
+
+    full = _article(1, "Harbour strike ends", "dockworkers vote " * 40)
+    headline = _article(2, "Harbour strike ends after a vote", "")
+    assert unsettled_vectors([full, headline]) == {full.id}
+    monkeypatch.setattr(aibot.cluster.stories, "SETTLED_POOL", 2)
+    assert unsettled_vectors([full, headline]) == set()
