@@ -672,7 +672,7 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
         cached_vectors = store.vectors(a.id for a in pool)
         store.add_word_uses(word_uses(a for a in new if a.id not in cached_vectors))
         names = names_among(store.capitalised_word_uses())
-        remade = unsettled_vectors(pool)  # none in a pool this large
+        remade = unsettled_vectors(pool, semantic=True)  # none in a pool this large
         known = {i: v for i, v in cached_vectors.items() if i not in remade}
         live = [
             replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in live

@@ -306,7 +306,7 @@ def hourly(
             before = uses.get(word, (0, 0))
             uses[word] = (before[0] + seen, before[1] + capital)
         names = names_among(uses) if embeddings else None
-        remade = unsettled_vectors(pool)
+        remade = unsettled_vectors(pool, semantic=bool(embeddings))
         kept = {i: v for i, v in known.items() if i not in remade}
         vectors = article_vectors(pool, kept, semantic=bool(embeddings), names=names)
         known.update(vectors)

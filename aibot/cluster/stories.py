@@ -356,13 +356,14 @@ def article_vectors(
     return _vectors_and_names(articles, known, semantic, names)[0]
 
 
-def unsettled_vectors(pool: Sequence[Article]) -> set[str]:
-    """The pool's full texts while the pool holds fewer than SETTLED_POOL articles: their kept
-    TF-IDF vectors are to be made again with this run's IDF (and their stories' centroids with
-    them). A vector made in a feed's first hours weighs words by a handful of texts, and two
-    reports of one event, one vectorised then and one now, read as less alike than they are.
-    Headlines keep theirs: the learned join was fitted on kept vectors."""
-    if len(pool) >= SETTLED_POOL:
+def unsettled_vectors(pool: Sequence[Article], *, semantic: bool) -> set[str]:
+    """With embeddings, the pool's full texts while the pool holds fewer than SETTLED_POOL
+    articles: their kept TF-IDF vectors are to be made again with this run's IDF (and their
+    stories' centroids with them). A vector made in a feed's first hours weighs words by a
+    handful of texts, and two reports of one event, one vectorised then and one now, read as
+    less alike than they are. Headlines keep theirs (the learned join was fitted on kept
+    vectors), and so does TF-IDF alone: without embeddings, the labelled fixture lost two joins."""
+    if not semantic or len(pool) >= SETTLED_POOL:
         return set()
     return {a.id for a in pool if _is_full(a)}
 

@@ -653,11 +653,14 @@ def test_while_the_pool_is_small_full_texts_vectors_are_made_again_each_run(
     assert store.vectors([first.id])[first.id] == {"handful": 1.0}
 
 
-def test_only_full_texts_vectors_are_unsettled_and_only_in_a_small_pool(monkeypatch) -> None:
+def test_only_full_texts_vectors_are_unsettled_with_embeddings_in_a_small_pool(
+    monkeypatch,
+) -> None:
     from aibot.cluster.stories import unsettled_vectors
 
     full = _article(1, "Harbour strike ends", "dockworkers vote " * 40)
     headline = _article(2, "Harbour strike ends after a vote", "")
-    assert unsettled_vectors([full, headline]) == {full.id}
+    assert unsettled_vectors([full, headline], semantic=True) == {full.id}
+    assert unsettled_vectors([full, headline], semantic=False) == set()
     monkeypatch.setattr(aibot.cluster.stories, "SETTLED_POOL", 2)
-    assert unsettled_vectors([full, headline]) == set()
+    assert unsettled_vectors([full, headline], semantic=True) == set()
