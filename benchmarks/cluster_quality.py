@@ -76,7 +76,7 @@ import time
 import tracemalloc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ from aibot.cluster.stories import (
     article_vectors,
     cluster,
     names_among,
-    unsettled_vectors,
+    settled,
     word_uses,
 )
 from aibot.config import ClusterConfig
@@ -672,11 +672,7 @@ def _speed_add(payload: list[Story] | None, ready: Callable[[], None]):
         cached_vectors = store.vectors(a.id for a in pool)
         store.add_word_uses(word_uses(a for a in new if a.id not in cached_vectors))
         names = names_among(store.capitalised_word_uses())
-        remade = unsettled_vectors(pool, semantic=True)  # none in a pool this large
-        known = {i: v for i, v in cached_vectors.items() if i not in remade}
-        live = [
-            replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in live
-        ]
+        known, live = settled(pool, cached_vectors, live, semantic=True)  # all: pool this large
         vectors = article_vectors(pool, known, semantic=True, names=names)
         store.save_vectors({i: v for i, v in vectors.items() if i not in known})
         cached = store.embeddings((a.id for a in pool), EMBEDDING_MODEL)

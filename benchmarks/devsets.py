@@ -37,7 +37,7 @@ from aibot.cluster.stories import (
     article_vectors,
     cluster,
     names_among,
-    unsettled_vectors,
+    settled,
     word_uses,
 )
 from aibot.collect.junk import without_furniture
@@ -306,16 +306,10 @@ def hourly(
             before = uses.get(word, (0, 0))
             uses[word] = (before[0] + seen, before[1] + capital)
         names = names_among(uses) if embeddings else None
-        remade = unsettled_vectors(pool, semantic=bool(embeddings))
-        kept = {i: v for i, v in known.items() if i not in remade}
+        kept, live = settled(pool, known, live, semantic=bool(embeddings))
         vectors = article_vectors(pool, kept, semantic=bool(embeddings), names=names)
         known.update(vectors)
-        live = [
-            replace(s, article_ids=list(s.article_ids), centroid=None)
-            if remade.intersection(s.article_ids)
-            else replace(s, article_ids=list(s.article_ids))
-            for s in live
-        ]
+        live = [replace(s, article_ids=list(s.article_ids)) for s in live]
         found = cluster(pool, live, settings, embeddings=embeddings, vectors=vectors, names=names)
         for story in found:
             for gone in story.absorbed:

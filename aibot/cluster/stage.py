@@ -12,7 +12,7 @@ from aibot.cluster.stories import (
     article_vectors,
     cluster,
     names_among,
-    unsettled_vectors,
+    settled,
     vector_reading,
     word_uses,
 )
@@ -46,9 +46,7 @@ def cluster_stage(
     # events apart, names learnt over runs joined them (docs/stories.md, step 1).
     store.add_word_uses(word_uses(a for a in newcomers if a.id not in cached))
     names = names_among(store.capitalised_word_uses()) if semantic else None
-    remade = unsettled_vectors(pool, semantic=semantic)
-    known = {i: v for i, v in cached.items() if i not in remade}
-    live = [replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in live]
+    known, live = settled(pool, cached, live, semantic=semantic)
     vectors = article_vectors(pool, known, semantic=semantic, names=names)
     store.save_vectors({i: v for i, v in vectors.items() if i not in known})
     stories = cluster(pool, live, config.cluster, embeddings=meanings, vectors=vectors, names=names)

@@ -368,6 +368,22 @@ def unsettled_vectors(pool: Sequence[Article], *, semantic: bool) -> set[str]:
     return {a.id for a in pool if _is_full(a)}
 
 
+def settled(
+    pool: Sequence[Article],
+    known: Mapping[str, Vector],
+    stories: Sequence[Story],
+    *,
+    semantic: bool,
+) -> tuple[dict[str, Vector], list[Story]]:
+    """The kept vectors to use this run, without the `unsettled_vectors`, and the stories with
+    the centroids summed from those dropped."""
+    remade = unsettled_vectors(pool, semantic=semantic)
+    vectors = {i: v for i, v in known.items() if i not in remade}
+    return vectors, [
+        replace(s, centroid=None) if remade.intersection(s.article_ids) else s for s in stories
+    ]
+
+
 def vector_reading(*, semantic: bool) -> str:
     """What the vectors made with or without embeddings read of an article, as a cache keeps it:
     vectors (and story centroids summed from them) of another reading are made again."""
