@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from cluster_sweep import embeddings_of
-from devsets import DEFAULT_DATA_DIR, bcubed, hourly, load_all, with_times_drawn
+from devsets import DEFAULT_DATA_DIR, bcubed, hourly, load_all, seed_list, with_times_drawn
 
 from aibot.config import ClusterConfig
 
@@ -30,19 +30,10 @@ DRAWS = (("dev sets' draw", 72.0, 5.0), ("e2e_news.py's draw", 40.0, 3.0))
 REAL_TIMES = ("demo sample", "labelled fixture")
 
 
-def _seeds(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give whole numbers separated by commas"
-        ) from None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--seeds", type=_seeds, default=list(range(1, 9)))
+    parser.add_argument("--seeds", type=seed_list, default=list(range(1, 9)))
     args = parser.parse_args()
     started = time.perf_counter()
     datasets = load_all(args.data_dir)

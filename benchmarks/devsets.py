@@ -22,6 +22,7 @@ texts, as `aibot.cluster.stage.cluster_stage` does.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import shutil
@@ -89,6 +90,19 @@ def first_sentence(text: str) -> str:
     paragraph = next((p for p in text.split("\n") if p.strip()), "")
     first = (sentences(paragraph) or [paragraph])[0]
     return " ".join(first.split()[:TITLE_MAX_WORDS])
+
+
+def seed_list(text: str) -> list[int]:
+    """An argparse type: seeds given as "1,2,3", each once."""
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give whole numbers separated by commas"
+        ) from None
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is repeated")
+    return seeds
 
 
 def synthetic_times(

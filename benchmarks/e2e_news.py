@@ -105,6 +105,8 @@ REPO = BENCHMARKS.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCHMARKS))
 
+from devsets import seed_list  # noqa: E402 (found through the path set above)
+
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "summarization" / "multinews_dev.jsonl"
 WINDOW_HOURS = 40.0
 MEAN_DELAY_HOURS = 3.0
@@ -664,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="only the first N stories")
     parser.add_argument("--seed", type=int, default=7, help="outlets, times and bylines")
-    parser.add_argument("--seeds", type=_seed_list, metavar="S,S,...",
+    parser.add_argument("--seeds", type=seed_list, metavar="S,S,...",
                         help="one run per seed; each figure's worst and median")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="build the site in this new folder and keep it")
     parser.add_argument("--check", action="store_true",
@@ -693,18 +695,6 @@ def main(argv: Sequence[str] | None = None) -> None:
            m.views, m.unreadable)  # fmt: skip
     if args.explain:
         print("\n".join(explanation(m.views, m.documents, m.junk_paths, m.base, m.grouping)))
-
-
-def _seed_list(text: str) -> list[int]:
-    try:
-        seeds = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give whole numbers separated by commas"
-        ) from None
-    if len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"{text!r}: a seed is repeated")
-    return seeds
 
 
 def seed_table(
