@@ -261,8 +261,12 @@ def cluster(
     # passes, as the hourly runs of a site do: one run over a backlog then gives the stories that
     # runs every hour would, which is what the learned probabilities were fitted on.
     gone: set[int] = set()
+    # Stories whose centroid was summed again from vectors made now (another IDF) compare
+    # differently from when they were last checked: they are rechecked with the first hour.
+    resummed = {n for n, s in enumerate(stories) if _kept(s, given) is None}
     for batch in _hours(newcomers):
-        touched: set[int] = set()
+        touched: set[int] = set(resummed)
+        resummed = set()
         for article in batch:
             vector = vectors[article.id]
             when = article.when.timestamp()

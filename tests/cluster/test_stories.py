@@ -83,6 +83,48 @@ def test_two_earlier_fragments_of_one_event_join_when_a_later_call_links_them(
     assert "fragment-1" not in {s.id for s in stories}
 
 
+def test_earlier_fragments_whose_vectors_are_made_again_are_compared_again(demo_articles) -> None:
+    from aibot.cluster.stories import article_vectors
+
+    articles, labels = demo_articles
+    by_label: dict[str, list] = defaultdict(list)
+    for article in sorted(articles, key=lambda a: (a.when, a.id)):
+        by_label[labels[article.id]].append(article)
+    first, second, *_ = max(by_label.values(), key=len)
+    # A report of another event, the only newcomer: it touches neither fragment.
+    other = max(
+        (a for a in articles if labels[a.id] != labels[first.id]),
+        key=lambda a: (a.when, a.id),
+    )
+    pool = [first, second, other]
+    vectors = article_vectors(pool)
+
+    def fragments(*, kept: bool) -> list[Story]:
+        return [
+            Story(
+                f"fragment-{n}",
+                [a.id],
+                a.title,
+                a.when,
+                a.when,
+                centroid=dict(vectors[a.id]) if kept else None,
+            )
+            for n, a in enumerate((first, second))
+        ]
+
+    # Made again with this call's IDF, the fragments compare as they have not before.
+    remade = cluster(pool, fragments(kept=False))
+    assert {frozenset(s.article_ids) for s in remade} == {
+        frozenset({first.id, second.id}),
+        frozenset({other.id}),
+    }
+    assert remade[0].id == "fragment-0" and remade[0].absorbed == ["fragment-1"]
+    # Kept vectors and centroids compare as in the call that made them: a run does not score
+    # every live story again unless it changed.
+    kept = {i: v for i, v in vectors.items() if i != other.id}
+    assert len(cluster(pool, fragments(kept=True), vectors=kept)) == 3
+
+
 def test_an_article_outside_the_window_starts_a_new_story(demo_articles) -> None:
     articles, _ = demo_articles
     first = sorted(articles, key=lambda a: (a.when, a.id))[0]

@@ -405,7 +405,9 @@ def _demo_without(demo: Path, outlet: str) -> list[dict]:
 
 def _fragmenting_cluster(monkeypatch: pytest.MonkeyPatch, demo: Path) -> dict[str, str]:
     """Run 1's clustering: the port strike as two stories (its first two outlets, its later
-    two); run 2's: the later one absorbed by the first. Returns {fragment: story id}."""
+    two), without kept centroids; run 2's: the later one absorbed by the first (as the real
+    clustering does once it compares them again; this makes sure of it). Returns {fragment:
+    story id}."""
     real = aibot.cluster.stage.cluster
     pages = [p for p, story in story_labels(demo).items() if story == "port-strike"]
     later = {(demo / "sample" / p).resolve().as_uri() for p in pages if p.split("/")[1]
@@ -422,9 +424,12 @@ def _fragmenting_cluster(monkeypatch: pytest.MonkeyPatch, demo: Path) -> dict[st
             first = [i for i in strike.article_ids if i not in later_ids]
             second = [i for i in strike.article_ids if i in later_ids]
             ids.update(first=strike.id, later=second[0], title=strike.title)
+            when = {a.id: a.when for a in pool}
             split = [
-                replace(strike, article_ids=first, centroid=None),
+                replace(strike, article_ids=first, centroid=None,
+                        last_seen=max(when[i] for i in first)),
                 replace(strike, id=second[0], article_ids=second, centroid=None,
+                        first_seen=min(when[i] for i in second),
                         title="Port strike: later reports"),
             ]  # fmt: skip
             return [s for s in out if s is not strike] + split
