@@ -16,8 +16,9 @@ exact strings:
 - Junk sentences (`junk_kind`): the texts of an error or soft-404 page, a cookie-consent wall, a
   web-archive notice, a social or video widget (tweet embeds, "location history"), a newsletter
   prompt. Each kind needs the reader addressed ("the page you requested", "we use cookies", "your
-  inbox") or a phrase only such a notice uses ("donating their crawl data to the Internet
-  Archive"), so a news sentence about a 404 error, an archive or a newsletter survives.
+  inbox"), a phrase only such a notice uses ("donating their crawl data to the Internet
+  Archive") or, alone, the page speaking of itself ("This story is no longer available."), so a
+  news sentence about a 404 error, an archive or a newsletter survives.
 - Junk pages (`junk_reason`): a page whose text, furniture and junk sentences left out, has
   under NEWS_MIN_WORDS words while it holds a junk sentence; or, with under PAGE_NEWS_WORDS
   words left, whose junk outweighs the rest or which opens with an error message (error pages
@@ -341,6 +342,16 @@ _ERROR_CORE = re.compile(
     r"check the (?:url|address|spelling|link))\b",
     _I,
 )
+# The page speaking of itself ("This story is no longer available.", "This video has been
+# removed."): an expired article served as a page, without an apology or the reader addressed.
+_THIS_ITEM_GONE = re.compile(
+    r"^\W*this (?:page|article|story|video|clip|content|link|post|gallery|item) (?:is no longer "
+    r"available|is (?:currently )?unavailable|(?:has|may have) (?:been )?(?:removed|deleted|"
+    r"taken down|moved|archived)|has expired|(?:has|may have) expired)(?: (?:or (?:has )?(?:been )?"
+    r"(?:removed|deleted|moved|expired)))?(?: by (?:the|its) (?:publisher|author|owner|uploader|"
+    r"user|site))?\W*$",
+    _I,
+)
 _APOLOGY = re.compile(
     r"\b(?:sorry|oops|whoops|uh[- ]oh|unfortunately|apologi[sz]e|we (?:can'?t|cannot|could ?n[o']t|"
     r"were unable|are unable|'re unable)|please|home ?page|front page)\b|^\W*(?:error|hmm+)\b",
@@ -444,6 +455,8 @@ def _junk_kind(line: str) -> str | None:
     if size <= LABEL_MAX_WORDS and _ERROR_LABEL.search(line) and not _reads_as_news(line):
         return ERROR_PAGE
     if (_READER.search(line) or _APOLOGY.search(line)) and _ERROR_CORE.search(line):
+        return ERROR_PAGE
+    if size <= NOTICE_MAX_WORDS and _THIS_ITEM_GONE.match(line):
         return ERROR_PAGE
     if _CONSENT_CONTEXT.search(line) and _CONSENT_VOICE.search(line):
         return CONSENT_WALL
