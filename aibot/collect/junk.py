@@ -347,7 +347,7 @@ _ERROR_CORE = re.compile(
 _THIS_ITEM_GONE = re.compile(
     r"^\W*this (?:page|article|story|video|clip|content|link|post|gallery|item) (?:is no longer "
     r"available|is (?:currently )?unavailable|(?:has|may have) (?:been )?(?:removed|deleted|"
-    r"taken down|moved|archived)|has expired|(?:has|may have) expired)(?: (?:or (?:has )?(?:been )?"
+    r"taken down|moved|archived)|(?:has|may have) expired)(?: (?:or (?:has )?(?:been )?"
     r"(?:removed|deleted|moved|expired)))?(?: by (?:the|its) (?:publisher|author|owner|uploader|"
     r"user|site))?\W*$",
     _I,
