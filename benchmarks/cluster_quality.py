@@ -198,17 +198,11 @@ def ceiling(data: DataSet, link: float = CEILING_LINK) -> str:
         by_story[label].append(article_id)
     predicted: dict[str, str] = {}
     parent = {i: i for i in data.labels}
-
-    def root(i: str) -> str:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
     for ids in by_story.values():
         for a, b in itertools.combinations(ids, 2):
             if sum(w * vectors[b].get(t, 0.0) for t, w in vectors[a].items()) >= link:
-                parent[root(a)] = root(b)
-        predicted.update({i: root(i) for i in ids})
+                parent[_root(parent, a)] = _root(parent, b)
+        predicted.update({i: _root(parent, i) for i in ids})
     p, r, f = bcubed(predicted, data.labels)
     return (
         f"ceiling for text similarity (no wrong merge; same-story articles linked at full-text "
@@ -848,7 +842,7 @@ def main() -> None:
             print("embeddings extra not installed: AiBot + embeddings rows left out")
         if any(a.text for a in data.articles):
             print(f"{data.name}: {ceiling(data)}")
-            if vectors is not None and len(data.articles) > 100:
+            if vectors is not None:
                 print(f"{data.name}: {pairwise_ceiling(data, vectors)}")
         rows += measure(data, args.runs, args.timeout, vectors)
     print()
